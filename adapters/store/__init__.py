@@ -1,0 +1,6 @@
+"""The event store: the eventsourcing library on PostgreSQL, SQLite or memory, behind core's port."""
+
+from adapters.store.event_store import LibraryEventStore, open_event_store
+from adapters.store.store_url import StoreConfig, parse_store_url
+
+__all__ = ["LibraryEventStore", "StoreConfig", "open_event_store", "parse_store_url"]

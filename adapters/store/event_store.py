@@ -1,0 +1,69 @@
+"""Core's `EventStore` port on the eventsourcing library's recorders."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, cast
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import Mapper
+
+from adapters.store.library_errors import translated_errors
+from adapters.store.postgres_setup import schema_lock
+from adapters.store.pydantic_mapper import OrjsonTranscoder, PydanticMapper
+from adapters.store.store_url import StoreConfig
+from core.events import PlanEvent
+
+
+class PlanLedgerApplication(Application[UUID]):
+    """The library application that owns planledger's tables (`planledger_events` on PostgreSQL).
+
+    Its `name` is fixed: the library derives table names from it.
+    """
+
+    name = "planledger"
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return PydanticMapper(transcoder=OrjsonTranscoder())
+
+
+class LibraryEventStore:
+    """Appends and loads plan events; a taken version becomes `ConcurrencyError`."""
+
+    def __init__(self, application: PlanLedgerApplication, display: str) -> None:
+        self.application = application
+        self.display = display
+
+    def load(self, plan_id: UUID, after_version: int = 0) -> list[PlanEvent]:
+        """The plan's events above `after_version`, oldest first."""
+        with translated_errors(self.display, plan_id):
+            stored = self.application.recorder.select_events(plan_id, gt=after_version or None)
+        to_event = self.application.mapper.to_domain_event
+        return [cast(PlanEvent, to_event(record)) for record in stored]
+
+    def append(self, events: Sequence[PlanEvent]) -> None:
+        """Append all events in one transaction, or none."""
+        if not events:
+            return
+        to_stored = self.application.mapper.to_stored_event
+        stored = [to_stored(event) for event in events]
+        with translated_errors(self.display, events[0].plan_id, events[0].version):
+            self.application.recorder.insert_events(stored)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.application.close()
+
+
+def open_event_store(config: StoreConfig, extra_env: dict[str, Any] | None = None) -> LibraryEventStore:
+    """Open (and on first use, create) the store a `StoreConfig` names."""
+    env = {**config.env, **(extra_env or {})}
+    with translated_errors(config.display):
+        if config.kind == "postgresql":
+            assert config.conninfo is not None and config.schema is not None
+            with schema_lock(config.conninfo, config.schema):
+                application = PlanLedgerApplication(env=env)
+        else:
+            application = PlanLedgerApplication(env=env)
+    return LibraryEventStore(application, config.display)

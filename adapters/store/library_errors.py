@@ -1,0 +1,42 @@
+"""The one place where the eventsourcing library's and psycopg's exceptions become core errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from uuid import UUID
+
+import psycopg
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    PersistenceError,
+)
+
+from core.errors import ConcurrencyError, StoreUnavailableError
+
+TRANSLATED: dict[type[Exception], type[Exception]] = {
+    IntegrityError: ConcurrencyError,
+    OperationalError: StoreUnavailableError,
+    InterfaceError: StoreUnavailableError,
+    PersistenceError: StoreUnavailableError,
+    psycopg.OperationalError: StoreUnavailableError,
+}
+"""Library exception -> the core error it becomes (pinned by a test)."""
+
+
+@contextmanager
+def translated_errors(store: str, plan_id: UUID | None = None, version: int = 0) -> Iterator[None]:
+    """Re-raise library exceptions as core errors, without the library's traceback."""
+    try:
+        yield
+    except IntegrityError:
+        raise ConcurrencyError(plan_id or UUID(int=0), version) from None
+    except (PersistenceError, psycopg.OperationalError) as error:
+        raise StoreUnavailableError(store, _first_line(error)) from None
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0]

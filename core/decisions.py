@@ -1,0 +1,292 @@
+"""Decision functions: given a plan and a command or a schedule, the events to record (pure).
+
+Each function returns events numbered from the plan's next version; the caller applies them
+(`evolve`) and appends them in one batch. They raise an `InvalidInputError` and return nothing
+when the command does not fit the plan, so nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TypeVar
+from uuid import UUID
+
+from core.errors import InvalidTransitionError, NotAnApproverError
+from core.events import (
+    ENGINE_ACTOR,
+    PlanApproved,
+    PlanCancelled,
+    PlanCompleted,
+    PlanCreated,
+    PlanEvent,
+    PlanExecutionStarted,
+    PlanFailed,
+    PlanPartiallyCompleted,
+    PlanRejected,
+    PlanResumed,
+    PlanSubmitted,
+    StepCancelled,
+    StepCompleted,
+    StepFailed,
+    StepInterrupted,
+    StepSkipped,
+    StepStarted,
+    StepTimedOut,
+)
+from core.json_value import JsonObject, JsonValue
+from core.plan import PlanState
+from core.scheduler import (
+    CancelStep,
+    Decision,
+    ExpireApproval,
+    FinishPlan,
+    SkipStep,
+    StartStep,
+    TimeOutStep,
+    next_retry_at,
+)
+from core.spec import PlanSpec
+from core.status import PlanStatus, StepStatus
+
+E = TypeVar("E", bound=PlanEvent)
+
+
+@dataclass
+class EventStamper:
+    """Builds a run of events for one plan with consecutive versions and shared metadata."""
+
+    plan_id: UUID
+    next_version: int
+    timestamp: datetime
+    actor: str
+    correlation_id: UUID
+
+    @classmethod
+    def after(cls, plan: PlanState, now: datetime, actor: str, correlation_id: UUID) -> EventStamper:
+        """A stamper for events that follow the plan's current version."""
+        return cls(plan.plan_id, plan.version + 1, now, actor, correlation_id)
+
+    def __call__(self, event_type: type[E], **fields: JsonValue) -> E:
+        event = event_type(
+            originator_id=self.plan_id,
+            originator_version=self.next_version,
+            timestamp=self.timestamp,
+            actor=self.actor,
+            correlation_id=self.correlation_id,
+            **fields,
+        )
+        self.next_version += 1
+        return event
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one tool call ended with: a result, or an error type and message."""
+
+    step_id: str
+    attempt: int
+    duration_ms: int
+    result: JsonValue = None
+    error_type: str | None = None
+    message: str = ""
+    details: JsonValue = None
+
+
+def create_plan(
+    plan_id: UUID, spec: PlanSpec, *, by: str, now: datetime, correlation_id: UUID
+) -> list[PlanEvent]:
+    """Create and submit a plan; approve it at once under `auto_approve`."""
+    stamp = EventStamper(plan_id, 1, now, by, correlation_id)
+    options = spec.options
+    deadline = None
+    if options.needs_approval and options.approval_timeout_ms is not None:
+        deadline = now + timedelta(milliseconds=options.approval_timeout_ms)
+    events: list[PlanEvent] = [
+        stamp(PlanCreated, spec=spec),
+        stamp(PlanSubmitted, approval_required=options.needs_approval, approval_deadline=deadline),
+    ]
+    if options.require_approval and options.auto_approve:
+        stamp.actor = ENGINE_ACTOR
+        events.append(stamp(PlanApproved, by=ENGINE_ACTOR, comment="auto_approve"))
+    return events
+
+
+def approve(
+    plan: PlanState, *, by: str, comment: str, now: datetime, correlation_id: UUID
+) -> list[PlanEvent]:
+    """A person approves a plan that waits for approval."""
+    _check_approver(plan, by, "approve")
+    return [EventStamper.after(plan, now, by, correlation_id)(PlanApproved, by=by, comment=comment)]
+
+
+def reject(
+    plan: PlanState, *, by: str, reason: str, now: datetime, correlation_id: UUID
+) -> list[PlanEvent]:
+    """A person rejects a plan that waits for approval."""
+    _check_approver(plan, by, "reject")
+    return [EventStamper.after(plan, now, by, correlation_id)(PlanRejected, by=by, reason=reason)]
+
+
+def cancel(
+    plan: PlanState, *, by: str, reason: str, now: datetime, correlation_id: UUID
+) -> list[PlanEvent]:
+    """Cancel a plan that has not ended: running attempts are cancelled, pending steps skipped."""
+    if plan.is_terminal:
+        raise InvalidTransitionError(plan.plan_id, plan.status.value, "cancel")
+    stamp = EventStamper.after(plan, now, by, correlation_id)
+    events: list[PlanEvent] = [
+        stamp(StepCancelled, step_id=step_id, attempt=plan.steps[step_id].attempt, reason=reason)
+        for step_id in plan.running
+    ]
+    events.extend(
+        stamp(StepSkipped, step_id=step_id, reason=f"plan cancelled: {reason}", cause_step_id=None)
+        for step_id, step in plan.steps.items()
+        if step.status is StepStatus.PENDING
+    )
+    events.append(stamp(PlanCancelled, by=by, reason=reason))
+    return events
+
+
+def start_execution(plan: PlanState, *, now: datetime, correlation_id: UUID) -> list[PlanEvent]:
+    """Begin executing an approved plan; the total timeout starts counting now."""
+    if plan.status is not PlanStatus.APPROVED:
+        raise InvalidTransitionError(plan.plan_id, plan.status.value, "execute")
+    total = plan.spec.options.total_timeout_ms
+    deadline = now + timedelta(milliseconds=total) if total is not None else None
+    stamp = EventStamper.after(plan, now, ENGINE_ACTOR, correlation_id)
+    return [stamp(PlanExecutionStarted, deadline=deadline)]
+
+
+def resume(
+    plan: PlanState, *, by: str, now: datetime, correlation_id: UUID
+) -> list[PlanEvent]:
+    """Resume after a stop: attempts left running are re-run if idempotent, else failed."""
+    if plan.status is not PlanStatus.EXECUTING:
+        raise InvalidTransitionError(plan.plan_id, plan.status.value, "resume")
+    stamp = EventStamper.after(plan, now, by, correlation_id)
+    running = list(plan.running)
+    events: list[PlanEvent] = [stamp(PlanResumed, by=by, interrupted_steps=tuple(running))]
+    for step_id in running:
+        step = plan.steps[step_id]
+        worker = step.worker or "unknown"
+        if step.spec.idempotent:
+            events.append(stamp(StepInterrupted, step_id=step_id, attempt=step.attempt, worker=worker))
+        else:
+            events.append(
+                stamp(
+                    StepFailed,
+                    step_id=step_id,
+                    attempt=step.attempt,
+                    error_type="interrupted",
+                    message=(
+                        f"attempt {step.attempt} on {worker} was cut off and the step is not "
+                        "idempotent, so it is not run again"
+                    ),
+                    duration_ms=0,
+                )
+            )
+    return events
+
+
+def record_outcome(
+    plan: PlanState, outcome: Outcome, *, now: datetime, correlation_id: UUID
+) -> list[PlanEvent]:
+    """Record a finished tool call, or nothing if that attempt is no longer running."""
+    step = plan.steps.get(outcome.step_id)
+    if step is None or step.status is not StepStatus.RUNNING or step.attempt != outcome.attempt:
+        return []
+    stamp = EventStamper.after(plan, now, ENGINE_ACTOR, correlation_id)
+    if outcome.error_type is None:
+        return [
+            stamp(
+                StepCompleted,
+                step_id=outcome.step_id,
+                attempt=outcome.attempt,
+                result=outcome.result,
+                duration_ms=outcome.duration_ms,
+            )
+        ]
+    retry_at = next_retry_at(step.spec, outcome.attempt, now)
+    return [
+        stamp(
+            StepFailed,
+            step_id=outcome.step_id,
+            attempt=outcome.attempt,
+            error_type=outcome.error_type,
+            message=outcome.message,
+            details=outcome.details,
+            duration_ms=outcome.duration_ms,
+            will_retry=retry_at is not None,
+            retry_at=retry_at,
+        )
+    ]
+
+
+def resolve_parameters(plan: PlanState, step_id: str) -> JsonObject:
+    """The parameters a step's tool receives, as recorded in `StepStarted`."""
+    return dict(plan.steps[step_id].spec.parameters)
+
+
+def apply_decisions(
+    plan: PlanState,
+    decisions: Iterable[Decision],
+    *,
+    now: datetime,
+    worker: str,
+    correlation_id: UUID,
+) -> list[PlanEvent]:
+    """Turn the scheduler's decisions into events, in order."""
+    stamp = EventStamper.after(plan, now, ENGINE_ACTOR, correlation_id)
+    return [_decision_event(plan, decision, stamp, worker) for decision in decisions]
+
+
+def _decision_event(
+    plan: PlanState, decision: Decision, stamp: EventStamper, worker: str
+) -> PlanEvent:
+    match decision:
+        case StartStep(step_id, attempt):
+            return stamp(
+                StepStarted,
+                step_id=step_id,
+                attempt=attempt,
+                tool=plan.steps[step_id].spec.tool,
+                worker=worker,
+                parameters=resolve_parameters(plan, step_id),
+            )
+        case SkipStep(step_id, reason, cause):
+            return stamp(StepSkipped, step_id=step_id, reason=reason, cause_step_id=cause)
+        case TimeOutStep(step_id, attempt, timeout_ms, duration_ms, retry_at):
+            return stamp(
+                StepTimedOut,
+                step_id=step_id,
+                attempt=attempt,
+                timeout_ms=timeout_ms,
+                duration_ms=duration_ms,
+                will_retry=retry_at is not None,
+                retry_at=retry_at,
+            )
+        case CancelStep(step_id, attempt, reason):
+            return stamp(StepCancelled, step_id=step_id, attempt=attempt, reason=reason)
+        case FinishPlan(status, reason):
+            return stamp(_FINISH_EVENTS[status], reason=reason) if status in _FINISH_EVENTS else (
+                stamp(PlanCompleted)
+            )
+        case ExpireApproval():
+            return stamp(PlanRejected, by=ENGINE_ACTOR, reason="approval expired", expired=True)
+    raise AssertionError(f"unhandled decision {decision!r}")
+
+
+_FINISH_EVENTS: dict[PlanStatus, type[PlanFailed] | type[PlanPartiallyCompleted]] = {
+    PlanStatus.FAILED: PlanFailed,
+    PlanStatus.PARTIAL: PlanPartiallyCompleted,
+}
+
+
+def _check_approver(plan: PlanState, by: str, action: str) -> None:
+    if plan.status is not PlanStatus.PENDING_APPROVAL:
+        raise InvalidTransitionError(plan.plan_id, plan.status.value, action)
+    approvers = plan.spec.options.approvers
+    if approvers and by not in approvers:
+        raise NotAnApproverError(plan.plan_id, by, approvers)

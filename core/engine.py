@@ -1,0 +1,181 @@
+"""The execution loop: fold -> decide -> append -> run tools -> append outcomes (pure but for ports).
+
+Side effects happen only between two appends: a tool is called after its `StepStarted` is in
+the store, and its outcome becomes an event before anything depends on it. Events that belong
+together (outcomes, the skips they cause, the starts they unlock) are appended as one batch.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+from pydantic import ValidationError
+
+from core.callbacks import Callbacks
+from core.decisions import Outcome, apply_decisions, record_outcome, start_execution
+from core.errors import ConcurrencyError, ToolFailedError
+from core.events import PlanEvent, StepCancelled, StepInterrupted, StepStarted, StepTimedOut
+from core.plan import PlanState, evolve, fold
+from core.ports import Clock, EventStore
+from core.scheduler import decide, elapsed_ms
+from core.status import PlanStatus
+from core.tools import ToolContext, ToolRegistry
+
+
+@dataclass
+class _Run:
+    """What one `execute` call keeps between turns of the loop."""
+
+    plan: PlanState
+    correlation_id: UUID
+    pool: ThreadPoolExecutor
+    in_flight: dict[tuple[str, int], tuple[Future[Outcome], ToolContext]] = field(default_factory=dict)
+    finished: list[Outcome] = field(default_factory=list)
+    wake_at: datetime | None = None
+
+
+class Engine:
+    """Drives plans to their end with tools on a thread pool, one plan per `execute` call."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        tools: ToolRegistry,
+        clock: Clock,
+        *,
+        worker: str,
+        callbacks: Callbacks,
+        poll_interval_s: float,
+    ) -> None:
+        self._store = store
+        self._tools = tools
+        self._clock = clock
+        self._worker = worker
+        self._callbacks = callbacks
+        self._poll_interval_s = poll_interval_s
+
+    def execute(self, plan: PlanState, correlation_id: UUID) -> PlanState:
+        """Run an approved or executing plan until it ends; return it as it ended."""
+        slots = plan.spec.options.parallel_slots
+        pool = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="planledger-tool")
+        run = _Run(plan, correlation_id, pool)
+        try:
+            while True:
+                self._turn(run)
+                if run.plan.status is not PlanStatus.EXECUTING:
+                    return run.plan
+                self._wait(run)
+        finally:
+            for _, context in run.in_flight.values():
+                context.cancelled.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _turn(self, run: _Run) -> None:
+        """Record finished calls and the decisions they lead to; retry on a conflict."""
+        while True:
+            now = self._clock.now()
+            plan = run.plan
+            batch: list[PlanEvent] = []
+            if plan.status is PlanStatus.APPROVED:
+                batch += _applied(plan, start_execution(plan, now=now, correlation_id=run.correlation_id))
+            for outcome in run.finished:
+                batch += _applied(plan, record_outcome(plan, outcome, now=now, correlation_id=run.correlation_id))
+            while True:
+                schedule = decide(plan, now)
+                run.wake_at = schedule.wake_at
+                if not schedule.decisions:
+                    break
+                decided = apply_decisions(
+                    plan, schedule.decisions, now=now, worker=self._worker, correlation_id=run.correlation_id
+                )
+                batch += _applied(plan, decided)
+            if not batch:
+                return
+            try:
+                self._store.append(batch)
+            except ConcurrencyError:
+                run.plan = fold(self._store.load(plan.plan_id))
+                continue
+            run.finished.clear()
+            self._after_append(run, batch)
+            return
+
+    def _after_append(self, run: _Run, events: Sequence[PlanEvent]) -> None:
+        for event in events:
+            if isinstance(event, StepStarted) and event.worker == self._worker:
+                self._start_call(run, event)
+            elif isinstance(event, StepTimedOut | StepCancelled | StepInterrupted):
+                abandoned = run.in_flight.pop((event.step_id, event.attempt), None)
+                if abandoned is not None:
+                    abandoned[1].cancelled.set()
+        self._callbacks.dispatch(events)
+
+    def _start_call(self, run: _Run, event: StepStarted) -> None:
+        step = run.plan.steps[event.step_id]
+        context = ToolContext(
+            plan_id=event.plan_id,
+            step_id=event.step_id,
+            attempt=event.attempt,
+            worker=self._worker,
+            timeout_ms=step.timeout_ms,
+        )
+        future = run.pool.submit(self._call, event, context)
+        run.in_flight[(event.step_id, event.attempt)] = (future, context)
+
+    def _call(self, event: StepStarted, context: ToolContext) -> Outcome:
+        """Run one tool call; every way it can end becomes an `Outcome`, never an exception."""
+        started = self._clock.now()
+        result = None
+        error: tuple[str, str, object] | None = None
+        tool = self._tools.get(event.tool)
+        if tool is None:
+            error = ("unknown_tool", f"tool {event.tool!r} is not enabled here", None)
+        else:
+            try:
+                result = tool.invoke(event.parameters, context)
+            except ToolFailedError as failure:
+                error = (failure.error_type, failure.message, failure.details)
+            except ValidationError as invalid:
+                error = ("invalid_parameters", str(invalid), None)
+            except Exception as exc:  # a tool's own failure is a fact to record
+                error = (type(exc).__name__, str(exc) or repr(exc), None)
+        duration = elapsed_ms(started, self._clock.now())
+        if error is None:
+            return Outcome(event.step_id, event.attempt, duration, result=result)
+        error_type, message, details = error
+        return Outcome(
+            event.step_id, event.attempt, duration, error_type=error_type, message=message, details=details
+        )
+
+    def _wait(self, run: _Run) -> None:
+        """Sleep until a call finishes, something is due, or it is time to look for other writers."""
+        timeout = self._poll_interval_s
+        if run.wake_at is not None:
+            due_in = (run.wake_at - self._clock.now()).total_seconds()
+            timeout = max(0.0, min(timeout, due_in))
+        futures = [future for future, _ in run.in_flight.values()]
+        if futures:
+            done, _ = wait(futures, timeout=timeout, return_when=FIRST_COMPLETED)
+        else:
+            done = set()
+            threading.Event().wait(timeout)
+        for key, (future, _) in list(run.in_flight.items()):
+            if future in done or future.done():
+                run.finished.append(future.result())
+                del run.in_flight[key]
+        if not run.finished:
+            foreign = self._store.load(run.plan.plan_id, after_version=run.plan.version)
+            if foreign:
+                _applied(run.plan, foreign)
+                self._after_append(run, foreign)
+
+
+def _applied(plan: PlanState, events: Sequence[PlanEvent]) -> list[PlanEvent]:
+    for event in events:
+        evolve(plan, event)
+    return list(events)

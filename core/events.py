@@ -1,0 +1,220 @@
+"""The event catalogue: every fact planledger records about a plan, as frozen models (pure).
+
+Events are never edited once stored. A changed event gets a higher `class_version` and a static
+`upcast_vN_vN+1(state)` method that turns a stored older state into the newer shape.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+
+from core.json_value import JsonObject, JsonValue
+from core.spec import PlanSpec
+from core.status import PlanStatus
+
+ENGINE_ACTOR = "engine"
+"""The actor named on events the engine decides by itself."""
+
+
+class PlanEvent(BaseModel):
+    """Fields every event carries.
+
+    Attributes:
+        originator_id: the plan the event belongs to.
+        originator_version: the plan's version after this event (1 for `PlanCreated`).
+        timestamp: when it happened (UTC), as given by the caller's clock.
+        actor: who caused it: a person's name, or `engine`.
+        correlation_id: shared by every event one command or one execution run produced.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    class_version: ClassVar[int] = 1
+
+    originator_id: UUID
+    originator_version: int
+    timestamp: datetime
+    actor: str
+    correlation_id: UUID
+
+    @property
+    def plan_id(self) -> UUID:
+        """The plan this event belongs to."""
+        return self.originator_id
+
+    @property
+    def version(self) -> int:
+        """The plan's version after this event."""
+        return self.originator_version
+
+
+class PlanCreated(PlanEvent):
+    """A plan was created from a validated spec (`spec`, the whole of it)."""
+
+    spec: PlanSpec
+
+
+class PlanSubmitted(PlanEvent):
+    """The plan left `draft`: to `pending_approval` if `approval_required`, else `approved`.
+
+    `approval_deadline` is when a pending approval expires (from `approval_timeout_ms`).
+    """
+
+    approval_required: bool
+    approval_deadline: datetime | None = None
+
+
+class PlanApproved(PlanEvent):
+    """The plan may execute; `by` approved it (`engine` for `auto_approve`)."""
+
+    by: str
+    comment: str = ""
+
+
+class PlanRejected(PlanEvent):
+    """The plan will never execute; `expired` when nobody approved it in time."""
+
+    by: str
+    reason: str
+    expired: bool = False
+
+
+class PlanExecutionStarted(PlanEvent):
+    """Execution began; `deadline` is when the whole plan times out (`total_timeout_ms`)."""
+
+    deadline: datetime | None = None
+
+
+class PlanResumed(PlanEvent):
+    """Someone resumed the plan after a stop; `interrupted_steps` were left running by it."""
+
+    by: str
+    interrupted_steps: tuple[str, ...] = ()
+
+
+class StepStarted(PlanEvent):
+    """Attempt `attempt` (1 for the first) of `step_id` began on `worker` with `parameters`."""
+
+    step_id: str
+    attempt: int
+    tool: str
+    worker: str
+    parameters: JsonObject
+
+
+class StepCompleted(PlanEvent):
+    """The attempt succeeded with `result` after `duration_ms`."""
+
+    step_id: str
+    attempt: int
+    result: JsonValue = None
+    duration_ms: int
+
+
+class StepFailed(PlanEvent):
+    """The attempt failed. If `will_retry`, the next attempt is due at `retry_at`.
+
+    `error_type` is a stable name (`exit_code`, `interrupted`, an exception class name);
+    `details` holds what the tool returned beside the error (for example stderr).
+    """
+
+    step_id: str
+    attempt: int
+    error_type: str
+    message: str
+    details: JsonValue = None
+    duration_ms: int
+    will_retry: bool = False
+    retry_at: datetime | None = None
+
+
+class StepTimedOut(PlanEvent):
+    """The attempt ran past `timeout_ms` and was abandoned; a retry follows as for `StepFailed`."""
+
+    step_id: str
+    attempt: int
+    timeout_ms: int
+    duration_ms: int
+    will_retry: bool = False
+    retry_at: datetime | None = None
+
+
+class StepInterrupted(PlanEvent):
+    """An idempotent attempt was cut off by a stop (a crash); the step will run again."""
+
+    step_id: str
+    attempt: int
+    worker: str
+
+
+class StepSkipped(PlanEvent):
+    """The step will not run: `reason`, and the step that caused it (`cause_step_id`) if any."""
+
+    step_id: str
+    reason: str
+    cause_step_id: str | None = None
+
+
+class StepCancelled(PlanEvent):
+    """A running attempt was stopped because the plan was cancelled or timed out."""
+
+    step_id: str
+    attempt: int
+    reason: str
+
+
+class PlanCompleted(PlanEvent):
+    """Every step completed (or was skipped for a reason that is not a failure)."""
+
+
+class PlanFailed(PlanEvent):
+    """A failure or a timeout ended the plan."""
+
+    reason: str
+
+
+class PlanPartiallyCompleted(PlanEvent):
+    """The plan continued on error: some steps failed, some completed."""
+
+    reason: str
+
+
+class PlanCancelled(PlanEvent):
+    """A person cancelled the plan; running steps were asked to stop."""
+
+    by: str
+    reason: str
+
+
+EVENT_TYPES: tuple[type[PlanEvent], ...] = (
+    PlanCreated,
+    PlanSubmitted,
+    PlanApproved,
+    PlanRejected,
+    PlanExecutionStarted,
+    PlanResumed,
+    StepStarted,
+    StepCompleted,
+    StepFailed,
+    StepTimedOut,
+    StepInterrupted,
+    StepSkipped,
+    StepCancelled,
+    PlanCompleted,
+    PlanFailed,
+    PlanPartiallyCompleted,
+    PlanCancelled,
+)
+"""Every concrete event class, in the order a plan usually meets them."""
+
+TERMINAL_EVENTS: dict[type[PlanEvent], PlanStatus] = {
+    PlanCompleted: PlanStatus.COMPLETED,
+    PlanFailed: PlanStatus.FAILED,
+    PlanPartiallyCompleted: PlanStatus.PARTIAL,
+    PlanCancelled: PlanStatus.CANCELLED,
+    PlanRejected: PlanStatus.REJECTED,
+}
+"""The events that end a plan, and the status each one leaves."""

@@ -1,0 +1,200 @@
+"""The scheduler: a pure function of (plan state, now) that says what should happen next (pure).
+
+It reads only the fold's indexes (ready, running, waiting for a retry, blocked), so each call
+costs what changed since the last one, not the plan's size. The engine turns its decisions
+into events, applies them and asks again until nothing is left to decide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import islice
+
+from core.plan import PlanState, StepState
+from core.spec import StepSpec
+from core.status import PlanStatus, StepStatus
+
+
+@dataclass(frozen=True)
+class StartStep:
+    """Start attempt `attempt` of a step."""
+
+    step_id: str
+    attempt: int
+
+
+@dataclass(frozen=True)
+class SkipStep:
+    """Mark a pending step skipped: it can never run."""
+
+    step_id: str
+    reason: str
+    cause_step_id: str | None
+
+
+@dataclass(frozen=True)
+class TimeOutStep:
+    """A running attempt is over its timeout; `retry_at` is set if a retry follows."""
+
+    step_id: str
+    attempt: int
+    timeout_ms: int
+    duration_ms: int
+    retry_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CancelStep:
+    """Stop a running attempt because the plan is ending."""
+
+    step_id: str
+    attempt: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class FinishPlan:
+    """End the plan with a terminal status."""
+
+    status: PlanStatus
+    reason: str
+
+
+@dataclass(frozen=True)
+class ExpireApproval:
+    """Nobody approved the plan before its approval deadline."""
+
+
+Decision = StartStep | SkipStep | TimeOutStep | CancelStep | FinishPlan | ExpireApproval
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """What to do now, and when to ask again if nothing else happens first."""
+
+    decisions: tuple[Decision, ...]
+    wake_at: datetime | None
+
+
+def decide(plan: PlanState, now: datetime) -> Schedule:
+    """Decide what should happen to `plan` at `now`."""
+    if plan.status is PlanStatus.PENDING_APPROVAL:
+        deadline = plan.approval_deadline
+        if deadline is not None and now >= deadline:
+            return Schedule((ExpireApproval(),), None)
+        return Schedule((), deadline)
+    if plan.status is not PlanStatus.EXECUTING:
+        return Schedule((), None)
+    if plan.deadline is not None and now >= plan.deadline:
+        return Schedule(_end_at_deadline(plan), None)
+    decisions: list[Decision] = []
+    wake: list[datetime | None] = [plan.deadline]
+    timed_out = _time_outs(plan, now, decisions, wake)
+    _skips(plan, decisions)
+    if plan.stopped_by is None:
+        _starts(plan, now, len(plan.running) - timed_out, decisions, wake)
+    if not decisions and not plan.running and plan.counts[StepStatus.PENDING] == 0:
+        decisions.append(_finish(plan))
+    return Schedule(tuple(decisions), min((at for at in wake if at is not None), default=None))
+
+
+def next_retry_at(step: StepSpec, attempt: int, now: datetime) -> datetime | None:
+    """When attempt `attempt + 1` is due after attempt `attempt` failed, or None if no retry is left.
+
+    The delay grows geometrically: `retry_delay_ms × retry_backoff^(attempt-1)`.
+    """
+    if attempt >= 1 + step.max_retries:
+        return None
+    delay_ms = step.retry_delay_ms * step.retry_backoff ** (attempt - 1)
+    return now + timedelta(milliseconds=delay_ms)
+
+
+def elapsed_ms(start: datetime | None, end: datetime) -> int:
+    """Whole milliseconds from `start` to `end` (0 when unknown or negative)."""
+    if start is None:
+        return 0
+    return max(0, int((end - start) / timedelta(milliseconds=1)))
+
+
+def _time_outs(
+    plan: PlanState, now: datetime, decisions: list[Decision], wake: list[datetime | None]
+) -> int:
+    count = 0
+    for step_id in plan.running:
+        step = plan.steps[step_id]
+        if step.timeout_ms is None or step.started_at is None:
+            continue
+        due = step.started_at + timedelta(milliseconds=step.timeout_ms)
+        if now < due:
+            wake.append(due)
+            continue
+        retry_at = next_retry_at(step.spec, step.attempt, now)
+        decisions.append(
+            TimeOutStep(step_id, step.attempt, step.timeout_ms, elapsed_ms(step.started_at, now), retry_at)
+        )
+        count += 1
+    return count
+
+
+def _skips(plan: PlanState, decisions: list[Decision]) -> None:
+    for step_id, cause in plan.blocked.items():
+        decisions.append(SkipStep(step_id, _dependency_reason(plan, cause), cause))
+    if plan.stopped_by is None or plan.counts[StepStatus.PENDING] == len(plan.blocked):
+        return
+    reason = f"plan stopped: step {plan.stopped_by!r} failed"
+    for step_id, step in plan.steps.items():
+        if step.status is StepStatus.PENDING and step_id not in plan.blocked:
+            decisions.append(SkipStep(step_id, reason, plan.stopped_by))
+
+
+def _dependency_reason(plan: PlanState, cause: str) -> str:
+    return f"dependency {cause!r} {plan.steps[cause].status.value}"
+
+
+def _starts(
+    plan: PlanState,
+    now: datetime,
+    busy: int,
+    decisions: list[Decision],
+    wake: list[datetime | None],
+) -> None:
+    free = plan.spec.options.parallel_slots - busy
+    candidates: list[StepState] = [plan.steps[s] for s in islice(plan.ready, max(free, 0))]
+    for step_id, due in plan.retrying.items():
+        if now >= due:
+            if len(candidates) < free:
+                candidates.append(plan.steps[step_id])
+        else:
+            wake.append(due)
+    for step in candidates:
+        decisions.append(StartStep(step.spec.id, step.attempt + 1))
+
+
+def _end_at_deadline(plan: PlanState) -> tuple[Decision, ...]:
+    timeout = plan.spec.options.total_timeout_ms
+    reason = f"plan ran past its total timeout of {timeout} ms"
+    decisions: list[Decision] = [
+        CancelStep(step_id, plan.steps[step_id].attempt, reason) for step_id in plan.running
+    ]
+    decisions.extend(
+        SkipStep(step_id, reason, None)
+        for step_id, step in plan.steps.items()
+        if step.status is StepStatus.PENDING
+    )
+    decisions.append(FinishPlan(PlanStatus.FAILED, reason))
+    return tuple(decisions)
+
+
+def _finish(plan: PlanState) -> FinishPlan:
+    counts = plan.counts
+    failed = counts[StepStatus.FAILED] + counts[StepStatus.CANCELLED]
+    if failed == 0:
+        return FinishPlan(PlanStatus.COMPLETED, "every step completed")
+    if plan.stopped_by is not None:
+        return FinishPlan(PlanStatus.FAILED, f"step {plan.stopped_by!r} failed")
+    if counts[StepStatus.COMPLETED] > 0:
+        return FinishPlan(
+            PlanStatus.PARTIAL, f"{failed} step(s) failed, {counts[StepStatus.COMPLETED]} completed"
+        )
+    return FinishPlan(PlanStatus.FAILED, "no step completed")

@@ -1,0 +1,166 @@
+"""The application service: the commands users give, each one load -> decide -> append (pure but for ports).
+
+It is the only caller of the ports. Commands that lose an optimistic-concurrency race reload the
+plan and decide again; a command that does not fit the plan raises and writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from uuid import UUID
+
+from core.callbacks import Callbacks
+from core.decisions import apply_decisions, approve, cancel, create_plan, reject, resume
+from core.engine import Engine
+from core.errors import ConcurrencyError, PlanNotFoundError
+from core.events import PlanEvent
+from core.plan import PlanState, evolve, fold
+from core.ports import Clock, EventStore, IdFactory
+from core.scheduler import ExpireApproval, decide
+from core.spec import PlanSpec
+from core.status import PlanStatus
+from core.tools import ToolRegistry
+from core.validation import validate_spec
+
+Command = Callable[[PlanState, UUID], list[PlanEvent]]
+
+MAX_COMMAND_ATTEMPTS = 20
+
+
+class PlanService:
+    """Create, approve, execute, resume and inspect plans."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        tools: ToolRegistry,
+        clock: Clock,
+        ids: IdFactory,
+        *,
+        worker: str,
+        callbacks: Callbacks | None = None,
+        poll_interval_s: float = 0.5,
+    ) -> None:
+        self._store = store
+        self._tools = tools
+        self._clock = clock
+        self._ids = ids
+        self._engine = Engine(
+            store,
+            tools,
+            clock,
+            worker=worker,
+            callbacks=callbacks or Callbacks(),
+            poll_interval_s=poll_interval_s,
+        )
+
+    @property
+    def tools(self) -> ToolRegistry:
+        """The tools this service may call."""
+        return self._tools
+
+    def validate(self, data: object) -> PlanSpec:
+        """Validate raw spec data against the enabled tools; raise with every problem found."""
+        return validate_spec(data, self._tools.schemas())
+
+    def create_plan(self, spec: object, *, by: str) -> UUID:
+        """Validate a spec, record the new plan, and return its id."""
+        data = spec.model_dump(mode="json", exclude_unset=True) if isinstance(spec, PlanSpec) else spec
+        parsed = self.validate(data)
+        plan_id = self._ids.new_id()
+        events = create_plan(
+            plan_id, parsed, by=by, now=self._clock.now(), correlation_id=self._ids.new_id()
+        )
+        self._store.append(events)
+        return plan_id
+
+    def approve(self, plan_id: UUID, *, by: str, comment: str = "") -> PlanState:
+        """Approve a plan that waits for approval (only its `approvers`, if it names any)."""
+        return self._command(
+            plan_id,
+            lambda plan, cid: approve(plan, by=by, comment=comment, now=self._clock.now(), correlation_id=cid),
+        )
+
+    def reject(self, plan_id: UUID, *, by: str, reason: str) -> PlanState:
+        """Reject a plan that waits for approval."""
+        return self._command(
+            plan_id,
+            lambda plan, cid: reject(plan, by=by, reason=reason, now=self._clock.now(), correlation_id=cid),
+        )
+
+    def cancel(self, plan_id: UUID, *, by: str, reason: str) -> PlanState:
+        """Cancel a plan that has not ended; an engine running it stops its tools."""
+        return self._command(
+            plan_id,
+            lambda plan, cid: cancel(plan, by=by, reason=reason, now=self._clock.now(), correlation_id=cid),
+        )
+
+    def execute(self, plan_id: UUID) -> PlanState:
+        """Execute an approved plan, or go on with an executing one, until it ends.
+
+        A plan that is not approved yet, or has ended, is returned as it is.
+        """
+        plan = self.get_plan(plan_id)
+        if plan.status not in (PlanStatus.APPROVED, PlanStatus.EXECUTING):
+            return plan
+        return self._engine.execute(plan, self._ids.new_id())
+
+    def resume(self, plan_id: UUID, *, by: str) -> PlanState:
+        """Go on after a stop (even kill -9); attempts left running are re-run or failed.
+
+        An idempotent step left running gets a new attempt; a non-idempotent one fails with
+        error type `interrupted`. Completed steps never run again.
+        """
+        plan = self.get_plan(plan_id)
+        if plan.status is PlanStatus.EXECUTING:
+            plan = self._command(
+                plan_id,
+                lambda current, cid: resume(current, by=by, now=self._clock.now(), correlation_id=cid),
+            )
+        return self.execute(plan_id)
+
+    def run(self, spec: object, *, by: str, approve_as: str | None = None) -> PlanState:
+        """Create a plan, approve it as `approve_as` if it needs approval, and execute it."""
+        plan_id = self.create_plan(spec, by=by)
+        plan = self.get_plan(plan_id)
+        if plan.status is PlanStatus.PENDING_APPROVAL and approve_as is not None:
+            self.approve(plan_id, by=approve_as)
+        return self.execute(plan_id)
+
+    def get_plan(self, plan_id: UUID) -> PlanState:
+        """The plan's current state, folded from its events (recording an expired approval)."""
+        plan = self._load(plan_id)
+        schedule = decide(plan, self._clock.now())
+        if any(isinstance(decision, ExpireApproval) for decision in schedule.decisions):
+            try:
+                self._append(plan, apply_decisions(
+                    plan, schedule.decisions, now=self._clock.now(), worker="-", correlation_id=self._ids.new_id()
+                ))
+            except ConcurrencyError:
+                return self.get_plan(plan_id)
+        return plan
+
+    def history(self, plan_id: UUID) -> list[PlanEvent]:
+        """Every event of the plan, oldest first."""
+        events = self._store.load(plan_id)
+        if not events:
+            raise PlanNotFoundError(plan_id)
+        return events
+
+    def _load(self, plan_id: UUID) -> PlanState:
+        return fold(self.history(plan_id))
+
+    def _append(self, plan: PlanState, events: list[PlanEvent]) -> None:
+        self._store.append(events)
+        for event in events:
+            evolve(plan, event)
+
+    def _command(self, plan_id: UUID, command: Command) -> PlanState:
+        for _ in range(MAX_COMMAND_ATTEMPTS):
+            plan = self.get_plan(plan_id)
+            try:
+                self._append(plan, command(plan, self._ids.new_id()))
+            except ConcurrencyError:
+                continue
+            return plan
+        raise ConcurrencyError(plan_id, -1)

@@ -1,0 +1,80 @@
+"""The plan spec: what a user writes in YAML or JSON, as frozen pydantic models (pure)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from core.json_value import JsonObject
+
+StepId = Annotated[
+    str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$")
+]
+"""Step ids are short and safe to print: letters, digits and `_ . : -`."""
+
+MAX_STEPS = 100_000
+
+
+class PlanOptions(BaseModel):
+    """How a plan is approved and executed. Fields left out take the defaults below."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    require_approval: bool = False
+    auto_approve: bool = False
+    approvers: tuple[str, ...] = ()
+    approval_timeout_ms: Annotated[int, Field(gt=0)] | None = None
+    allow_parallel: bool = True
+    max_parallel_steps: Annotated[int, Field(ge=1, le=1024)] = 4
+    stop_on_error: bool = True
+    continue_on_error: bool = False
+    step_timeout_ms: Annotated[int, Field(gt=0)] | None = None
+    total_timeout_ms: Annotated[int, Field(gt=0)] | None = None
+
+    @property
+    def parallel_slots(self) -> int:
+        """How many steps may run at once."""
+        return self.max_parallel_steps if self.allow_parallel else 1
+
+    @property
+    def stops_on_error(self) -> bool:
+        """A failure stops the plan unless the user asked to continue on error."""
+        return self.stop_on_error and not self.continue_on_error
+
+    @property
+    def needs_approval(self) -> bool:
+        """Execution waits for a person's approval."""
+        return self.require_approval and not self.auto_approve
+
+
+class StepSpec(BaseModel):
+    """One step: a call of a named tool with parameters, after its dependencies."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: StepId
+    tool: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    description: str = ""
+    parameters: JsonObject = Field(default_factory=dict)
+    depends_on: tuple[StepId, ...] = ()
+    max_retries: Annotated[int, Field(ge=0, le=100)] = 0
+    retry_delay_ms: Annotated[int, Field(ge=0)] = 0
+    retry_backoff: Annotated[float, Field(ge=1.0, le=100.0)] = 1.0
+    timeout_ms: Annotated[int, Field(gt=0)] | None = None
+    idempotent: bool = True
+
+
+class PlanSpec(BaseModel):
+    """A whole plan: a description, options and a DAG of steps."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    description: Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
+    name: Annotated[str, StringConstraints(max_length=200)] | None = None
+    options: PlanOptions = Field(default_factory=PlanOptions)
+    steps: Annotated[tuple[StepSpec, ...], Field(min_length=1, max_length=MAX_STEPS)]
+
+    def step_timeout_ms(self, step: StepSpec) -> int | None:
+        """The step's own timeout, else the plan's default step timeout."""
+        return step.timeout_ms if step.timeout_ms is not None else self.options.step_timeout_ms

@@ -1,0 +1,140 @@
+"""Spec validation that reports every problem at once, each naming the step and field (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from core.errors import InvalidPlanSpecError, SpecProblem
+from core.graph import find_cycles
+from core.spec import PlanSpec
+
+ToolSchemas = Mapping[str, type[BaseModel]]
+"""Tool name -> the pydantic model its parameters must satisfy."""
+
+
+def validate_spec(data: object, tools: ToolSchemas) -> PlanSpec:
+    """Parse raw spec data into a `PlanSpec`, or raise `InvalidPlanSpecError` with all problems."""
+    if not isinstance(data, Mapping):
+        raise InvalidPlanSpecError([SpecProblem("spec", "must be a mapping of fields")])
+    problems: list[SpecProblem] = []
+    spec: PlanSpec | None = None
+    raw_steps = _raw_steps(data)
+    try:
+        spec = PlanSpec.model_validate(data)
+    except ValidationError as error:
+        problems.extend(_from_pydantic(error, raw_steps))
+    problems.extend(_graph_problems(raw_steps))
+    problems.extend(_tool_problems(raw_steps, tools))
+    if spec is not None:
+        problems.extend(_option_problems(spec))
+    if problems:
+        raise InvalidPlanSpecError(_unique(problems))
+    assert spec is not None
+    return spec
+
+
+def _raw_steps(data: Mapping[Any, Any]) -> list[Mapping[str, Any]]:
+    steps = data.get("steps")
+    if not isinstance(steps, list):
+        return []
+    return [step for step in steps if isinstance(step, Mapping)]
+
+
+def _step_label(raw_steps: Sequence[Mapping[str, Any]], index: int) -> str:
+    if index < len(raw_steps) and isinstance(raw_steps[index].get("id"), str):
+        return f"steps[{raw_steps[index]['id']}]"
+    return f"steps[#{index}]"
+
+
+def _from_pydantic(
+    error: ValidationError, raw_steps: Sequence[Mapping[str, Any]]
+) -> Iterable[SpecProblem]:
+    for item in error.errors(include_url=False):
+        location = list(item["loc"])
+        if len(location) >= 2 and location[0] == "steps" and isinstance(location[1], int):
+            head = _step_label(raw_steps, location[1])
+            location = location[2:]
+        else:
+            head = str(location.pop(0)) if location else "spec"
+        path = head + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in location)
+        message = "unknown field" if item["type"] == "extra_forbidden" else item["msg"]
+        yield SpecProblem(path, message)
+
+
+def _graph_problems(raw_steps: Sequence[Mapping[str, Any]]) -> Iterable[SpecProblem]:
+    ids = [step.get("id") for step in raw_steps]
+    known = {step_id for step_id in ids if isinstance(step_id, str)}
+    seen: set[str] = set()
+    for step_id in ids:
+        if isinstance(step_id, str):
+            if step_id in seen:
+                yield SpecProblem(f"steps[{step_id}].id", f"duplicate step id {step_id!r}")
+            seen.add(step_id)
+    edges: dict[str, list[str]] = {}
+    for step in raw_steps:
+        step_id = step.get("id")
+        depends_on = step.get("depends_on") or []
+        if not isinstance(step_id, str) or not isinstance(depends_on, list):
+            continue
+        for dependency in depends_on:
+            if not isinstance(dependency, str):
+                continue
+            if dependency not in known:
+                yield SpecProblem(
+                    f"steps[{step_id}].depends_on", f"unknown dependency {dependency!r}"
+                )
+            else:
+                edges.setdefault(step_id, []).append(dependency)
+    for cycle in find_cycles(edges):
+        yield SpecProblem(
+            f"steps[{cycle[0]}].depends_on", "dependency cycle: " + " -> ".join(cycle)
+        )
+
+
+def _tool_problems(
+    raw_steps: Sequence[Mapping[str, Any]], tools: ToolSchemas
+) -> Iterable[SpecProblem]:
+    for index, step in enumerate(raw_steps):
+        tool = step.get("tool")
+        label = _step_label(raw_steps, index)
+        if not isinstance(tool, str):
+            continue
+        model = tools.get(tool)
+        if model is None:
+            available = ", ".join(sorted(tools)) or "none"
+            yield SpecProblem(f"{label}.tool", f"unknown tool {tool!r} (available: {available})")
+            continue
+        parameters = step.get("parameters", {})
+        if not isinstance(parameters, Mapping):
+            continue
+        try:
+            model.model_validate(parameters)
+        except ValidationError as error:
+            for item in error.errors(include_url=False):
+                where = "".join(f".{part}" for part in item["loc"])
+                message = "unknown parameter" if item["type"] == "extra_forbidden" else item["msg"]
+                yield SpecProblem(f"{label}.parameters{where}", f"{message} (tool {tool!r})")
+
+
+def _option_problems(spec: PlanSpec) -> Iterable[SpecProblem]:
+    options = spec.options
+    given = options.model_fields_set
+    if options.continue_on_error and options.stop_on_error and "stop_on_error" in given:
+        yield SpecProblem(
+            "options.continue_on_error", "cannot be true together with stop_on_error: true"
+        )
+    if not options.require_approval:
+        for field in ("auto_approve", "approvers", "approval_timeout_ms"):
+            if field in given and getattr(options, field):
+                yield SpecProblem(f"options.{field}", "has no effect without require_approval")
+    elif options.auto_approve and options.approvers:
+        yield SpecProblem("options.approvers", "has no effect with auto_approve: true")
+    if not options.allow_parallel and "max_parallel_steps" in given and options.max_parallel_steps > 1:
+        yield SpecProblem("options.max_parallel_steps", "is above 1 but allow_parallel is false")
+
+
+def _unique(problems: Iterable[SpecProblem]) -> list[SpecProblem]:
+    return list(dict.fromkeys(problems))
