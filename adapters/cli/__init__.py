@@ -1,0 +1,1 @@
+"""The `planledger` command line: parse input, call one service method, render the result."""

@@ -1,0 +1,249 @@
+"""The `planledger` commands. Each one parses input, calls one service method, renders, exits."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, ParamSpec, TypeVar
+from uuid import UUID
+
+import orjson
+import typer
+from rich.console import Console
+
+from adapters.bootstrap import build_tools, planledger
+from adapters.cli import exit_codes
+from adapters.cli.render import ProgressPrinter, render_history, render_status
+from adapters.cli.spec_file import read_spec_file
+from adapters.event_records import event_to_record
+from adapters.logging_setup import configure_logging, log_event
+from adapters.settings import Settings
+from core.callbacks import Callbacks
+from core.errors import PlanLedgerError, PlanNotFoundError
+from core.events import PlanEvent
+from core.plan import PlanState
+from core.plan_view import plan_view
+from core.spec import PlanSpec
+from core.validation import validate_spec
+
+app = typer.Typer(
+    name="planledger",
+    help="Event-sourced plan execution: every change is an event you can audit and replay.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+FileArg = Annotated[Path, typer.Argument(help="Plan spec, YAML or JSON.", show_default=False)]
+IdArg = Annotated[str, typer.Argument(help="Plan id.", show_default=False)]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
+ByOpt = Annotated[str | None, typer.Option("--by", help="Who does this (default: $PLANLEDGER_ACTOR or $USER).")]
+
+
+class _Context:
+    settings = Settings()
+
+
+def _settings() -> Settings:
+    return _Context.settings
+
+
+def _stderr() -> Console:
+    return Console(stderr=True)
+
+
+def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Print a planned error as one line per problem and exit with its code from the table."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except PlanLedgerError as error:
+            _stderr().print(f"[red]error:[/] {error}", highlight=False, markup=True, soft_wrap=True)
+            raise typer.Exit(exit_codes.exit_code_for_error(error)) from None
+        except KeyboardInterrupt:
+            _stderr().print("interrupted: the plan keeps its events; `planledger resume ID` goes on")
+            raise typer.Exit(exit_codes.INTERRUPTED) from None
+
+    return wrapper
+
+
+@app.callback()
+def configure(
+    store: Annotated[
+        str | None, typer.Option("--store", help="sqlite:///PATH, postgresql://..., memory:// (env PLANLEDGER_STORE).")
+    ] = None,
+    log_json: Annotated[bool, typer.Option("--log-json", help="Log JSON lines to stderr.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every event to stderr.")] = False,
+) -> None:
+    """Options shared by every command."""
+    base = Settings.from_env()
+    level = "info" if (verbose or log_json) else base.log_level
+    _Context.settings = base.with_overrides(store_url=store, log_json=log_json or None, log_level=level)
+    configure_logging(json_lines=_Context.settings.log_json, level=_Context.settings.log_level)
+
+
+def _parse_id(text: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        raise PlanNotFoundError(text) from None
+
+
+def _callbacks(show_progress: bool, console: Console) -> Callbacks:
+    printer = ProgressPrinter(console) if show_progress else None
+
+    def on_event(event: PlanEvent) -> None:
+        log_event(event)
+        if printer is not None:
+            printer(event)
+
+    return Callbacks(on_event=on_event)
+
+
+def _finish(plan: PlanState, as_json: bool) -> None:
+    view = plan_view(plan)
+    if as_json:
+        sys.stdout.write(orjson.dumps(view, option=orjson.OPT_INDENT_2).decode() + "\n")
+    else:
+        render_status(Console(), view)
+    raise typer.Exit(exit_codes.exit_code_for_plan(plan.status))
+
+
+@app.command()
+@handles_errors
+def run(
+    file: FileArg,
+    approve_as: Annotated[str | None, typer.Option("--approve-as", help="Approve as this person if needed.")] = None,
+    by: ByOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a plan, approve it if asked, and execute it to the end with live progress."""
+    data = read_spec_file(file)
+    console = _stderr() if as_json else Console()
+    with planledger(_settings(), callbacks=_callbacks(True, console)) as service:
+        plan_id = service.create_plan(data, by=by or _settings().actor)
+        console.print(f"plan {plan_id}", highlight=False)
+        plan = service.get_plan(plan_id)
+        if approve_as is not None and plan.status.value == "pending_approval":
+            service.approve(plan_id, by=approve_as, comment="approved on the command line")
+        _finish(service.execute(plan_id), as_json)
+
+
+@app.command()
+@handles_errors
+def create(file: FileArg, by: ByOpt = None) -> None:
+    """Create a plan and print only its id."""
+    data = read_spec_file(file)
+    with planledger(_settings()) as service:
+        typer.echo(str(service.create_plan(data, by=by or _settings().actor)))
+
+
+@app.command()
+@handles_errors
+def approve(
+    plan_id: IdArg,
+    by: Annotated[str, typer.Option("--by", help="Who approves.")],
+    comment: Annotated[str, typer.Option("--comment", help="Why.")] = "",
+) -> None:
+    """Approve a plan that waits for approval."""
+    with planledger(_settings()) as service:
+        plan = service.approve(_parse_id(plan_id), by=by, comment=comment)
+        typer.echo(f"{plan.plan_id} {plan.status.value}")
+
+
+@app.command()
+@handles_errors
+def reject(
+    plan_id: IdArg,
+    by: Annotated[str, typer.Option("--by", help="Who rejects.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why.")],
+) -> None:
+    """Reject a plan that waits for approval."""
+    with planledger(_settings()) as service:
+        plan = service.reject(_parse_id(plan_id), by=by, reason=reason)
+        typer.echo(f"{plan.plan_id} {plan.status.value}")
+
+
+@app.command()
+@handles_errors
+def cancel(
+    plan_id: IdArg,
+    by: Annotated[str, typer.Option("--by", help="Who cancels.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why.")],
+) -> None:
+    """Cancel a plan that has not ended; an engine running it stops its tools."""
+    with planledger(_settings()) as service:
+        plan = service.cancel(_parse_id(plan_id), by=by, reason=reason)
+        typer.echo(f"{plan.plan_id} {plan.status.value}")
+
+
+@app.command()
+@handles_errors
+def execute(plan_id: IdArg, as_json: JsonOpt = False) -> None:
+    """Execute an approved plan (or go on with an executing one) to the end."""
+    console = _stderr() if as_json else Console()
+    with planledger(_settings(), callbacks=_callbacks(True, console)) as service:
+        _finish(service.execute(_parse_id(plan_id)), as_json)
+
+
+@app.command()
+@handles_errors
+def resume(plan_id: IdArg, by: ByOpt = None, as_json: JsonOpt = False) -> None:
+    """Go on after any stop: completed steps never re-run; interrupted ones re-run or fail."""
+    console = _stderr() if as_json else Console()
+    with planledger(_settings(), callbacks=_callbacks(True, console)) as service:
+        _finish(service.resume(_parse_id(plan_id), by=by or _settings().actor), as_json)
+
+
+@app.command()
+@handles_errors
+def status(plan_id: IdArg, as_json: JsonOpt = False) -> None:
+    """Show a plan's status, steps and summary; the exit code says how the plan stands."""
+    with planledger(_settings()) as service:
+        plan = service.get_plan(_parse_id(plan_id))
+    _finish(plan, as_json)
+
+
+@app.command()
+@handles_errors
+def history(plan_id: IdArg, as_json: JsonOpt = False) -> None:
+    """Show every event of a plan, in order."""
+    with planledger(_settings()) as service:
+        records = [event_to_record(event) for event in service.history(_parse_id(plan_id))]
+    if as_json:
+        sys.stdout.write(orjson.dumps(records, option=orjson.OPT_INDENT_2).decode() + "\n")
+    else:
+        render_history(Console(), records)
+
+
+@app.command()
+@handles_errors
+def validate(file: FileArg) -> None:
+    """Check a spec; print every problem (each naming step and field) and exit 2 if any."""
+    data = read_spec_file(file)
+    spec = validate_spec(data, build_tools(_settings()).schemas())
+    typer.echo(f"valid: {len(spec.steps)} steps")
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of plan specs, with each enabled tool's parameter schema."""
+    document = PlanSpec.model_json_schema()
+    tools = build_tools(_settings())
+    document["x-planledger-tools"] = {
+        name: tools[name].parameters.model_json_schema() for name in sorted(tools)
+    }
+    typer.echo(json.dumps(document, indent=2))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

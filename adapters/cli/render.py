@@ -1,0 +1,159 @@
+"""Rendering for people: status and history tables, and live progress lines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from rich.console import Console
+from rich.table import Table
+
+from core.events import (
+    TERMINAL_EVENTS,
+    PlanEvent,
+    StepCancelled,
+    StepCompleted,
+    StepFailed,
+    StepInterrupted,
+    StepSkipped,
+    StepStarted,
+    StepTimedOut,
+)
+from core.json_value import JsonObject
+
+STATUS_STYLES = {
+    "completed": "green",
+    "failed": "red",
+    "partial": "yellow",
+    "cancelled": "magenta",
+    "rejected": "red",
+    "skipped": "dim",
+    "running": "cyan",
+    "pending": "white",
+    "executing": "cyan",
+    "pending_approval": "yellow",
+    "approved": "cyan",
+}
+
+
+def styled(status: str) -> str:
+    """A status word in its colour."""
+    return f"[{STATUS_STYLES.get(status, 'white')}]{status}[/]"
+
+
+def render_status(console: Console, view: JsonObject) -> None:
+    """The plan's header, one row per step, and the summary."""
+    title = view["name"] or view["description"]
+    console.print(f"[bold]{title}[/]  {view['id']}  {styled(view['status'])}")
+    if view.get("reason"):
+        console.print(f"  reason: {view['reason']}")
+    table = Table(show_edge=False, pad_edge=False)
+    for column in ("step", "tool", "status", "attempts", "ms", "result / error"):
+        table.add_column(column)
+    for step in view["steps"]:
+        table.add_row(
+            step["id"],
+            step["tool"],
+            styled(step["status"]),
+            str(step["attempts"]),
+            "" if step["duration_ms"] is None else str(step["duration_ms"]),
+            _outcome(step),
+        )
+    console.print(table)
+    summary = view["summary"]
+    console.print(
+        f"{summary['completed']}/{summary['total_steps']} completed, {summary['failed']} failed, "
+        f"{summary['skipped']} skipped, progress {summary['progress']:.0%}"
+    )
+
+
+def _outcome(step: JsonObject) -> str:
+    if step["error"]:
+        return f"[red]{step['error']['type']}[/]: {_short(step['error']['message'])}"
+    if step["skip_reason"]:
+        return _short(step["skip_reason"])
+    result = step["result"]
+    if isinstance(result, dict) and isinstance(result.get("stdout"), str):
+        lines = result["stdout"].strip().splitlines()
+        return _short(lines[-1]) if lines else ""
+    return "" if result is None else _short(orjson.dumps(result).decode())
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+HISTORY_DETAILS = (
+    "step_id",
+    "attempt",
+    "by",
+    "comment",
+    "reason",
+    "error_type",
+    "message",
+    "duration_ms",
+    "retry_at",
+    "timeout_ms",
+    "approval_required",
+    "deadline",
+    "interrupted_steps",
+)
+"""Fields the history table shows, in this order; `--json` has all of them."""
+
+
+def render_history(console: Console, records: list[dict[str, Any]]) -> None:
+    """One row per event: version, time, type, actor and its key fields."""
+    table = Table(show_edge=False, pad_edge=False)
+    for column in ("v", "time", "event", "actor", "details"):
+        table.add_column(column, overflow="fold")
+    for record in records:
+        details = [
+            f"{key}={record[key]}"
+            for key in HISTORY_DETAILS
+            if record.get(key) not in (None, "", [], {}, False)
+        ]
+        table.add_row(
+            str(record["version"]),
+            record["timestamp"][11:23],
+            record["type"],
+            record["actor"],
+            _short(" ".join(details), 110),
+        )
+    console.print(table)
+
+
+class ProgressPrinter:
+    """Prints one line per step event as the engine records it: the live view of a run."""
+
+    def __init__(self, console: Console) -> None:
+        self._console = console
+
+    def __call__(self, event: PlanEvent) -> None:
+        line = self._line(event)
+        if line is not None:
+            self._console.print(line, highlight=False)
+
+    def _line(self, event: PlanEvent) -> str | None:  # noqa: PLR0911 - one line per event type
+        match event:
+            case StepStarted():
+                return (
+                    f"  [cyan]▶[/] {event.step_id} [dim]attempt {event.attempt} ({event.tool})[/]"
+                )
+            case StepCompleted():
+                return f"  [green]✓[/] {event.step_id} [dim]{event.duration_ms} ms[/]"
+            case StepFailed():
+                retry = f", retry at {event.retry_at:%H:%M:%S.%f}"[:-3] if event.retry_at else ""
+                return f"  [red]✗[/] {event.step_id} {event.error_type}: {_short(event.message)}{retry}"
+            case StepTimedOut():
+                return f"  [red]⏱[/] {event.step_id} timed out after {event.timeout_ms} ms"
+            case StepSkipped():
+                return f"  [dim]⏭ {event.step_id} skipped: {event.reason}[/]"
+            case StepCancelled():
+                return f"  [magenta]■[/] {event.step_id} cancelled: {event.reason}"
+            case StepInterrupted():
+                return f"  [yellow]↻[/] {event.step_id} attempt {event.attempt} was interrupted; re-running"
+        if type(event) in TERMINAL_EVENTS:
+            status = TERMINAL_EVENTS[type(event)].value
+            return f"plan {styled(status)}"
+        return None

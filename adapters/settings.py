@@ -1,0 +1,59 @@
+"""Settings: one frozen object read from `PLANLEDGER_*` environment variables and CLI options."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+DEFAULT_STORE = "sqlite:///planledger.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bootstrap needs to build the application.
+
+    Attributes:
+        store_url: where events live (`PLANLEDGER_STORE`).
+        actor: who a CLI user is when `--by` is not given (`PLANLEDGER_ACTOR`, else `$USER`).
+        worker_id: names this process on `StepStarted` (`PLANLEDGER_WORKER`, else host:pid:random).
+        enabled_tools: the tools plans may use (`PLANLEDGER_TOOLS`, comma-separated; all built-ins
+            when unset). `shell` and `python` are powerful: disable them where plans are untrusted.
+        log_json: JSON log lines instead of human-readable ones (`PLANLEDGER_LOG_JSON`).
+        log_level: `PLANLEDGER_LOG_LEVEL`, default `warning` (the CLI shows progress itself).
+        poll_interval_s: how often a waiting engine looks for other writers' events.
+    """
+
+    store_url: str = DEFAULT_STORE
+    actor: str = "cli"
+    worker_id: str = "worker"
+    enabled_tools: tuple[str, ...] | None = None
+    log_json: bool = False
+    log_level: str = "warning"
+    poll_interval_s: float = 0.5
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read settings from the environment (`os.environ` unless given)."""
+        env = os.environ if environ is None else environ
+        tools = env.get("PLANLEDGER_TOOLS")
+        return cls(
+            store_url=env.get("PLANLEDGER_STORE", DEFAULT_STORE),
+            actor=env.get("PLANLEDGER_ACTOR") or env.get("USER") or "cli",
+            worker_id=env.get("PLANLEDGER_WORKER") or _default_worker_id(),
+            enabled_tools=tuple(t.strip() for t in tools.split(",") if t.strip()) if tools else None,
+            log_json=env.get("PLANLEDGER_LOG_JSON", "").lower() in ("1", "true", "yes"),
+            log_level=env.get("PLANLEDGER_LOG_LEVEL", "warning").lower(),
+            poll_interval_s=float(env.get("PLANLEDGER_POLL_INTERVAL_S", "0.5")),
+        )
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """A copy with the given fields replaced (CLI options win over the environment)."""
+        given = {key: value for key, value in changes.items() if value is not None}
+        return replace(self, **given)  # type: ignore[arg-type]
+
+
+def _default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
