@@ -8,7 +8,9 @@ from uuid import UUID
 from core.errors import CorruptHistoryError
 from core.events import EVENT_TYPES, PlanEvent
 
-_BY_NAME: dict[str, type[PlanEvent]] = {event_type.__name__: event_type for event_type in EVENT_TYPES}
+_BY_NAME: dict[str, type[PlanEvent]] = {
+    event_type.__name__: event_type for event_type in EVENT_TYPES
+}
 
 
 def event_to_record(event: PlanEvent) -> dict[str, Any]:

@@ -43,7 +43,9 @@ class Settings:
             store_url=env.get("PLANLEDGER_STORE", DEFAULT_STORE),
             actor=env.get("PLANLEDGER_ACTOR") or env.get("USER") or "cli",
             worker_id=env.get("PLANLEDGER_WORKER") or _default_worker_id(),
-            enabled_tools=tuple(t.strip() for t in tools.split(",") if t.strip()) if tools else None,
+            enabled_tools=tuple(t.strip() for t in tools.split(",") if t.strip())
+            if tools
+            else None,
             log_json=env.get("PLANLEDGER_LOG_JSON", "").lower() in ("1", "true", "yes"),
             log_level=env.get("PLANLEDGER_LOG_LEVEL", "warning").lower(),
             poll_interval_s=float(env.get("PLANLEDGER_POLL_INTERVAL_S", "0.5")),

@@ -6,12 +6,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from core.events import (
+    TERMINAL_EVENTS,
     PlanEvent,
     StepCompleted,
     StepFailed,
     StepStarted,
     StepTimedOut,
-    TERMINAL_EVENTS,
 )
 
 EventCallback = Callable[[PlanEvent], None]

@@ -64,7 +64,9 @@ class EventStamper:
     correlation_id: UUID
 
     @classmethod
-    def after(cls, plan: PlanState, now: datetime, actor: str, correlation_id: UUID) -> EventStamper:
+    def after(
+        cls, plan: PlanState, now: datetime, actor: str, correlation_id: UUID
+    ) -> EventStamper:
         """A stamper for events that follow the plan's current version."""
         return cls(plan.plan_id, plan.version + 1, now, actor, correlation_id)
 
@@ -159,9 +161,7 @@ def start_execution(plan: PlanState, *, now: datetime, correlation_id: UUID) -> 
     return [stamp(PlanExecutionStarted, deadline=deadline)]
 
 
-def resume(
-    plan: PlanState, *, by: str, now: datetime, correlation_id: UUID
-) -> list[PlanEvent]:
+def resume(plan: PlanState, *, by: str, now: datetime, correlation_id: UUID) -> list[PlanEvent]:
     """Resume after a stop: attempts left running are re-run if idempotent, else failed."""
     if plan.status is not PlanStatus.EXECUTING:
         raise InvalidTransitionError(plan.plan_id, plan.status.value, "resume")
@@ -172,7 +172,9 @@ def resume(
         step = plan.steps[step_id]
         worker = step.worker or "unknown"
         if step.spec.idempotent:
-            events.append(stamp(StepInterrupted, step_id=step_id, attempt=step.attempt, worker=worker))
+            events.append(
+                stamp(StepInterrupted, step_id=step_id, attempt=step.attempt, worker=worker)
+            )
         else:
             events.append(
                 stamp(
@@ -270,8 +272,10 @@ def _decision_event(
         case CancelStep(step_id, attempt, reason):
             return stamp(StepCancelled, step_id=step_id, attempt=attempt, reason=reason)
         case FinishPlan(status, reason):
-            return stamp(_FINISH_EVENTS[status], reason=reason) if status in _FINISH_EVENTS else (
-                stamp(PlanCompleted)
+            return (
+                stamp(_FINISH_EVENTS[status], reason=reason)
+                if status in _FINISH_EVENTS
+                else (stamp(PlanCompleted))
             )
         case ExpireApproval():
             return stamp(PlanRejected, by=ENGINE_ACTOR, reason="approval expired", expired=True)

@@ -1,4 +1,4 @@
-"""The execution loop: fold -> decide -> append -> run tools -> append outcomes (pure but for ports).
+"""The execution loop: fold, decide, append, run tools, append outcomes (pure but for ports).
 
 Side effects happen only between two appends: a tool is called after its `StepStarted` is in
 the store, and its outcome becomes an event before anything depends on it. Events that belong
@@ -34,7 +34,9 @@ class _Run:
     plan: PlanState
     correlation_id: UUID
     pool: ThreadPoolExecutor
-    in_flight: dict[tuple[str, int], tuple[Future[Outcome], ToolContext]] = field(default_factory=dict)
+    in_flight: dict[tuple[str, int], tuple[Future[Outcome], ToolContext]] = field(
+        default_factory=dict
+    )
     finished: list[Outcome] = field(default_factory=list)
     wake_at: datetime | None = None
 
@@ -82,16 +84,24 @@ class Engine:
             plan = run.plan
             batch: list[PlanEvent] = []
             if plan.status is PlanStatus.APPROVED:
-                batch += _applied(plan, start_execution(plan, now=now, correlation_id=run.correlation_id))
+                batch += _applied(
+                    plan, start_execution(plan, now=now, correlation_id=run.correlation_id)
+                )
             for outcome in run.finished:
-                batch += _applied(plan, record_outcome(plan, outcome, now=now, correlation_id=run.correlation_id))
+                batch += _applied(
+                    plan, record_outcome(plan, outcome, now=now, correlation_id=run.correlation_id)
+                )
             while True:
                 schedule = decide(plan, now)
                 run.wake_at = schedule.wake_at
                 if not schedule.decisions:
                     break
                 decided = apply_decisions(
-                    plan, schedule.decisions, now=now, worker=self._worker, correlation_id=run.correlation_id
+                    plan,
+                    schedule.decisions,
+                    now=now,
+                    worker=self._worker,
+                    correlation_id=run.correlation_id,
                 )
                 batch += _applied(plan, decided)
             if not batch:
@@ -149,11 +159,16 @@ class Engine:
             return Outcome(event.step_id, event.attempt, duration, result=result)
         error_type, message, details = error
         return Outcome(
-            event.step_id, event.attempt, duration, error_type=error_type, message=message, details=details
+            event.step_id,
+            event.attempt,
+            duration,
+            error_type=error_type,
+            message=message,
+            details=details,
         )
 
     def _wait(self, run: _Run) -> None:
-        """Sleep until a call finishes, something is due, or it is time to look for other writers."""
+        """Sleep until a call ends, something falls due, or it is time to look for other writers."""
         timeout = self._poll_interval_s
         if run.wake_at is not None:
             due_in = (run.wake_at - self._clock.now()).total_seconds()

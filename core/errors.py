@@ -1,17 +1,17 @@
 """The error tree of planledger (pure). Every error derives its message from its fields.
 
-    PlanLedgerError
-    ├── InvalidInputError              bad input: CLI exit 2, HTTP 4xx; nothing is written
-    │   ├── InvalidPlanSpecError       a spec with problems (all of them, each naming step and field)
-    │   ├── PlanNotFoundError          no events for this plan id
-    │   ├── InvalidStoreUrlError       a store URL the bootstrap cannot use
-    │   ├── NotAnApproverError         the actor is not in the plan's `approvers`
-    │   └── InvalidTransitionError     the command does not fit the plan's status
-    ├── ConcurrencyError               another writer appended first: reload and decide again
-    ├── StoreUnavailableError          the database cannot be reached (CLI exit 4)
-    ├── CorruptHistoryError            stored events that cannot be folded into a plan
-    └── ToolFailedError                raised by a tool to record a typed failure; never escapes
-                                       the engine, it becomes a `StepFailed` event
+PlanLedgerError
+├── InvalidInputError              bad input: CLI exit 2, HTTP 4xx; nothing is written
+│   ├── InvalidPlanSpecError       a spec with problems (all of them, each naming step and field)
+│   ├── PlanNotFoundError          no events for this plan id
+│   ├── InvalidStoreUrlError       a store URL the bootstrap cannot use
+│   ├── NotAnApproverError         the actor is not in the plan's `approvers`
+│   └── InvalidTransitionError     the command does not fit the plan's status
+├── ConcurrencyError               another writer appended first: reload and decide again
+├── StoreUnavailableError          the database cannot be reached (CLI exit 4)
+├── CorruptHistoryError            stored events that cannot be folded into a plan
+└── ToolFailedError                raised by a tool to record a typed failure; never escapes
+                                   the engine, it becomes a `StepFailed` event
 """
 
 from __future__ import annotations

@@ -120,7 +120,9 @@ def evolve(state: PlanState | None, event: PlanEvent) -> PlanState:
     """Apply one event to the state (in place) and return it; `None` before `PlanCreated`."""
     if state is None:
         if not isinstance(event, PlanCreated) or event.version != 1:
-            raise CorruptHistoryError(event.plan_id, event.version, "history must start with PlanCreated")
+            raise CorruptHistoryError(
+                event.plan_id, event.version, "history must start with PlanCreated"
+            )
         return _created(event)
     if event.plan_id != state.plan_id or event.version != state.version + 1:
         raise CorruptHistoryError(
@@ -210,7 +212,9 @@ def _on_step_started(state: PlanState, event: StepStarted) -> None:
     step = _step(state, event, event.step_id)
     if step.status is not StepStatus.PENDING or event.attempt != step.attempt + 1:
         raise CorruptHistoryError(
-            event.plan_id, event.version, f"step {event.step_id!r} cannot start attempt {event.attempt}"
+            event.plan_id,
+            event.version,
+            f"step {event.step_id!r} cannot start attempt {event.attempt}",
         )
     _leave_pending(state, event.step_id)
     _set_status(state, step, StepStatus.RUNNING)
@@ -286,7 +290,9 @@ def _on_step_interrupted(state: PlanState, event: StepInterrupted) -> None:
 def _on_step_skipped(state: PlanState, event: StepSkipped) -> None:
     step = _step(state, event, event.step_id)
     if step.status is not StepStatus.PENDING:
-        raise CorruptHistoryError(event.plan_id, event.version, f"step {event.step_id!r} is not pending")
+        raise CorruptHistoryError(
+            event.plan_id, event.version, f"step {event.step_id!r} is not pending"
+        )
     _leave_pending(state, event.step_id)
     _set_status(state, step, StepStatus.SKIPPED)
     step.skip_reason = event.reason
@@ -306,7 +312,7 @@ def _on_cancelled(state: PlanState, event: PlanCancelled) -> None:
     state.reason = event.reason
 
 
-def _apply(state: PlanState, event: PlanEvent) -> None:  # noqa: C901 - one line per event type
+def _apply(state: PlanState, event: PlanEvent) -> None:
     match event:
         case StepStarted():
             _on_step_started(state, event)

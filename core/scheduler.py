@@ -100,9 +100,9 @@ def decide(plan: PlanState, now: datetime) -> Schedule:
 
 
 def next_retry_at(step: StepSpec, attempt: int, now: datetime) -> datetime | None:
-    """When attempt `attempt + 1` is due after attempt `attempt` failed, or None if no retry is left.
+    """When the next attempt is due after attempt `attempt` failed; None when no retry is left.
 
-    The delay grows geometrically: `retry_delay_ms × retry_backoff^(attempt-1)`.
+    The delay grows geometrically: `retry_delay_ms * retry_backoff ** (attempt - 1)`.
     """
     if attempt >= 1 + step.max_retries:
         return None
@@ -131,7 +131,9 @@ def _time_outs(
             continue
         retry_at = next_retry_at(step.spec, step.attempt, now)
         decisions.append(
-            TimeOutStep(step_id, step.attempt, step.timeout_ms, elapsed_ms(step.started_at, now), retry_at)
+            TimeOutStep(
+                step_id, step.attempt, step.timeout_ms, elapsed_ms(step.started_at, now), retry_at
+            )
         )
         count += 1
     return count

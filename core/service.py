@@ -1,4 +1,4 @@
-"""The application service: the commands users give, each one load -> decide -> append (pure but for ports).
+"""The application service: each command is load, decide, append (pure but for ports).
 
 It is the only caller of the ports. Commands that lose an optimistic-concurrency race reload the
 plan and decide again; a command that does not fit the plan raises and writes nothing.
@@ -65,7 +65,9 @@ class PlanService:
 
     def create_plan(self, spec: object, *, by: str) -> UUID:
         """Validate a spec, record the new plan, and return its id."""
-        data = spec.model_dump(mode="json", exclude_unset=True) if isinstance(spec, PlanSpec) else spec
+        data = (
+            spec.model_dump(mode="json", exclude_unset=True) if isinstance(spec, PlanSpec) else spec
+        )
         parsed = self.validate(data)
         plan_id = self._ids.new_id()
         events = create_plan(
@@ -78,21 +80,27 @@ class PlanService:
         """Approve a plan that waits for approval (only its `approvers`, if it names any)."""
         return self._command(
             plan_id,
-            lambda plan, cid: approve(plan, by=by, comment=comment, now=self._clock.now(), correlation_id=cid),
+            lambda plan, cid: approve(
+                plan, by=by, comment=comment, now=self._clock.now(), correlation_id=cid
+            ),
         )
 
     def reject(self, plan_id: UUID, *, by: str, reason: str) -> PlanState:
         """Reject a plan that waits for approval."""
         return self._command(
             plan_id,
-            lambda plan, cid: reject(plan, by=by, reason=reason, now=self._clock.now(), correlation_id=cid),
+            lambda plan, cid: reject(
+                plan, by=by, reason=reason, now=self._clock.now(), correlation_id=cid
+            ),
         )
 
     def cancel(self, plan_id: UUID, *, by: str, reason: str) -> PlanState:
         """Cancel a plan that has not ended; an engine running it stops its tools."""
         return self._command(
             plan_id,
-            lambda plan, cid: cancel(plan, by=by, reason=reason, now=self._clock.now(), correlation_id=cid),
+            lambda plan, cid: cancel(
+                plan, by=by, reason=reason, now=self._clock.now(), correlation_id=cid
+            ),
         )
 
     def execute(self, plan_id: UUID) -> PlanState:
@@ -115,7 +123,9 @@ class PlanService:
         if plan.status is PlanStatus.EXECUTING:
             plan = self._command(
                 plan_id,
-                lambda current, cid: resume(current, by=by, now=self._clock.now(), correlation_id=cid),
+                lambda current, cid: resume(
+                    current, by=by, now=self._clock.now(), correlation_id=cid
+                ),
             )
         return self.execute(plan_id)
 
@@ -133,9 +143,16 @@ class PlanService:
         schedule = decide(plan, self._clock.now())
         if any(isinstance(decision, ExpireApproval) for decision in schedule.decisions):
             try:
-                self._append(plan, apply_decisions(
-                    plan, schedule.decisions, now=self._clock.now(), worker="-", correlation_id=self._ids.new_id()
-                ))
+                self._append(
+                    plan,
+                    apply_decisions(
+                        plan,
+                        schedule.decisions,
+                        now=self._clock.now(),
+                        worker="-",
+                        correlation_id=self._ids.new_id(),
+                    ),
+                )
             except ConcurrencyError:
                 return self.get_plan(plan_id)
         return plan

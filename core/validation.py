@@ -9,7 +9,7 @@ from pydantic import BaseModel, ValidationError
 
 from core.errors import InvalidPlanSpecError, SpecProblem
 from core.graph import find_cycles
-from core.spec import PlanSpec
+from core.spec import PlanOptions, PlanSpec
 
 ToolSchemas = Mapping[str, type[BaseModel]]
 """Tool name -> the pydantic model its parameters must satisfy."""
@@ -28,8 +28,9 @@ def validate_spec(data: object, tools: ToolSchemas) -> PlanSpec:
         problems.extend(_from_pydantic(error, raw_steps))
     problems.extend(_graph_problems(raw_steps))
     problems.extend(_tool_problems(raw_steps, tools))
-    if spec is not None:
-        problems.extend(_option_problems(spec))
+    options = spec.options if spec is not None else _options_alone(data.get("options", {}))
+    if options is not None:
+        problems.extend(_option_problems(options))
     if problems:
         raise InvalidPlanSpecError(_unique(problems))
     assert spec is not None
@@ -37,10 +38,20 @@ def validate_spec(data: object, tools: ToolSchemas) -> PlanSpec:
 
 
 def _raw_steps(data: Mapping[Any, Any]) -> list[Mapping[str, Any]]:
+    # Python callers pass tuples; a step that is not a mapping keeps its place (as `{}`) so
+    # positions in pydantic's error locations still name the right step.
     steps = data.get("steps")
-    if not isinstance(steps, list):
+    if not isinstance(steps, list | tuple):
         return []
-    return [step for step in steps if isinstance(step, Mapping)]
+    return [step if isinstance(step, Mapping) else {} for step in steps]
+
+
+def _options_alone(raw: object) -> PlanOptions | None:
+    """The options of a spec that failed elsewhere, so their problems are reported too."""
+    try:
+        return PlanOptions.model_validate(raw)
+    except ValidationError:
+        return None
 
 
 def _step_label(raw_steps: Sequence[Mapping[str, Any]], index: int) -> str:
@@ -54,12 +65,16 @@ def _from_pydantic(
 ) -> Iterable[SpecProblem]:
     for item in error.errors(include_url=False):
         location = list(item["loc"])
+        if location == ["steps"] and item["type"] == "too_short" and raw_steps:
+            continue  # pydantic counts only the steps that passed; each failure is reported
         if len(location) >= 2 and location[0] == "steps" and isinstance(location[1], int):
             head = _step_label(raw_steps, location[1])
             location = location[2:]
         else:
             head = str(location.pop(0)) if location else "spec"
-        path = head + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in location)
+        path = head + "".join(
+            f"[{part}]" if isinstance(part, int) else f".{part}" for part in location
+        )
         message = "unknown field" if item["type"] == "extra_forbidden" else item["msg"]
         yield SpecProblem(path, message)
 
@@ -77,7 +92,7 @@ def _graph_problems(raw_steps: Sequence[Mapping[str, Any]]) -> Iterable[SpecProb
     for step in raw_steps:
         step_id = step.get("id")
         depends_on = step.get("depends_on") or []
-        if not isinstance(step_id, str) or not isinstance(depends_on, list):
+        if not isinstance(step_id, str) or not isinstance(depends_on, list | tuple):
             continue
         for dependency in depends_on:
             if not isinstance(dependency, str):
@@ -119,8 +134,7 @@ def _tool_problems(
                 yield SpecProblem(f"{label}.parameters{where}", f"{message} (tool {tool!r})")
 
 
-def _option_problems(spec: PlanSpec) -> Iterable[SpecProblem]:
-    options = spec.options
+def _option_problems(options: PlanOptions) -> Iterable[SpecProblem]:
     given = options.model_fields_set
     if options.continue_on_error and options.stop_on_error and "stop_on_error" in given:
         yield SpecProblem(
@@ -132,7 +146,11 @@ def _option_problems(spec: PlanSpec) -> Iterable[SpecProblem]:
                 yield SpecProblem(f"options.{field}", "has no effect without require_approval")
     elif options.auto_approve and options.approvers:
         yield SpecProblem("options.approvers", "has no effect with auto_approve: true")
-    if not options.allow_parallel and "max_parallel_steps" in given and options.max_parallel_steps > 1:
+    if (
+        not options.allow_parallel
+        and "max_parallel_steps" in given
+        and options.max_parallel_steps > 1
+    ):
         yield SpecProblem("options.max_parallel_steps", "is above 1 but allow_parallel is false")
 
 

@@ -43,7 +43,9 @@ R = TypeVar("R")
 FileArg = Annotated[Path, typer.Argument(help="Plan spec, YAML or JSON.", show_default=False)]
 IdArg = Annotated[str, typer.Argument(help="Plan id.", show_default=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
-ByOpt = Annotated[str | None, typer.Option("--by", help="Who does this (default: $PLANLEDGER_ACTOR or $USER).")]
+ByOpt = Annotated[
+    str | None, typer.Option("--by", help="Who does this (default: $PLANLEDGER_ACTOR or $USER).")
+]
 
 
 class _Context:
@@ -69,7 +71,9 @@ def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
             _stderr().print(f"[red]error:[/] {error}", highlight=False, markup=True, soft_wrap=True)
             raise typer.Exit(exit_codes.exit_code_for_error(error)) from None
         except KeyboardInterrupt:
-            _stderr().print("interrupted: the plan keeps its events; `planledger resume ID` goes on")
+            _stderr().print(
+                "interrupted: the plan keeps its events; `planledger resume ID` goes on"
+            )
             raise typer.Exit(exit_codes.INTERRUPTED) from None
 
     return wrapper
@@ -78,15 +82,22 @@ def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
 @app.callback()
 def configure(
     store: Annotated[
-        str | None, typer.Option("--store", help="sqlite:///PATH, postgresql://..., memory:// (env PLANLEDGER_STORE).")
+        str | None,
+        typer.Option(
+            "--store", help="sqlite:///PATH, postgresql://..., memory:// (env PLANLEDGER_STORE)."
+        ),
     ] = None,
     log_json: Annotated[bool, typer.Option("--log-json", help="Log JSON lines to stderr.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every event to stderr.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log every event to stderr.")
+    ] = False,
 ) -> None:
     """Options shared by every command."""
     base = Settings.from_env()
     level = "info" if (verbose or log_json) else base.log_level
-    _Context.settings = base.with_overrides(store_url=store, log_json=log_json or None, log_level=level)
+    _Context.settings = base.with_overrides(
+        store_url=store, log_json=log_json or None, log_level=level
+    )
     configure_logging(json_lines=_Context.settings.log_json, level=_Context.settings.log_level)
 
 
@@ -121,7 +132,9 @@ def _finish(plan: PlanState, as_json: bool) -> None:
 @handles_errors
 def run(
     file: FileArg,
-    approve_as: Annotated[str | None, typer.Option("--approve-as", help="Approve as this person if needed.")] = None,
+    approve_as: Annotated[
+        str | None, typer.Option("--approve-as", help="Approve as this person if needed.")
+    ] = None,
     by: ByOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

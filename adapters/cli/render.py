@@ -134,7 +134,7 @@ class ProgressPrinter:
         if line is not None:
             self._console.print(line, highlight=False)
 
-    def _line(self, event: PlanEvent) -> str | None:  # noqa: PLR0911 - one line per event type
+    def _line(self, event: PlanEvent) -> str | None:
         match event:
             case StepStarted():
                 return (
@@ -143,8 +143,9 @@ class ProgressPrinter:
             case StepCompleted():
                 return f"  [green]✓[/] {event.step_id} [dim]{event.duration_ms} ms[/]"
             case StepFailed():
-                retry = f", retry at {event.retry_at:%H:%M:%S.%f}"[:-3] if event.retry_at else ""
-                return f"  [red]✗[/] {event.step_id} {event.error_type}: {_short(event.message)}{retry}"
+                retry = f", retry at {event.retry_at:%H:%M:%S}" if event.retry_at else ""
+                message = _short(event.message)
+                return f"  [red]✗[/] {event.step_id} {event.error_type}: {message}{retry}"
             case StepTimedOut():
                 return f"  [red]⏱[/] {event.step_id} timed out after {event.timeout_ms} ms"
             case StepSkipped():
@@ -152,7 +153,8 @@ class ProgressPrinter:
             case StepCancelled():
                 return f"  [magenta]■[/] {event.step_id} cancelled: {event.reason}"
             case StepInterrupted():
-                return f"  [yellow]↻[/] {event.step_id} attempt {event.attempt} was interrupted; re-running"
+                attempt = event.attempt
+                return f"  [yellow]↻[/] {event.step_id} attempt {attempt} was interrupted; re-run"
         if type(event) in TERMINAL_EVENTS:
             status = TERMINAL_EVENTS[type(event)].value
             return f"plan {styled(status)}"

@@ -24,7 +24,9 @@ def read_spec_file(path: Path) -> object:
         mark = getattr(error, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise InvalidPlanSpecError([SpecProblem(where, f"malformed YAML/JSON: {problem}")]) from None
+        raise InvalidPlanSpecError(
+            [SpecProblem(where, f"malformed YAML/JSON: {problem}")]
+        ) from None
     if data is None:
         raise InvalidPlanSpecError([SpecProblem(str(path), "file is empty")])
     return data

@@ -1,4 +1,4 @@
-"""The event store: the eventsourcing library on PostgreSQL, SQLite or memory, behind core's port."""
+"""The event store: the eventsourcing library (PostgreSQL, SQLite, memory) behind core's port."""
 
 from adapters.store.event_store import LibraryEventStore, open_event_store
 from adapters.store.store_url import StoreConfig, parse_store_url

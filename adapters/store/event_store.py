@@ -56,12 +56,15 @@ class LibraryEventStore:
         self.application.close()
 
 
-def open_event_store(config: StoreConfig, extra_env: dict[str, Any] | None = None) -> LibraryEventStore:
+def open_event_store(
+    config: StoreConfig, extra_env: dict[str, Any] | None = None
+) -> LibraryEventStore:
     """Open (and on first use, create) the store a `StoreConfig` names."""
     env = {**config.env, **(extra_env or {})}
     with translated_errors(config.display):
         if config.kind == "postgresql":
-            assert config.conninfo is not None and config.schema is not None
+            assert config.conninfo is not None
+            assert config.schema is not None
             with schema_lock(config.conninfo, config.schema):
                 application = PlanLedgerApplication(env=env)
         else:

@@ -21,7 +21,9 @@ def schema_lock(conninfo: str, schema: str) -> Iterator[None]:
     with psycopg.connect(conninfo, autocommit=True) as connection:
         connection.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK_KEY,))
         try:
-            connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+            connection.execute(
+                sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema))
+            )
             yield
         finally:
             connection.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK_KEY,))

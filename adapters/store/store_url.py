@@ -27,7 +27,9 @@ def parse_store_url(url: str) -> StoreConfig:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in SCHEMES or "://" not in url:
-        raise InvalidStoreUrlError(url, "expected sqlite:///PATH, postgresql://USER@HOST/DB or memory://")
+        raise InvalidStoreUrlError(
+            url, "expected sqlite:///PATH, postgresql://USER@HOST/DB or memory://"
+        )
     if scheme == "memory":
         return StoreConfig("memory", {"PERSISTENCE_MODULE": "eventsourcing.popo"}, "memory://")
     if scheme == "sqlite":
@@ -37,7 +39,9 @@ def parse_store_url(url: str) -> StoreConfig:
 
 def _sqlite(url: str, host: str, path: str) -> StoreConfig:
     if host:
-        raise InvalidStoreUrlError(url, "a sqlite URL has no host: use sqlite:///relative.db or sqlite:////abs.db")
+        raise InvalidStoreUrlError(
+            url, "a sqlite URL has no host: use sqlite:///relative.db or sqlite:////abs.db"
+        )
     if path in ("", "/"):
         raise InvalidStoreUrlError(url, "a sqlite URL needs a file path")
     database = unquote(path[1:])
@@ -45,7 +49,11 @@ def _sqlite(url: str, host: str, path: str) -> StoreConfig:
         database = "file:planledger?mode=memory&cache=shared"
     elif not Path(database).parent.is_dir() and Path(database).parent != Path(""):
         raise InvalidStoreUrlError(url, f"directory {str(Path(database).parent)!r} does not exist")
-    env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": database, "SQLITE_LOCK_TIMEOUT": "30"}
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": database,
+        "SQLITE_LOCK_TIMEOUT": "30",
+    }
     return StoreConfig("sqlite", env, f"sqlite:///{database}")
 
 
@@ -82,4 +90,10 @@ def _postgres(url: str) -> StoreConfig:
     conninfo = f"host={host} port={port} dbname={database} user={user} connect_timeout=10"
     if parts.password:
         conninfo += f" password={unquote(parts.password)}"
-    return StoreConfig("postgresql", env, f"postgresql://{user}@{host}:{port}/{database}?schema={schema}", schema, conninfo)
+    return StoreConfig(
+        "postgresql",
+        env,
+        f"postgresql://{user}@{host}:{port}/{database}?schema={schema}",
+        schema,
+        conninfo,
+    )
