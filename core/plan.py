@@ -210,11 +210,17 @@ def _on_execution_started(state: PlanState, event: PlanExecutionStarted) -> None
 
 def _on_step_started(state: PlanState, event: StepStarted) -> None:
     step = _step(state, event, event.step_id)
-    if step.status is not StepStatus.PENDING or event.attempt != step.attempt + 1:
+    if (
+        step.status is not StepStatus.PENDING
+        or event.attempt != step.attempt + 1
+        or state.unmet[event.step_id] != 0
+        or state.status is not PlanStatus.EXECUTING
+    ):
         raise CorruptHistoryError(
             event.plan_id,
             event.version,
-            f"step {event.step_id!r} cannot start attempt {event.attempt}",
+            f"step {event.step_id!r} cannot start attempt {event.attempt}: it is {step.status}, "
+            f"{state.unmet[event.step_id]} dependencies unmet, plan {state.status}",
         )
     _leave_pending(state, event.step_id)
     _set_status(state, step, StepStatus.RUNNING)

@@ -7,12 +7,14 @@ from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import Mapper
+from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.utils import TopicError
 
 from adapters.store.library_errors import translated_errors
 from adapters.store.postgres_setup import schema_lock
 from adapters.store.pydantic_mapper import OrjsonTranscoder, PydanticMapper
 from adapters.store.store_url import StoreConfig
+from core.errors import CorruptHistoryError
 from core.events import PlanEvent
 
 
@@ -39,8 +41,17 @@ class LibraryEventStore:
         """The plan's events above `after_version`, oldest first."""
         with translated_errors(self.display, plan_id):
             stored = self.application.recorder.select_events(plan_id, gt=after_version or None)
-        to_event = self.application.mapper.to_domain_event
-        return [cast(PlanEvent, to_event(record)) for record in stored]
+        return [self._to_event(record) for record in stored]
+
+    def _to_event(self, record: StoredEvent) -> PlanEvent:
+        """Decode one stored row; a row that no event class accepts is a corrupt history."""
+        try:
+            return cast(PlanEvent, self.application.mapper.to_domain_event(record))
+        except (TopicError, ValueError, AttributeError, TypeError) as error:
+            reason = f"{record.topic}: {str(error).strip().splitlines()[0]}"
+            raise CorruptHistoryError(
+                record.originator_id, record.originator_version, reason
+            ) from None
 
     def append(self, events: Sequence[PlanEvent]) -> None:
         """Append all events in one transaction, or none."""

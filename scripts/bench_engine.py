@@ -1,0 +1,234 @@
+"""Benchmark: no-op steps per second through the engine, next to a raw database baseline.
+
+For a 1,000-step chain and a 1,000-wide plan, on SQLite and PostgreSQL, it runs the plan through
+the real service and counts the events and appends (commits) the engine made; then, in the same
+process, a raw sqlite3/psycopg loop writes the same number of rows of the same average size in
+the same number of commits. The ratio says what the engine costs over bare writes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from uuid import UUID
+
+import psycopg
+from pydantic import BaseModel, ConfigDict
+
+from adapters.store import LibraryEventStore, open_event_store, parse_store_url
+from adapters.system_clock import RandomIds, SystemClock
+from core.events import PlanEvent
+from core.service import PlanService
+from core.status import PlanStatus
+from core.tools import ToolContext, ToolRegistry
+
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+class NoParameters(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _noop(parameters: NoParameters, context: ToolContext) -> None:
+    return None
+
+
+class CountingStore:
+    """The real store, counting appends, events and bytes on the way through."""
+
+    def __init__(self, inner: LibraryEventStore) -> None:
+        self.inner = inner
+        self.appends = 0
+        self.events = 0
+        self.payload_bytes = 0
+
+    def load(self, plan_id: UUID, after_version: int = 0) -> list[PlanEvent]:
+        return self.inner.load(plan_id, after_version)
+
+    def append(self, events: Sequence[PlanEvent]) -> None:
+        self.inner.append(events)
+        self.appends += 1
+        self.events += len(events)
+        self.payload_bytes += sum(len(event.model_dump_json()) for event in events)
+
+
+@dataclass(frozen=True)
+class Measurement:
+    seconds: float
+    steps: int
+    events: int
+    appends: int
+    payload_bytes: int
+
+
+def chain(size: int) -> dict[str, object]:
+    steps = [
+        {"id": f"s{i}", "tool": "noop", "depends_on": [f"s{i - 1}"] if i else []}
+        for i in range(size)
+    ]
+    return {"description": f"{size}-step chain", "steps": steps}
+
+
+def wide(size: int, parallel: int) -> dict[str, object]:
+    steps = [{"id": f"s{i}", "tool": "noop"} for i in range(size)]
+    return {
+        "description": f"{size}-wide plan",
+        "options": {"max_parallel_steps": parallel},
+        "steps": steps,
+    }
+
+
+def run_engine(url: str, spec: dict[str, object]) -> Measurement:
+    tools = ToolRegistry()
+    tools.register("noop", NoParameters, _noop)
+    store = CountingStore(open_event_store(parse_store_url(url)))
+    try:
+        service = PlanService(store, tools, SystemClock(), RandomIds(), worker="bench")
+        started = time.perf_counter()
+        plan = service.run(spec, by="bench")
+        seconds = time.perf_counter() - started
+        assert plan.status is PlanStatus.COMPLETED, plan.status
+        return Measurement(
+            seconds, len(plan.steps), store.events, store.appends, store.payload_bytes
+        )
+    finally:
+        store.inner.close()
+
+
+def baseline_sqlite(path: Path, rows: int, commits: int, row_bytes: int) -> float:
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute(
+        "CREATE TABLE IF NOT EXISTS raw_events (id TEXT, version INTEGER, topic TEXT, state BLOB, "
+        "PRIMARY KEY (id, version))"
+    )
+    started = time.perf_counter()
+    _write_batches(rows, commits, row_bytes, lambda batch: _sqlite_commit(connection, batch))
+    seconds = time.perf_counter() - started
+    connection.close()
+    return seconds
+
+
+def _sqlite_commit(
+    connection: sqlite3.Connection, batch: list[tuple[str, int, str, bytes]]
+) -> None:
+    connection.execute("BEGIN")
+    connection.executemany("INSERT INTO raw_events VALUES (?, ?, ?, ?)", batch)
+    connection.execute("COMMIT")
+
+
+def baseline_postgres(dsn: str, schema: str, rows: int, commits: int, row_bytes: int) -> float:
+    with psycopg.connect(dsn) as connection:
+        connection.execute(
+            f"CREATE TABLE {schema}.raw_events (id uuid, version int, topic text, "
+            "state bytea, PRIMARY KEY (id, version))"
+        )
+        connection.commit()
+
+        def commit(batch: list[tuple[str, int, str, bytes]]) -> None:
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"INSERT INTO {schema}.raw_events VALUES (%s, %s, %s, %s)", batch
+                )
+            connection.commit()
+
+        started = time.perf_counter()
+        _write_batches(rows, commits, row_bytes, commit)
+        return time.perf_counter() - started
+
+
+def _write_batches(
+    rows: int,
+    commits: int,
+    row_bytes: int,
+    commit: Callable[[list[tuple[str, int, str, bytes]]], None],
+) -> None:
+    plan_id = str(uuid.uuid4())
+    payload = b"x" * row_bytes
+    per_commit = [rows // commits + (1 if i < rows % commits else 0) for i in range(commits)]
+    version = 0
+    for count in per_commit:
+        batch = []
+        for _ in range(count):
+            version += 1
+            batch.append((plan_id, version, "core.events:StepCompleted", payload))
+        commit(batch)
+
+
+def report(backend: str, shape: str, engine: Measurement, baseline_s: float) -> None:
+    steps_per_s = engine.steps / engine.seconds
+    raw_steps_per_s = engine.steps / baseline_s
+    print(
+        f"{backend:<10} {shape:<16} {steps_per_s:>9.0f} steps/s  "
+        f"({engine.events} events in {engine.appends} appends, {engine.seconds:.2f} s)  "
+        f"raw baseline {raw_steps_per_s:>9.0f} steps/s ({baseline_s:.2f} s)  "
+        f"engine/raw time ratio {engine.seconds / baseline_s:.1f}x"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=1000)
+    parser.add_argument(
+        "--parallel", type=int, default=16, help="max_parallel_steps of the wide plan"
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="runs per case; the median is kept")
+    parser.add_argument(
+        "--postgres", default=os.environ.get("PLANLEDGER_TEST_POSTGRES", DEFAULT_POSTGRES)
+    )
+    parser.add_argument("--skip-postgres", action="store_true")
+    arguments = parser.parse_args()
+    shapes = {"chain": chain(arguments.size), "wide": wide(arguments.size, arguments.parallel)}
+    print(f"planledger bench_engine: {arguments.size} no-op steps, median of {arguments.repeat}")
+    with tempfile.TemporaryDirectory() as folder:
+        for shape, spec in shapes.items():
+            runs = [
+                run_engine(f"sqlite:///{folder}/{shape}-{i}.db", spec)
+                for i in range(arguments.repeat)
+            ]
+            engine = sorted(runs, key=lambda m: m.seconds)[len(runs) // 2]
+            base = statistics.median(
+                baseline_sqlite(
+                    Path(folder) / f"raw-{shape}-{i}.db",
+                    engine.events,
+                    engine.appends,
+                    engine.payload_bytes // engine.events,
+                )
+                for i in range(arguments.repeat)
+            )
+            report("sqlite", f"{arguments.size}-{shape}", engine, base)
+    if arguments.skip_postgres:
+        return
+    for shape, spec in shapes.items():
+        measurements, bases = [], []
+        for _ in range(arguments.repeat):
+            schema = f"bench_{uuid.uuid4().hex[:10]}"
+            try:
+                measurements.append(run_engine(f"{arguments.postgres}?schema={schema}", spec))
+                engine = measurements[-1]
+                bases.append(
+                    baseline_postgres(
+                        arguments.postgres,
+                        schema,
+                        engine.events,
+                        engine.appends,
+                        engine.payload_bytes // engine.events,
+                    )
+                )
+            finally:
+                with psycopg.connect(arguments.postgres, autocommit=True) as connection:
+                    connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        engine = sorted(measurements, key=lambda m: m.seconds)[len(measurements) // 2]
+        report("postgresql", f"{arguments.size}-{shape}", engine, statistics.median(bases))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,197 @@
+"""Record a scenario's event history as a replay fixture under tests/replay/histories/.
+
+Each fixture is the plan's stored rows exactly as the event store keeps them (topic, class
+version and JSON state), one per line, plus `<name>.expected.json`: the plan as folded at the
+end. Recorded histories are never rewritten: this script refuses to overwrite a fixture.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from uuid import UUID
+
+import orjson
+
+from adapters.store import open_event_store, parse_store_url
+from adapters.system_clock import RandomIds, SystemClock
+from adapters.tools import builtin_registry
+from core.decisions import apply_decisions, start_execution
+from core.plan import fold
+from core.plan_view import plan_view
+from core.scheduler import decide
+from core.service import PlanService
+
+FOLDER = Path(__file__).resolve().parent.parent / "tests" / "replay" / "histories"
+
+
+def _shell(step_id: str, command: str, **extra: object) -> dict[str, object]:
+    return {
+        "id": step_id,
+        "tool": "shell",
+        "parameters": {"command": command, "shell": True},
+        **extra,
+    }
+
+
+def cicd_approved(service: PlanService) -> UUID:
+    spec = {
+        "name": "cicd",
+        "description": "checkout, install, build and lint in parallel, test, deploy",
+        "options": {"require_approval": True, "approvers": ["alice"]},
+        "steps": [
+            _shell("checkout", "echo checkout"),
+            _shell("install", "echo install", depends_on=["checkout"]),
+            _shell("build", "echo build", depends_on=["install"]),
+            _shell("lint", "echo lint", depends_on=["install"]),
+            _shell("test", "echo test", depends_on=["build", "lint"]),
+            _shell("deploy", "echo deploy", depends_on=["test"], idempotent=False),
+        ],
+    }
+    plan_id = service.create_plan(spec, by="bob")
+    service.approve(plan_id, by="alice", comment="ship it")
+    service.execute(plan_id)
+    return plan_id
+
+
+def retried_then_failed(service: PlanService) -> UUID:
+    spec = {
+        "description": "a flaky step retries twice with backoff, then fails; downstream is skipped",
+        "steps": [
+            {"id": "prepare", "tool": "echo", "parameters": {"value": {"ok": True}}},
+            _shell(
+                "flaky",
+                "echo trying >&2; exit 3",
+                depends_on=["prepare"],
+                max_retries=2,
+                retry_delay_ms=20,
+                retry_backoff=2.0,
+            ),
+            _shell("publish", "echo publish", depends_on=["flaky"]),
+            {"id": "independent", "tool": "sleep", "parameters": {"ms": 1}},
+        ],
+    }
+    return service.run(spec, by="carol").plan_id
+
+
+def partial_on_error(service: PlanService) -> UUID:
+    spec = {
+        "description": "continue_on_error: one branch fails, the other completes",
+        "options": {"continue_on_error": True},
+        "steps": [
+            _shell("broken", "exit 1"),
+            _shell("after-broken", "echo never", depends_on=["broken"]),
+            {"id": "fine", "tool": "echo", "parameters": {"value": 42}},
+            {
+                "id": "after-fine",
+                "tool": "echo",
+                "parameters": {"value": "done"},
+                "depends_on": ["fine"],
+            },
+        ],
+    }
+    return service.run(spec, by="dave").plan_id
+
+
+def resumed_after_crash(service: PlanService) -> UUID:
+    """Two attempts left running by a 'dead' engine; resume re-runs one and fails the other."""
+    spec = {
+        "description": "resume after a crash: idempotent step re-run, non-idempotent one failed",
+        "steps": [
+            {"id": "fetch", "tool": "echo", "parameters": {"value": "data"}},
+            {
+                "id": "charge-card",
+                "tool": "echo",
+                "parameters": {"value": "charged"},
+                "idempotent": False,
+            },
+            {"id": "report", "tool": "echo", "parameters": {"value": "r"}, "depends_on": ["fetch"]},
+        ],
+    }
+    plan_id = service.create_plan(spec, by="erin")
+    store = service._store  # noqa: SLF001 - the fixture needs a crash only the store can fake
+    clock, ids = SystemClock(), RandomIds()
+    plan = fold(store.load(plan_id))
+    events = start_execution(plan, now=clock.now(), correlation_id=ids.new_id())
+    store.append(events)
+    plan = fold(store.load(plan_id))
+    schedule = decide(plan, clock.now())
+    store.append(
+        apply_decisions(
+            plan,
+            schedule.decisions,
+            now=clock.now(),
+            worker="dead-worker",
+            correlation_id=ids.new_id(),
+        )
+    )
+    service.resume(plan_id, by="erin")
+    return plan_id
+
+
+def cancelled_while_waiting(service: PlanService) -> UUID:
+    spec = {
+        "description": "cancelled while waiting for approval",
+        "options": {"require_approval": True},
+        "steps": [{"id": "only", "tool": "echo", "parameters": {"value": 1}}],
+    }
+    plan_id = service.create_plan(spec, by="frank")
+    service.cancel(plan_id, by="grace", reason="superseded by a newer plan")
+    return plan_id
+
+
+SCENARIOS: dict[str, Callable[[PlanService], UUID]] = {
+    "cicd_approved": cicd_approved,
+    "retried_then_failed": retried_then_failed,
+    "partial_on_error": partial_on_error,
+    "resumed_after_crash": resumed_after_crash,
+    "cancelled_while_waiting": cancelled_while_waiting,
+}
+
+
+def record(name: str) -> None:
+    history_path = FOLDER / f"{name}.jsonl"
+    expected_path = FOLDER / f"{name}.expected.json"
+    if history_path.exists() or expected_path.exists():
+        sys.exit(f"{history_path.name} exists: recorded histories are never rewritten")
+    store = open_event_store(parse_store_url("memory://"))
+    service = PlanService(store, builtin_registry(), SystemClock(), RandomIds(), worker="recorder")
+    plan_id = SCENARIOS[name](service)
+    rows = store.application.recorder.select_events(plan_id)
+    lines = [
+        orjson.dumps(
+            {
+                "originator_id": str(row.originator_id),
+                "originator_version": row.originator_version,
+                "topic": row.topic,
+                "state": orjson.loads(row.state),
+            }
+        )
+        for row in rows
+    ]
+    FOLDER.mkdir(parents=True, exist_ok=True)
+    history_path.write_bytes(b"\n".join(lines) + b"\n")
+    view = plan_view(fold(store.load(plan_id)))
+    expected_path.write_bytes(
+        orjson.dumps(view, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+    )
+    print(f"recorded {history_path.name}: {len(lines)} events, plan {view['status']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "names", nargs="*", help=f"scenarios (default: all of {', '.join(SCENARIOS)})"
+    )
+    names = parser.parse_args().names or list(SCENARIOS)
+    unknown = [name for name in names if name not in SCENARIOS]
+    if unknown:
+        parser.error(f"unknown scenario(s): {', '.join(unknown)}")
+    for name in names:
+        record(name)
+
+
+if __name__ == "__main__":
+    main()

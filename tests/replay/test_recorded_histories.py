@@ -1,0 +1,108 @@
+"""Recorded histories must keep loading, through the real mapper and a real store, forever.
+
+Each `histories/<name>.jsonl` holds a plan's stored rows as the event store kept them; the
+`.expected.json` beside it is the plan as it was folded when recorded. Never edit either to make
+a test pass: a changed event class needs a new class version and an upcaster instead.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import orjson
+import pytest
+from eventsourcing.persistence import StoredEvent
+
+from adapters.store import open_event_store, parse_store_url
+from core.errors import CorruptHistoryError
+from core.plan import fold
+from core.plan_view import plan_view
+
+HISTORIES = Path(__file__).parent / "histories"
+NAMES = sorted(path.stem for path in HISTORIES.glob("*.jsonl"))
+
+
+def rows_of(name: str) -> list[dict[str, Any]]:
+    lines = (HISTORIES / f"{name}.jsonl").read_bytes().splitlines()
+    return [orjson.loads(line) for line in lines if line.strip()]
+
+
+def stored(rows: list[dict[str, Any]]) -> list[StoredEvent]:
+    return [
+        StoredEvent(
+            originator_id=UUID(row["originator_id"]),
+            originator_version=row["originator_version"],
+            topic=row["topic"],
+            state=orjson.dumps(row["state"]),
+        )
+        for row in rows
+    ]
+
+
+def expected_of(name: str) -> dict[str, Any]:
+    return orjson.loads((HISTORIES / f"{name}.expected.json").read_bytes())
+
+
+def load_through_sqlite(tmp_path: Path, rows: list[dict[str, Any]]) -> Any:
+    store = open_event_store(parse_store_url(f"sqlite:///{tmp_path}/replay.db"))
+    try:
+        store.application.recorder.insert_events(stored(rows))
+        return store.load(UUID(rows[0]["originator_id"]))
+    finally:
+        store.close()
+
+
+def test_there_are_recorded_histories_to_replay() -> None:
+    assert len(NAMES) >= 5
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_recorded_history_folds_to_its_recorded_outcome(name: str, tmp_path: Path) -> None:
+    rows = rows_of(name)
+
+    events = load_through_sqlite(tmp_path, rows)
+
+    assert [event.version for event in events] == list(range(1, len(rows) + 1))
+    assert plan_view(fold(events)) == expected_of(name)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_prefix_of_a_recorded_history_folds(name: str, tmp_path: Path) -> None:
+    events = load_through_sqlite(tmp_path, rows_of(name))
+
+    states = [plan_view(fold(events[:k])) for k in range(1, len(events) + 1)]
+
+    assert [state["version"] for state in states] == list(range(1, len(events) + 1))
+
+
+def test_a_history_with_a_missing_event_fails_loudly(tmp_path: Path) -> None:
+    rows = rows_of("cicd_approved")
+    del rows[5]
+    for version, row in enumerate(rows, start=1):
+        row["originator_version"] = version
+
+    events = load_through_sqlite(tmp_path, rows)
+
+    with pytest.raises(CorruptHistoryError, match="not running|cannot start"):
+        fold(events)
+
+
+def test_a_history_with_an_unknown_event_type_fails_loudly(tmp_path: Path) -> None:
+    rows = rows_of("partial_on_error")
+    rows[3]["topic"] = "core.events:StepVanished"
+
+    with pytest.raises(CorruptHistoryError, match="StepVanished") as raised:
+        load_through_sqlite(tmp_path, rows)
+
+    assert raised.value.version == 4
+
+
+def test_a_history_with_a_changed_field_type_fails_loudly(tmp_path: Path) -> None:
+    rows = rows_of("retried_then_failed")
+    started = next(row for row in rows if row["topic"].endswith(":StepStarted"))
+    started["state"]["attempt"] = "first"
+
+    with pytest.raises(CorruptHistoryError, match="StepStarted"):
+        load_through_sqlite(tmp_path, rows)
