@@ -20,6 +20,7 @@ from adapters.system_clock import RandomIds, SystemClock
 from adapters.tools import builtin_registry
 from core.decisions import apply_decisions, start_execution
 from core.plan import fold
+from core.ports import EventStore
 from core.plan_view import plan_view
 from core.scheduler import decide
 from core.service import PlanService
@@ -36,7 +37,7 @@ def _shell(step_id: str, command: str, **extra: object) -> dict[str, object]:
     }
 
 
-def cicd_approved(service: PlanService) -> UUID:
+def cicd_approved(service: PlanService, store: EventStore) -> UUID:
     spec = {
         "name": "cicd",
         "description": "checkout, install, build and lint in parallel, test, deploy",
@@ -56,7 +57,7 @@ def cicd_approved(service: PlanService) -> UUID:
     return plan_id
 
 
-def retried_then_failed(service: PlanService) -> UUID:
+def retried_then_failed(service: PlanService, store: EventStore) -> UUID:
     spec = {
         "description": "a flaky step retries twice with backoff, then fails; downstream is skipped",
         "steps": [
@@ -76,7 +77,7 @@ def retried_then_failed(service: PlanService) -> UUID:
     return service.run(spec, by="carol").plan_id
 
 
-def partial_on_error(service: PlanService) -> UUID:
+def partial_on_error(service: PlanService, store: EventStore) -> UUID:
     spec = {
         "description": "continue_on_error: one branch fails, the other completes",
         "options": {"continue_on_error": True},
@@ -95,7 +96,7 @@ def partial_on_error(service: PlanService) -> UUID:
     return service.run(spec, by="dave").plan_id
 
 
-def resumed_after_crash(service: PlanService) -> UUID:
+def resumed_after_crash(service: PlanService, store: EventStore) -> UUID:
     """Two attempts left running by a 'dead' engine; resume re-runs one and fails the other."""
     spec = {
         "description": "resume after a crash: idempotent step re-run, non-idempotent one failed",
@@ -111,7 +112,6 @@ def resumed_after_crash(service: PlanService) -> UUID:
         ],
     }
     plan_id = service.create_plan(spec, by="erin")
-    store = service._store  # noqa: SLF001 - the fixture needs a crash only the store can fake
     clock, ids = SystemClock(), RandomIds()
     plan = fold(store.load(plan_id))
     events = start_execution(plan, now=clock.now(), correlation_id=ids.new_id())
@@ -131,7 +131,7 @@ def resumed_after_crash(service: PlanService) -> UUID:
     return plan_id
 
 
-def cancelled_while_waiting(service: PlanService) -> UUID:
+def cancelled_while_waiting(service: PlanService, store: EventStore) -> UUID:
     spec = {
         "description": "cancelled while waiting for approval",
         "options": {"require_approval": True},
@@ -142,7 +142,7 @@ def cancelled_while_waiting(service: PlanService) -> UUID:
     return plan_id
 
 
-SCENARIOS: dict[str, Callable[[PlanService], UUID]] = {
+SCENARIOS: dict[str, Callable[[PlanService, EventStore], UUID]] = {
     "cicd_approved": cicd_approved,
     "retried_then_failed": retried_then_failed,
     "partial_on_error": partial_on_error,
@@ -158,7 +158,7 @@ def record(name: str) -> None:
         sys.exit(f"{history_path.name} exists: recorded histories are never rewritten")
     store = open_event_store(parse_store_url("memory://"))
     service = PlanService(store, builtin_registry(), SystemClock(), RandomIds(), worker="recorder")
-    plan_id = SCENARIOS[name](service)
+    plan_id = SCENARIOS[name](service, store)
     rows = store.application.recorder.select_events(plan_id)
     lines = [
         orjson.dumps(

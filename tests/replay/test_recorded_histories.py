@@ -85,7 +85,7 @@ def test_a_history_with_a_missing_event_fails_loudly(tmp_path: Path) -> None:
 
     events = load_through_sqlite(tmp_path, rows)
 
-    with pytest.raises(CorruptHistoryError, match="not running|cannot start"):
+    with pytest.raises(CorruptHistoryError, match=r"not running|cannot start"):
         fold(events)
 
 
