@@ -20,8 +20,8 @@ from adapters.system_clock import RandomIds, SystemClock
 from adapters.tools import builtin_registry
 from core.decisions import apply_decisions, start_execution
 from core.plan import fold
-from core.ports import EventStore
 from core.plan_view import plan_view
+from core.ports import EventStore
 from core.scheduler import decide
 from core.service import PlanService
 
