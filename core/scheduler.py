@@ -92,11 +92,18 @@ def decide(plan: PlanState, now: datetime) -> Schedule:
     wake: list[datetime | None] = [plan.deadline]
     timed_out = _time_outs(plan, now, decisions, wake)
     _skips(plan, decisions)
-    if plan.stopped_by is None:
+    if plan.stopped_by is None and not _stops_now(plan, decisions):
         _starts(plan, now, len(plan.running) - timed_out, decisions, wake)
     if not decisions and not plan.running and plan.counts[StepStatus.PENDING] == 0:
         decisions.append(_finish(plan))
     return Schedule(tuple(decisions), min((at for at in wake if at is not None), default=None))
+
+
+def _stops_now(plan: PlanState, decisions: list[Decision]) -> bool:
+    """A final timeout decided now stops the plan as soon as it is applied: start nothing."""
+    return plan.spec.options.stops_on_error and any(
+        isinstance(decision, TimeOutStep) and decision.retry_at is None for decision in decisions
+    )
 
 
 def next_retry_at(step: StepSpec, attempt: int, now: datetime) -> datetime | None:
