@@ -13,6 +13,7 @@ from uuid import UUID
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from adapters.bootstrap import build_tools, planledger
 from adapters.cli import exit_codes
@@ -68,7 +69,9 @@ def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except PlanLedgerError as error:
-            _stderr().print(f"[red]error:[/] {error}", highlight=False, markup=True, soft_wrap=True)
+            _stderr().print(
+                f"[red]error:[/] {escape(str(error))}", highlight=False, markup=True, soft_wrap=True
+            )
             raise typer.Exit(exit_codes.exit_code_for_error(error)) from None
         except KeyboardInterrupt:
             _stderr().print(

@@ -6,6 +6,7 @@ from typing import Any
 
 import orjson
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from core.events import (
@@ -44,9 +45,9 @@ def styled(status: str) -> str:
 def render_status(console: Console, view: JsonObject) -> None:
     """The plan's header, one row per step, and the summary."""
     title = view["name"] or view["description"]
-    console.print(f"[bold]{title}[/]  {view['id']}  {styled(view['status'])}")
+    console.print(f"[bold]{escape(title)}[/]  {view['id']}  {styled(view['status'])}")
     if view.get("reason"):
-        console.print(f"  reason: {view['reason']}")
+        console.print(f"  reason: {escape(view['reason'])}")
     table = Table(show_edge=False, pad_edge=False)
     for column in ("step", "tool", "status", "attempts", "ms", "result / error"):
         table.add_column(column)
@@ -68,8 +69,14 @@ def render_status(console: Console, view: JsonObject) -> None:
 
 
 def _outcome(step: JsonObject) -> str:
+    """What the step returned or why it did not complete; user text is escaped from markup."""
     if step["error"]:
-        return f"[red]{step['error']['type']}[/]: {_short(step['error']['message'])}"
+        error = step["error"]
+        return f"[red]{escape(error['type'])}[/]: {escape(_short(error['message']))}"
+    return escape(_plain_outcome(step))
+
+
+def _plain_outcome(step: JsonObject) -> str:
     if step["skip_reason"]:
         return _short(step["skip_reason"])
     result = step["result"]
@@ -117,8 +124,8 @@ def render_history(console: Console, records: list[dict[str, Any]]) -> None:
             str(record["version"]),
             record["timestamp"][11:23],
             record["type"],
-            record["actor"],
-            _short(" ".join(details), 110),
+            escape(record["actor"]),
+            escape(_short(" ".join(details), 110)),
         )
     console.print(table)
 
@@ -144,14 +151,14 @@ class ProgressPrinter:
                 return f"  [green]✓[/] {event.step_id} [dim]{event.duration_ms} ms[/]"
             case StepFailed():
                 retry = f", retry at {event.retry_at:%H:%M:%S}" if event.retry_at else ""
-                message = _short(event.message)
-                return f"  [red]✗[/] {event.step_id} {event.error_type}: {message}{retry}"
+                message = escape(f"{event.error_type}: {_short(event.message)}")
+                return f"  [red]✗[/] {event.step_id} {message}{retry}"
             case StepTimedOut():
                 return f"  [red]⏱[/] {event.step_id} timed out after {event.timeout_ms} ms"
             case StepSkipped():
-                return f"  [dim]⏭ {event.step_id} skipped: {event.reason}[/]"
+                return f"  [dim]⏭ {event.step_id} skipped: {escape(event.reason)}[/]"
             case StepCancelled():
-                return f"  [magenta]■[/] {event.step_id} cancelled: {event.reason}"
+                return f"  [magenta]■[/] {event.step_id} cancelled: {escape(event.reason)}"
             case StepInterrupted():
                 attempt = event.attempt
                 return f"  [yellow]↻[/] {event.step_id} attempt {attempt} was interrupted; re-run"
