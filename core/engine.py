@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
 from pydantic import ValidationError
+from pydantic_core import PydanticSerializationError, to_jsonable_python
 
+from core.call_threads import CallThreads
 from core.callbacks import Callbacks
 from core.decisions import Outcome, apply_decisions, record_outcome, start_execution
 from core.errors import ConcurrencyError, ToolFailedError
@@ -33,7 +35,7 @@ class _Run:
 
     plan: PlanState
     correlation_id: UUID
-    pool: ThreadPoolExecutor
+    threads: CallThreads[Outcome]
     in_flight: dict[tuple[str, int], tuple[Future[Outcome], ToolContext]] = field(
         default_factory=dict
     )
@@ -42,7 +44,11 @@ class _Run:
 
 
 class Engine:
-    """Drives plans to their end with tools on a thread pool, one plan per `execute` call."""
+    """Drives plans to their end with tools on daemon threads, one plan per `execute` call.
+
+    The scheduler alone bounds how many calls run: a call abandoned after a timeout or a cancel
+    may go on (a tool that ignores `cancelled`) and must not hold a slot a pool would cap.
+    """
 
     def __init__(
         self,
@@ -63,9 +69,7 @@ class Engine:
 
     def execute(self, plan: PlanState, correlation_id: UUID) -> PlanState:
         """Run an approved or executing plan until it ends; return it as it ended."""
-        slots = plan.spec.options.parallel_slots
-        pool = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="planledger-tool")
-        run = _Run(plan, correlation_id, pool)
+        run = _Run(plan, correlation_id, CallThreads("planledger-tool"))
         try:
             while True:
                 self._turn(run)
@@ -75,7 +79,7 @@ class Engine:
         finally:
             for _, context in run.in_flight.values():
                 context.cancelled.set()
-            pool.shutdown(wait=False, cancel_futures=True)
+            run.threads.shutdown()
 
     def _turn(self, run: _Run) -> None:
         """Record finished calls and the decisions they lead to; retry on a conflict."""
@@ -109,7 +113,11 @@ class Engine:
             try:
                 self._store.append(batch)
             except ConcurrencyError:
-                run.plan = fold(self._store.load(plan.plan_id))
+                known = plan.version - len(batch)
+                history = self._store.load(plan.plan_id)
+                run.plan = fold(history)
+                # the other writer's events: stop calls it abandoned, tell the callbacks
+                self._after_append(run, [event for event in history if event.version > known])
                 continue
             run.finished.clear()
             self._after_append(run, batch)
@@ -134,7 +142,7 @@ class Engine:
             worker=self._worker,
             timeout_ms=step.timeout_ms,
         )
-        future = run.pool.submit(self._call, event, context)
+        future = run.threads.submit(lambda: self._call(event, context))
         run.in_flight[(event.step_id, event.attempt)] = (future, context)
 
     def _call(self, event: StepStarted, context: ToolContext) -> Outcome:
@@ -147,9 +155,13 @@ class Engine:
             error = ("unknown_tool", f"tool {event.tool!r} is not enabled here", None)
         else:
             try:
-                result = tool.invoke(event.parameters, context)
+                # stored as JSON: record what a reload gives back, so replay equals the live run
+                result = to_jsonable_python(tool.invoke(event.parameters, context))
             except ToolFailedError as failure:
-                error = (failure.error_type, failure.message, failure.details)
+                details = to_jsonable_python(failure.details, fallback=repr)
+                error = (failure.error_type, failure.message, details)
+            except PydanticSerializationError as unserialisable:
+                error = ("invalid_result", f"the result is not JSON: {unserialisable}", None)
             except ValidationError as invalid:
                 error = ("invalid_parameters", str(invalid), None)
             except Exception as exc:  # a tool's own failure is a fact to record
