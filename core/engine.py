@@ -22,6 +22,7 @@ from core.callbacks import Callbacks
 from core.decisions import Outcome, apply_decisions, record_outcome, start_execution
 from core.errors import ConcurrencyError, ToolFailedError
 from core.events import PlanEvent, StepCancelled, StepInterrupted, StepStarted, StepTimedOut
+from core.json_value import unstorable_part
 from core.plan import PlanState, evolve, fold
 from core.ports import Clock, EventStore
 from core.scheduler import decide, elapsed_ms
@@ -157,6 +158,9 @@ class Engine:
             try:
                 # stored as JSON: record what a reload gives back, so replay equals the live run
                 result = to_jsonable_python(tool.invoke(event.parameters, context))
+                unstorable = unstorable_part(result)
+                if unstorable is not None:
+                    error = ("invalid_result", f"the result cannot be stored: {unstorable}", None)
             except ToolFailedError as failure:
                 details = to_jsonable_python(failure.details, fallback=repr)
                 error = (failure.error_type, failure.message, details)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-
-from core.json_value import JsonObject
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints
 
 StepId = Annotated[
     str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$")
@@ -56,7 +54,7 @@ class StepSpec(BaseModel):
     id: StepId
     tool: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     description: str = ""
-    parameters: JsonObject = Field(default_factory=dict)
+    parameters: dict[str, JsonValue] = Field(default_factory=dict)
     depends_on: tuple[StepId, ...] = ()
     max_retries: Annotated[int, Field(ge=0, le=100)] = 0
     retry_delay_ms: Annotated[int, Field(ge=0)] = 0

@@ -47,7 +47,9 @@ def postgres_url(postgres_available: str, request: pytest.FixtureRequest) -> Ite
     schema = f"t_{uuid.uuid4().hex[:12]}"
     yield f"{postgres_available}?schema={schema}"
     with psycopg.connect(postgres_available, autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+        connection.execute(
+            sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema))
+        )
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -59,7 +61,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if _skipped_postgres:
         terminalreporter.section("POSTGRESQL TESTS SKIPPED", sep="!", red=True, bold=True)
         terminalreporter.write_line(
-            f"{len(_skipped_postgres)} PostgreSQL tests were SKIPPED: no server at {postgres_dsn()}."
+            f"{len(_skipped_postgres)} PostgreSQL tests were SKIPPED: "
+            f"no server at {postgres_dsn()}."
         )
         for nodeid in _skipped_postgres:
             terminalreporter.write_line(f"  skipped: {nodeid}")

@@ -97,7 +97,7 @@ class ReturnParams(BaseModel):
     """Return a value that is not plain JSON: a tuple, a datetime, or an arbitrary object."""
 
     model_config = ConfigDict(extra="forbid")
-    kind: Literal["tuple", "datetime", "object"]
+    kind: Literal["tuple", "datetime", "object", "huge_int"]
 
 
 @dataclass(frozen=True)
@@ -227,6 +227,8 @@ class ToolBench:
             return {"pair": (1, 2)}
         if params.kind == "datetime":
             return {"at": datetime(2024, 5, 1, 12, 0, tzinfo=UTC)}
+        if params.kind == "huge_int":
+            return {"count": [1, 2**70]}
         return {"handle": object()}
 
 

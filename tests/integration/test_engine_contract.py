@@ -420,6 +420,18 @@ class EngineContract:
         assert error.error_type == "invalid_result"
         assert plan.steps["after"].status is StepStatus.SKIPPED
 
+    def test_a_result_the_store_would_change_fails_the_step_instead(
+        self, service: PlanService
+    ) -> None:
+        spec = plan_spec(step("huge", tool="return", parameters={"kind": "huge_int"}))
+
+        plan = service.run(spec, by="alice")
+
+        error = service.get_plan(plan.plan_id).steps["huge"].error
+        assert error is not None
+        assert error.error_type == "invalid_result"
+        assert "result.count[1]" in error.message
+
     def test_a_json_like_tool_result_is_recorded_as_it_loads_back(
         self, service: PlanService
     ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -348,3 +349,11 @@ def test_a_step_that_is_not_a_mapping_does_not_shift_the_names_of_later_steps() 
         "steps[#0]: Input should be a valid dictionary or instance of StepSpec",
         "steps[b].max_retries: Input should be greater than or equal to 0",
     }
+
+
+def test_a_parameter_that_is_not_json_is_refused_with_its_step_and_path() -> None:
+    data = plan_data(step("a", parameters={"message": "hi", "on": date(2024, 1, 1)}))
+
+    problems = problems_of(data)
+
+    assert any(problem.location.startswith("steps[a].parameters.on") for problem in problems)
