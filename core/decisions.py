@@ -35,6 +35,7 @@ from core.events import (
     StepStarted,
     StepTimedOut,
 )
+from core.hash_chain import seal
 from core.json_value import JsonObject, JsonValue
 from core.plan import PlanState
 from core.scheduler import (
@@ -55,31 +56,36 @@ E = TypeVar("E", bound=PlanEvent)
 
 @dataclass
 class EventStamper:
-    """Builds a run of events for one plan with consecutive versions and shared metadata."""
+    """Builds a run of events for one plan: consecutive versions, shared metadata, one chain."""
 
     plan_id: UUID
     next_version: int
     timestamp: datetime
     actor: str
     correlation_id: UUID
+    prev_hash: str | None = None
 
     @classmethod
     def after(
         cls, plan: PlanState, now: datetime, actor: str, correlation_id: UUID
     ) -> EventStamper:
         """A stamper for events that follow the plan's current version."""
-        return cls(plan.plan_id, plan.version + 1, now, actor, correlation_id)
+        return cls(plan.plan_id, plan.version + 1, now, actor, correlation_id, plan.head_hash)
 
     def __call__(self, event_type: type[E], **fields: JsonValue) -> E:
-        event = event_type(
-            originator_id=self.plan_id,
-            originator_version=self.next_version,
-            timestamp=self.timestamp,
-            actor=self.actor,
-            correlation_id=self.correlation_id,
-            **fields,
+        event = seal(
+            event_type(
+                originator_id=self.plan_id,
+                originator_version=self.next_version,
+                timestamp=self.timestamp,
+                actor=self.actor,
+                correlation_id=self.correlation_id,
+                prev_hash=self.prev_hash,
+                **fields,
+            )
         )
         self.next_version += 1
+        self.prev_hash = event.hash
         return event
 
 

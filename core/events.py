@@ -29,6 +29,8 @@ class PlanEvent(BaseModel):
         timestamp: when it happened (UTC), as given by the caller's clock.
         actor: who caused it: a person's name, or `engine`.
         correlation_id: shared by every event one command or one execution run produced.
+        prev_hash: the hash of the plan's previous event (None for the first): the chain.
+        hash: this event's own hash over its canonical form (see `core.hash_chain`).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -39,6 +41,8 @@ class PlanEvent(BaseModel):
     timestamp: datetime
     actor: str
     correlation_id: UUID
+    prev_hash: str | None = None
+    hash: str = ""
 
     @property
     def plan_id(self) -> UUID:

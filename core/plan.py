@@ -82,6 +82,7 @@ class PlanState:
     version: int = 1
     status: PlanStatus = PlanStatus.DRAFT
     last_event_at: datetime | None = None
+    head_hash: str | None = None
     approval_deadline: datetime | None = None
     approved_by: str | None = None
     rejected_by: str | None = None
@@ -128,6 +129,10 @@ def evolve(state: PlanState | None, event: PlanEvent) -> PlanState:
         raise CorruptHistoryError(
             event.plan_id, event.version, f"expected version {state.version + 1} of {state.plan_id}"
         )
+    if event.prev_hash != state.head_hash:
+        raise CorruptHistoryError(
+            event.plan_id, event.version, "prev_hash does not match the previous event's hash"
+        )
     _apply(state, event)
     terminal = TERMINAL_EVENTS.get(type(event))
     if terminal is not None:
@@ -135,6 +140,7 @@ def evolve(state: PlanState | None, event: PlanEvent) -> PlanState:
         state.finished_at = event.timestamp
     state.version = event.version
     state.last_event_at = event.timestamp
+    state.head_hash = event.hash
     return state
 
 
@@ -147,6 +153,7 @@ def _created(event: PlanCreated) -> PlanState:
         created_by=event.actor,
         correlation_id=event.correlation_id,
         last_event_at=event.timestamp,
+        head_hash=event.hash,
     )
     for step in spec.steps:
         state.steps[step.id] = StepState(spec=step, timeout_ms=spec.step_timeout_ms(step))

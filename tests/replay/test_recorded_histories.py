@@ -17,6 +17,7 @@ from eventsourcing.persistence import StoredEvent
 
 from adapters.store import open_event_store, parse_store_url
 from core.errors import CorruptHistoryError
+from core.hash_chain import event_hash
 from core.plan import fold
 from core.plan_view import plan_view
 
@@ -77,6 +78,16 @@ def test_every_prefix_of_a_recorded_history_folds(name: str, tmp_path: Path) -> 
     assert [state["version"] for state in states] == list(range(1, len(events) + 1))
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_recorded_hashes_still_verify(name: str, tmp_path: Path) -> None:
+    events = load_through_sqlite(tmp_path, rows_of(name))
+
+    recomputed = [event_hash(event) for event in events]
+
+    assert recomputed == [event.hash for event in events]
+    assert [event.prev_hash for event in events] == [None, *recomputed[:-1]]
+
+
 def test_a_history_with_a_missing_event_fails_loudly(tmp_path: Path) -> None:
     rows = rows_of("cicd_approved")
     del rows[5]
@@ -85,7 +96,7 @@ def test_a_history_with_a_missing_event_fails_loudly(tmp_path: Path) -> None:
 
     events = load_through_sqlite(tmp_path, rows)
 
-    with pytest.raises(CorruptHistoryError, match=r"not running|cannot start"):
+    with pytest.raises(CorruptHistoryError, match=r"prev_hash|not running|cannot start"):
         fold(events)
 
 
