@@ -187,6 +187,7 @@ def resume(plan: PlanState, *, by: str, now: datetime, correlation_id: UUID) -> 
                     StepFailed,
                     step_id=step_id,
                     attempt=step.attempt,
+                    tool=step.spec.tool,
                     error_type="interrupted",
                     message=(
                         f"attempt {step.attempt} on {worker} was cut off and the step is not "
@@ -212,6 +213,7 @@ def record_outcome(
                 StepCompleted,
                 step_id=outcome.step_id,
                 attempt=outcome.attempt,
+                tool=step.spec.tool,
                 result=outcome.result,
                 duration_ms=outcome.duration_ms,
             )
@@ -222,6 +224,7 @@ def record_outcome(
             StepFailed,
             step_id=outcome.step_id,
             attempt=outcome.attempt,
+            tool=step.spec.tool,
             error_type=outcome.error_type,
             message=outcome.message,
             details=outcome.details,
@@ -270,6 +273,7 @@ def _decision_event(
                 StepTimedOut,
                 step_id=step_id,
                 attempt=attempt,
+                tool=plan.steps[step_id].spec.tool,
                 timeout_ms=timeout_ms,
                 duration_ms=duration_ms,
                 will_retry=retry_at is not None,

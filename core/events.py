@@ -110,10 +110,11 @@ class StepStarted(PlanEvent):
 
 
 class StepCompleted(PlanEvent):
-    """The attempt succeeded with `result` after `duration_ms`."""
+    """The attempt of `tool` succeeded with `result` after `duration_ms`."""
 
     step_id: str
     attempt: int
+    tool: str
     result: JsonValue = None
     duration_ms: int
 
@@ -127,6 +128,7 @@ class StepFailed(PlanEvent):
 
     step_id: str
     attempt: int
+    tool: str
     error_type: str
     message: str
     details: JsonValue = None
@@ -140,6 +142,7 @@ class StepTimedOut(PlanEvent):
 
     step_id: str
     attempt: int
+    tool: str
     timeout_ms: int
     duration_ms: int
     will_retry: bool = False

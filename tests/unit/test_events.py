@@ -57,12 +57,14 @@ FIELDS: dict[type[PlanEvent], dict[str, Any]] = {
     StepCompleted: {
         "step_id": "build",
         "attempt": 1,
+        "tool": "shell",
         "result": {"lines": [1, 2.5, "three", None, True]},
         "duration_ms": 12,
     },
     StepFailed: {
         "step_id": "ship",
         "attempt": 2,
+        "tool": "shell",
         "error_type": "exit_code",
         "message": "exit 3",
         "details": {"stderr": "no space left"},
@@ -73,6 +75,7 @@ FIELDS: dict[type[PlanEvent], dict[str, Any]] = {
     StepTimedOut: {
         "step_id": "ship",
         "attempt": 3,
+        "tool": "shell",
         "timeout_ms": 900,
         "duration_ms": 901,
         "will_retry": False,

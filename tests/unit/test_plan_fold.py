@@ -65,7 +65,7 @@ def test_the_same_attempt_cannot_start_twice() -> None:
 def test_an_outcome_for_an_attempt_that_is_not_running_is_refused() -> None:
     ledger = executing_plan(spec(step("a")))
     stamp = EventStamper.after(ledger.plan, at(1), "engine", CORRELATION_ID)
-    orphan = stamp(StepCompleted, step_id="a", attempt=1, duration_ms=1)
+    orphan = stamp(StepCompleted, step_id="a", attempt=1, tool="echo", duration_ms=1)
 
     with pytest.raises(CorruptHistoryError):
         evolve(ledger.plan, orphan)

@@ -1,0 +1,117 @@
+"""The rows of every read model: what each view holds (pure).
+
+Each row type has a primary key (`KEY`, its field names); projections return whole rows and the
+storage adapter upserts them by that key. Times are aware UTC datetimes; JSON columns hold
+plain JSON values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+from uuid import UUID
+
+from core.json_value import JsonValue
+
+
+@dataclass(frozen=True)
+class PlanSummaryRow:
+    """`plan_summary`: one row per plan, for listing and filtering plans."""
+
+    KEY: ClassVar[tuple[str, ...]] = ("plan_id",)
+
+    plan_id: UUID
+    name: str | None
+    description: str
+    status: str
+    total_steps: int
+    pending: int
+    running: int
+    completed: int
+    failed: int
+    skipped: int
+    cancelled: int
+    progress: float
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    duration_ms: int | None
+    created_by: str
+    approved_by: str | None
+    rejected_by: str | None
+    reason: str | None
+    last_version: int
+    last_event_at: datetime
+    head_hash: str
+
+
+@dataclass(frozen=True)
+class PlanStepRow:
+    """`plan_steps`: one row per step of a plan, its latest state (what `plans show` lists)."""
+
+    KEY: ClassVar[tuple[str, ...]] = ("plan_id", "step_id")
+
+    plan_id: UUID
+    step_id: str
+    position: int
+    tool: str
+    status: str
+    attempts: int
+    result: JsonValue
+    error_type: str | None
+    error_message: str | None
+    skip_reason: str | None
+    duration_ms: int | None
+
+
+@dataclass(frozen=True)
+class StepAttemptRow:
+    """`step_history`: one row per step attempt."""
+
+    KEY: ClassVar[tuple[str, ...]] = ("plan_id", "step_id", "attempt")
+
+    plan_id: UUID
+    step_id: str
+    attempt: int
+    tool: str
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    duration_ms: int | None
+    error_type: str | None
+    error_message: str | None
+    worker: str
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """`audit_log`: one row per human or policy action on a plan."""
+
+    KEY: ClassVar[tuple[str, ...]] = ("plan_id", "version")
+
+    plan_id: UUID
+    version: int
+    action: str
+    actor: str
+    at: datetime
+    reason: str | None
+    event_type: str
+    event_hash: str
+
+
+@dataclass(frozen=True)
+class ToolStatsRow:
+    """`tool_stats`: one row per tool; p50/p95 durations are computed from `step_history`."""
+
+    KEY: ClassVar[tuple[str, ...]] = ("tool",)
+
+    tool: str
+    calls: int
+    completed: int
+    failures: int
+    retries: int
+    timeouts: int
+
+
+Row = PlanSummaryRow | PlanStepRow | StepAttemptRow | AuditRow | ToolStatsRow
