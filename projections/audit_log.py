@@ -1,0 +1,56 @@
+"""The audit log view: one row per human or policy action on a plan (pure)."""
+
+from __future__ import annotations
+
+from core.events import (
+    PlanApproved,
+    PlanCancelled,
+    PlanCreated,
+    PlanEvent,
+    PlanRejected,
+    PlanResumed,
+)
+from projections.reader import ViewState
+from projections.rows import AuditRow, Row
+
+
+class AuditLogProjection:
+    """Who created, approved, rejected, cancelled or resumed a plan, when, and why.
+
+    Policy actions are rows too: an `auto_approve` approval and an expired approval name the
+    engine as their actor. Each row carries the event's version and hash, so it can be checked
+    against the plan's hash chain. Rows are keyed by (plan, version): applying an event again
+    writes the same row.
+    """
+
+    name: str = "audit_log"
+    row_types: tuple[type[Row], ...] = (AuditRow,)
+
+    def apply(self, event: PlanEvent, view: ViewState) -> list[Row]:
+        """The audit row of this event, if it is an action; nothing otherwise."""
+        match event:
+            case PlanCreated(actor=actor):
+                return [_row(event, "created", actor, None)]
+            case PlanApproved(by=by, comment=comment):
+                return [_row(event, "approved", by, comment or None)]
+            case PlanRejected(by=by, reason=reason, expired=expired):
+                return [_row(event, "approval_expired" if expired else "rejected", by, reason)]
+            case PlanCancelled(by=by, reason=reason):
+                return [_row(event, "cancelled", by, reason)]
+            case PlanResumed(by=by):
+                return [_row(event, "resumed", by, None)]
+            case _:
+                return []
+
+
+def _row(event: PlanEvent, action: str, actor: str, reason: str | None) -> AuditRow:
+    return AuditRow(
+        plan_id=event.plan_id,
+        version=event.version,
+        action=action,
+        actor=actor,
+        at=event.timestamp,
+        reason=reason,
+        event_type=type(event).__name__,
+        event_hash=event.hash,
+    )
