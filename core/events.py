@@ -148,6 +148,11 @@ class StepTimedOut(PlanEvent):
     will_retry: bool = False
     retry_at: datetime | None = None
 
+    @property
+    def error_message(self) -> str:
+        """How the fold, the views and people describe this failure."""
+        return f"attempt {self.attempt} ran past {self.timeout_ms} ms"
+
 
 class StepInterrupted(PlanEvent):
     """An idempotent attempt was cut off by a stop (a crash); the step will run again."""
@@ -155,6 +160,11 @@ class StepInterrupted(PlanEvent):
     step_id: str
     attempt: int
     worker: str
+
+    @property
+    def error_message(self) -> str:
+        """How the fold, the views and people describe this interruption."""
+        return f"attempt {self.attempt} on {self.worker} was cut off"
 
 
 class StepSkipped(PlanEvent):

@@ -289,14 +289,14 @@ def _on_step_failed(state: PlanState, event: StepFailed) -> None:
 def _on_step_timed_out(state: PlanState, event: StepTimedOut) -> None:
     step = _running_attempt(state, event, event.step_id, event.attempt)
     step.duration_ms = event.duration_ms
-    step.error = StepError("timeout", f"attempt {event.attempt} ran past {event.timeout_ms} ms")
+    step.error = StepError("timeout", event.error_message)
     _fail(state, step, event.will_retry, event.retry_at)
 
 
 def _on_step_interrupted(state: PlanState, event: StepInterrupted) -> None:
     step = _running_attempt(state, event, event.step_id, event.attempt)
     _set_status(state, step, StepStatus.PENDING)
-    step.error = StepError("interrupted", f"attempt {event.attempt} on {event.worker} was cut off")
+    step.error = StepError("interrupted", event.error_message)
     state.ready[event.step_id] = None
 
 

@@ -190,15 +190,15 @@ def _next_step(step: PlanStepRow, event: StepEvent) -> PlanStepRow:
             return _failed(
                 step, event.error_type, event.message, event.duration_ms, event.will_retry
             )
-        case StepTimedOut(attempt=attempt, timeout_ms=timeout_ms):
-            message = f"attempt {attempt} ran past {timeout_ms} ms"
+        case StepTimedOut():
+            message = event.error_message
             return _failed(step, "timeout", message, event.duration_ms, event.will_retry)
-        case StepInterrupted(attempt=attempt, worker=worker):
+        case StepInterrupted():
             return replace(
                 step,
                 status=StepStatus.PENDING.value,
                 error_type="interrupted",
-                error_message=f"attempt {attempt} on {worker} was cut off",
+                error_message=event.error_message,
             )
         case StepSkipped(reason=reason):
             return replace(step, status=StepStatus.SKIPPED.value, skip_reason=reason)

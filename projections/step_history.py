@@ -94,20 +94,20 @@ def _outcome(row: StepAttemptRow, event: AttemptOutcome) -> StepAttemptRow:
                 error_type=error_type,
                 error_message=message,
             )
-        case StepTimedOut(attempt=attempt, timeout_ms=timeout_ms, duration_ms=duration_ms):
+        case StepTimedOut(duration_ms=duration_ms):
             return replace(
                 row,
                 status=ATTEMPT_TIMED_OUT,
                 duration_ms=duration_ms,
                 error_type="timeout",
-                error_message=f"attempt {attempt} ran past {timeout_ms} ms",
+                error_message=event.error_message,
             )
-        case StepInterrupted(attempt=attempt, worker=worker):
+        case StepInterrupted():
             return replace(
                 row,
                 status=ATTEMPT_INTERRUPTED,
                 error_type="interrupted",
-                error_message=f"attempt {attempt} on {worker} was cut off",
+                error_message=event.error_message,
             )
         case StepCancelled(reason=reason):
             return replace(
