@@ -5,13 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import structlog
+
+from adapters.read_models import (
+    ReadModelDatabase,
+    ReadSide,
+    open_read_model_database,
+    open_read_side,
+)
 from adapters.settings import Settings
 from adapters.store import LibraryEventStore, open_event_store, parse_store_url
 from adapters.system_clock import RandomIds, SystemClock
 from adapters.tools import builtin_registry
 from core.callbacks import Callbacks
+from core.errors import PlanLedgerError
 from core.service import PlanService
 from core.tools import ToolRegistry
+from projections import PROJECTIONS
 
 
 def build_tools(settings: Settings) -> ToolRegistry:
@@ -30,8 +40,13 @@ def planledger(
     *,
     callbacks: Callbacks | None = None,
     tools: ToolRegistry | None = None,
+    project: bool = False,
 ) -> Iterator[PlanService]:
-    """A ready `PlanService` on the configured store; the store is closed on exit."""
+    """A ready `PlanService` on the configured store; the store is closed on exit.
+
+    With `project`, the read models catch up with the store on the way out (also when the
+    command ended in an error: it may have written first), so the caller reads its own writes.
+    """
     store = open_store(settings)
     try:
         yield PlanService(
@@ -43,5 +58,56 @@ def planledger(
             callbacks=callbacks,
             poll_interval_s=settings.poll_interval_s,
         )
+    except Exception:
+        if project:
+            catch_up_read_models(settings, store)
+        raise
+    else:
+        if project:
+            catch_up_read_models(settings, store)
     finally:
         store.close()
+
+
+@contextmanager
+def read_models(settings: Settings) -> Iterator[ReadModelDatabase]:
+    """The read-model database beside the configured store (queries need nothing else)."""
+    database = open_read_model_database(parse_store_url(settings.store_url))
+    try:
+        yield database
+    finally:
+        database.close()
+
+
+@contextmanager
+def read_side(settings: Settings, store: LibraryEventStore | None = None) -> Iterator[ReadSide]:
+    """The registered projections over the configured store (opened here unless given)."""
+    config = parse_store_url(settings.store_url)
+    owned = store is None
+    opened = store if store is not None else open_event_store(config)
+    try:
+        side = open_read_side(config, opened, PROJECTIONS)
+        try:
+            yield side
+        finally:
+            side.close()
+    finally:
+        if owned:
+            opened.close()
+
+
+def catch_up_read_models(settings: Settings, store: LibraryEventStore) -> None:
+    """Bring the read models up to the store's head; a problem is logged, never raised.
+
+    The command that wrote has succeeded by then; a view that lags is repaired by the next
+    catch-up. A `memory://` store lives only in this process, so it has nobody to serve.
+    """
+    if parse_store_url(settings.store_url).kind == "memory":
+        return
+    try:
+        with read_side(settings, store) as side:
+            side.catch_up()
+    except PlanLedgerError as error:
+        structlog.get_logger("planledger.projector").warning(
+            "read_models_not_updated", error=str(error)
+        )

@@ -1,0 +1,271 @@
+"""The projector: applies the global event log to the read models, exactly once, in batches.
+
+For each batch it reads up to `batch_size` events above the lowest position of its projections,
+then, in ONE transaction, locks the projections' tracking rows (PostgreSQL: `SELECT ... FOR
+UPDATE`; SQLite: `BEGIN IMMEDIATE`), re-checks that the positions are the ones it read from —
+else another runner got there first and the batch is refused, writing nothing — applies each
+projection through a batch-local view, upserts the changed rows and moves the positions. Rows
+and position commit together, so a crash anywhere loses nothing and applies nothing twice.
+
+A projection that raises (or whose rows the database refuses) keeps what it applied before the
+failing event, records the event and error in its tracking row, and stops there: it is retried
+from that event, never skipped. The others go on. See `event_log` for why reading positions
+above the last one seen is gap-safe.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import structlog
+
+from adapters.read_models.database import ReadModelDatabase, Session
+from adapters.read_models.database_errors import STATEMENT_FAILURES, is_unavailable
+from adapters.read_models.event_log import EventLog, LogEntry, ReadAhead
+from adapters.read_models.follower import PollingWakeup, Wakeup, follow_log
+from adapters.read_models.outcomes import ProjectionFailure, ProjectionReport
+from adapters.read_models.table_io import upsert_rows
+from adapters.read_models.tables import table_spec
+from adapters.read_models.target import Target
+from adapters.read_models.tracking import (
+    advance,
+    ensure_tracking,
+    lock_positions,
+    read_tracking,
+    record_failure,
+)
+from adapters.read_models.view_state import BatchViewState, Scopes, scopes_of
+from projections.rows import Row
+
+BATCH_SIZE = 500
+"""Events per transaction: the notes measured ≈ 14,000 ev/s batching 500, ≈ 900 one by one."""
+
+logger = structlog.get_logger("planledger.projector")
+
+
+@dataclass
+class Applied:
+    """One projection's share of a batch: where it got to, and what it changed or hit."""
+
+    target: Target
+    position: int
+    applied: int = 0
+    changes: dict[type[Row], list[Row]] = field(default_factory=dict)
+    failure: ProjectionFailure | None = None
+
+
+Batch = dict[str, Applied]
+"""What a batch did, by tracking name; None instead of a batch means it was refused."""
+
+
+class Projector:
+    """Runs projections over one store's log into one read-model database."""
+
+    def __init__(
+        self,
+        database: ReadModelDatabase,
+        event_log: EventLog,
+        targets: Sequence[Target],
+        *,
+        batch_size: int = BATCH_SIZE,
+        wakeup: Callable[[], Wakeup] | None = None,
+        on_commit: Callable[[Mapping[str, int]], None] | None = None,
+    ) -> None:
+        self._database = database
+        self._log = event_log
+        self._targets = tuple(targets)
+        self._batch_size = batch_size
+        self._wakeup = wakeup or PollingWakeup
+        self._on_commit = on_commit
+        self._ensured = False
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The tracking names this projector moves."""
+        return tuple(target.name for target in self._targets)
+
+    def catch_up(self, only: Collection[str] | None = None) -> list[ProjectionReport]:
+        """Apply every event up to the head; one report per projection (`only` those named)."""
+        active = [t for t in self._targets if only is None or t.name in only]
+        self._ensure_tracking()
+        with self._database.session() as session:
+            start = {name: row.position for name, row in read_tracking(session).items()}
+        reports = {t.name: ProjectionReport(t.name, start.get(t.name, 0), 0) for t in active}
+        with ReadAhead(self._log, self._batch_size) as log:
+            while active:
+                expected = self._peek(active)
+                entries = log.read(min(expected.values()))
+                if not entries:
+                    break
+                for applied in (self._run(active, entries, expected) or {}).values():
+                    reports[applied.target.name] = _merged(reports[applied.target.name], applied)
+                    if applied.failure is not None:
+                        self._record(applied.failure)
+                        active.remove(applied.target)
+        return list(reports.values())
+
+    def follow(self, stop: threading.Event, *, retry_failed_after_s: float = 5.0) -> None:
+        """Catch up, then wait for new events and catch up again, until `stop` is set."""
+        with self._wakeup() as wakeup:
+            follow_log(self.catch_up, self.names, wakeup, stop, retry_failed_after_s)
+
+    def apply_batch(
+        self, targets: Sequence[Target], entries: Sequence[LogEntry], expected: Mapping[str, int]
+    ) -> Batch | None:
+        """Apply `entries` to the targets in one transaction, if they stand where expected.
+
+        Returns None, having written nothing, when a locked position is not the `expected` one:
+        another runner applied those events first (or the caller's positions are stale).
+        """
+        with self._database.transaction(write_lock=True) as session:
+            locked = lock_positions(session, expected)
+            if any(locked.get(name) != position for name, position in expected.items()):
+                return None
+            scopes = scopes_of(entry.event for entry in entries if entry.event is not None)
+            batch = {
+                t.name: self._apply(session, t, expected[t.name], entries, scopes) for t in targets
+            }
+            with session.pipeline():
+                for applied in batch.values():
+                    self._write(session, applied, expected[applied.target.name])
+        if self._on_commit is not None:
+            self._on_commit({name: applied.position for name, applied in batch.items()})
+        return batch
+
+    def _peek(self, targets: Sequence[Target]) -> dict[str, int]:
+        """Positions read without a lock: where the next batch should start reading."""
+        names = [t.name for t in targets]
+        with self._database.session() as session:
+            found = read_tracking(session, names)
+        if len(found) < len(names):
+            self._ensured = False
+            self._ensure_tracking()
+        return {t.name: found[t.name].position if t.name in found else 0 for t in targets}
+
+    def _ensure_tracking(self) -> None:
+        if not self._ensured:
+            with self._database.transaction(write_lock=True) as session:
+                ensure_tracking(session, self.names)
+            self._ensured = True
+
+    def _run(
+        self, targets: Sequence[Target], entries: Sequence[LogEntry], expected: Mapping[str, int]
+    ) -> Batch | None:
+        """`apply_batch`, narrowing a statement failure down to one projection and one event."""
+        try:
+            return self.apply_batch(targets, entries, {t.name: expected[t.name] for t in targets})
+        except STATEMENT_FAILURES as error:
+            if is_unavailable(error):
+                raise
+            return self._isolate(targets, entries, expected, error)
+
+    def _isolate(
+        self,
+        targets: Sequence[Target],
+        entries: Sequence[LogEntry],
+        expected: Mapping[str, int],
+        error: Exception,
+    ) -> Batch | None:
+        if len(targets) > 1:
+            batch: Batch = {}
+            for target in targets:
+                alone = self._run([target], entries, expected)
+                if alone is None:
+                    return None
+                batch.update(alone)
+            return batch
+        target = targets[0]
+        pending = [entry for entry in entries if entry.position > expected[target.name]]
+        if not pending:
+            raise error
+        if len(pending) == 1:
+            failure = _failure(target, pending[0], error)
+            return {target.name: Applied(target, expected[target.name], failure=failure)}
+        total = Applied(target, expected[target.name])
+        for entry in pending:
+            one = self._run([target], [entry], {target.name: total.position})
+            if one is None:
+                return None
+            step = one[target.name]
+            total = Applied(target, step.position, total.applied + step.applied, {}, step.failure)
+            if step.failure is not None:
+                break
+        return {target.name: total}
+
+    def _apply(
+        self,
+        session: Session,
+        target: Target,
+        position: int,
+        entries: Sequence[LogEntry],
+        scopes: Scopes,
+    ) -> Applied:
+        """Apply the entries above `position` through a batch view, stopping at a failure."""
+        pending = [entry for entry in entries if entry.position > position]
+        view = BatchViewState(session, target.tables)
+        view.prefetch(scopes, target.tables)
+        applied = Applied(target, position)
+        for entry in pending:
+            try:
+                rows = _rows_of(target, entry, view)
+            except Exception as error:
+                applied.failure = _failure(target, entry, error)
+                break
+            view.put(rows)
+            applied.position = entry.position
+            applied.applied += 1
+        applied.changes = view.changes()
+        return applied
+
+    def _write(self, session: Session, applied: Applied, expected: int) -> None:
+        for row_type, rows in applied.changes.items():
+            upsert_rows(session, table_spec(row_type), applied.target.tables[row_type], rows)
+        if applied.position != expected:
+            advance(session, applied.target.name, applied.position)
+
+    def _record(self, failure: ProjectionFailure) -> None:
+        """Write the failure in its own transaction: the batch's was rolled back or committed."""
+        logger.warning(
+            "projection_failed",
+            projection=failure.name,
+            position=failure.position,
+            event_type=failure.event_type,
+            plan_id=str(failure.plan_id) if failure.plan_id else None,
+            error=failure.error,
+        )
+        with self._database.transaction(write_lock=True) as session:
+            record_failure(session, failure.name, failure.position, failure.error)
+
+
+def _rows_of(target: Target, entry: LogEntry, view: BatchViewState) -> list[Row]:
+    if entry.event is None:
+        raise UndecodableEventError(entry.problem or "cannot decode the event")
+    rows = target.projection.apply(entry.event, view)
+    for row in rows:
+        if type(row) not in target.tables:
+            raise TypeError(f"returned a {type(row).__name__}, which it does not own")
+    return list(rows)
+
+
+class UndecodableEventError(Exception):
+    """A stored event that no event class accepts: every projection stops at it."""
+
+
+def _failure(target: Target, entry: LogEntry, error: Exception) -> ProjectionFailure:
+    text = str(error).strip().splitlines()
+    message = f"{type(error).__name__}: {text[0] if text else ''}".rstrip(": ")
+    return ProjectionFailure(
+        name=target.name,
+        position=entry.position,
+        event_type=type(entry.event).__name__ if entry.event is not None else "undecodable",
+        plan_id=entry.event.plan_id if entry.event is not None else None,
+        error=message,
+    )
+
+
+def _merged(report: ProjectionReport, applied: Applied) -> ProjectionReport:
+    return ProjectionReport(
+        report.name, applied.position, report.applied + applied.applied, applied.failure
+    )
