@@ -6,7 +6,8 @@ PlanLedgerError
 │   ├── PlanNotFoundError          no events for this plan id
 │   ├── InvalidStoreUrlError       a store URL the bootstrap cannot use
 │   ├── NotAnApproverError         the actor is not in the plan's `approvers`
-│   └── InvalidTransitionError     the command does not fit the plan's status
+│   ├── InvalidTransitionError     the command does not fit the plan's status
+│   └── NotInHistoryError          a version or time before the plan existed or beyond its log
 ├── ConcurrencyError               another writer appended first: reload and decide again
 ├── StoreUnavailableError          the database cannot be reached (CLI exit 4)
 ├── CorruptHistoryError            stored events that cannot be folded into a plan
@@ -90,6 +91,16 @@ class InvalidTransitionError(InvalidInputError):
         self.status = status
         self.action = action
         super().__init__(f"cannot {action} plan {plan_id}: it is {status}")
+
+
+class NotInHistoryError(InvalidInputError):
+    """The plan had no state at the asked point: before its creation, or past its last version."""
+
+    def __init__(self, plan_id: UUID, at: str, reason: str) -> None:
+        self.plan_id = plan_id
+        self.at = at
+        self.reason = reason
+        super().__init__(f"plan {plan_id} has no state at {at}: {reason}")
 
 
 class ConcurrencyError(PlanLedgerError):

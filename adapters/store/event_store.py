@@ -11,7 +11,7 @@ from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import TopicError
 
 from adapters.store.library_errors import translated_errors
-from adapters.store.postgres_setup import schema_lock
+from adapters.store.postgres_setup import refuse_changes_to_events, schema_lock
 from adapters.store.pydantic_mapper import OrjsonTranscoder, PydanticMapper
 from adapters.store.store_url import StoreConfig
 from core.errors import CorruptHistoryError
@@ -30,6 +30,10 @@ class PlanLedgerApplication(Application[UUID]):
         return PydanticMapper(transcoder=OrjsonTranscoder())
 
 
+POSTGRES_EVENTS_TABLE = f"{PlanLedgerApplication.name}_events"
+"""The library names an application's PostgreSQL events table after the application."""
+
+
 class LibraryEventStore:
     """Appends and loads plan events; a taken version becomes `ConcurrencyError`."""
 
@@ -37,10 +41,14 @@ class LibraryEventStore:
         self.application = application
         self.display = display
 
-    def load(self, plan_id: UUID, after_version: int = 0) -> list[PlanEvent]:
-        """The plan's events above `after_version`, oldest first."""
+    def load(
+        self, plan_id: UUID, after_version: int = 0, up_to_version: int | None = None
+    ) -> list[PlanEvent]:
+        """The plan's events above `after_version` (and up to `up_to_version`), oldest first."""
         with translated_errors(self.display, plan_id):
-            stored = self.application.recorder.select_events(plan_id, gt=after_version or None)
+            stored = self.application.recorder.select_events(
+                plan_id, gt=after_version or None, lte=up_to_version
+            )
         return [self._to_event(record) for record in stored]
 
     def _to_event(self, record: StoredEvent) -> PlanEvent:
@@ -76,8 +84,9 @@ def open_event_store(
         if config.kind == "postgresql":
             assert config.conninfo is not None
             assert config.schema is not None
-            with schema_lock(config.conninfo, config.schema):
+            with schema_lock(config.conninfo, config.schema) as connection:
                 application = PlanLedgerApplication(env=env)
+                refuse_changes_to_events(connection, config.schema, POSTGRES_EVENTS_TABLE)
         else:
             application = PlanLedgerApplication(env=env)
     return LibraryEventStore(application, config.display)
