@@ -144,7 +144,7 @@ def run(
     """Create a plan, approve it if asked, and execute it to the end with live progress."""
     data = read_spec_file(file)
     console = _stderr() if as_json else Console()
-    with planledger(_settings(), callbacks=_callbacks(True, console)) as service:
+    with planledger(_settings(), callbacks=_callbacks(True, console), project=True) as service:
         plan_id = service.create_plan(data, by=by or _settings().actor)
         console.print(f"plan {plan_id}", highlight=False)
         plan = service.get_plan(plan_id)
@@ -158,7 +158,7 @@ def run(
 def create(file: FileArg, by: ByOpt = None) -> None:
     """Create a plan and print only its id."""
     data = read_spec_file(file)
-    with planledger(_settings()) as service:
+    with planledger(_settings(), project=True) as service:
         typer.echo(str(service.create_plan(data, by=by or _settings().actor)))
 
 
@@ -170,7 +170,7 @@ def approve(
     comment: Annotated[str, typer.Option("--comment", help="Why.")] = "",
 ) -> None:
     """Approve a plan that waits for approval."""
-    with planledger(_settings()) as service:
+    with planledger(_settings(), project=True) as service:
         plan = service.approve(_parse_id(plan_id), by=by, comment=comment)
         typer.echo(f"{plan.plan_id} {plan.status.value}")
 
@@ -183,7 +183,7 @@ def reject(
     reason: Annotated[str, typer.Option("--reason", help="Why.")],
 ) -> None:
     """Reject a plan that waits for approval."""
-    with planledger(_settings()) as service:
+    with planledger(_settings(), project=True) as service:
         plan = service.reject(_parse_id(plan_id), by=by, reason=reason)
         typer.echo(f"{plan.plan_id} {plan.status.value}")
 
@@ -196,7 +196,7 @@ def cancel(
     reason: Annotated[str, typer.Option("--reason", help="Why.")],
 ) -> None:
     """Cancel a plan that has not ended; an engine running it stops its tools."""
-    with planledger(_settings()) as service:
+    with planledger(_settings(), project=True) as service:
         plan = service.cancel(_parse_id(plan_id), by=by, reason=reason)
         typer.echo(f"{plan.plan_id} {plan.status.value}")
 
@@ -206,7 +206,7 @@ def cancel(
 def execute(plan_id: IdArg, as_json: JsonOpt = False) -> None:
     """Execute an approved plan (or go on with an executing one) to the end."""
     console = _stderr() if as_json else Console()
-    with planledger(_settings(), callbacks=_callbacks(True, console)) as service:
+    with planledger(_settings(), callbacks=_callbacks(True, console), project=True) as service:
         _finish(service.execute(_parse_id(plan_id)), as_json)
 
 
@@ -215,7 +215,7 @@ def execute(plan_id: IdArg, as_json: JsonOpt = False) -> None:
 def resume(plan_id: IdArg, by: ByOpt = None, as_json: JsonOpt = False) -> None:
     """Go on after any stop: completed steps never re-run; interrupted ones re-run or fail."""
     console = _stderr() if as_json else Console()
-    with planledger(_settings(), callbacks=_callbacks(True, console)) as service:
+    with planledger(_settings(), callbacks=_callbacks(True, console), project=True) as service:
         _finish(service.resume(_parse_id(plan_id), by=by or _settings().actor), as_json)
 
 
@@ -230,8 +230,20 @@ def status(plan_id: IdArg, as_json: JsonOpt = False) -> None:
 
 @app.command()
 @handles_errors
-def history(plan_id: IdArg, as_json: JsonOpt = False) -> None:
-    """Show every event of a plan, in order."""
+def history(
+    plan_id: IdArg,
+    as_json: JsonOpt = False,
+    step: Annotated[
+        str | None, typer.Option("--step", help="Only this step's attempts (a timeline).")
+    ] = None,
+    timeline: Annotated[
+        bool, typer.Option("--timeline", help="Step attempts from the read models, not events.")
+    ] = False,
+) -> None:
+    """Show every event of a plan, in order; or, with --timeline/--step, each step attempt."""
+    if timeline or step is not None:
+        print_timeline(_settings(), plan_id, step, as_json)
+        return
     with planledger(_settings()) as service:
         records = [event_to_record(event) for event in service.history(_parse_id(plan_id))]
     if as_json:
@@ -258,6 +270,17 @@ def schema() -> None:
         name: tools[name].parameters.model_json_schema() for name in sorted(tools)
     }
     typer.echo(json.dumps(document, indent=2))
+
+
+# Command groups in their own modules use this module's helpers, so they register last.
+from adapters.cli.audit_commands import audit_app, show  # noqa: E402
+
+app.add_typer(audit_app, name="audit")
+app.command()(show)
+
+from adapters.cli.read_commands import print_timeline, register_read_commands  # noqa: E402
+
+register_read_commands(app)
 
 
 def main() -> None:

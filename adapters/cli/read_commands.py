@@ -1,0 +1,189 @@
+"""The read-side commands: `plans`, `tools`, `projections` and the long-running `projector`.
+
+Queries read the read-model tables and never load a plan; the projection commands run or
+inspect the projector. Like every command, each one only parses, calls, and renders.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from datetime import UTC, datetime
+from types import FrameType
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.console import Console
+
+from adapters.bootstrap import read_models, read_side
+from adapters.cli import exit_codes
+from adapters.cli.app import IdArg, JsonOpt, _parse_id, _settings, _stderr, handles_errors
+from adapters.cli.read_render import (
+    render_plan_page,
+    render_projection_status,
+    render_timeline,
+    render_tool_stats,
+)
+from adapters.cli.render import render_status
+from adapters.read_models import (
+    PlanFilter,
+    ProjectionReport,
+    list_plans,
+    show_plan,
+    step_timeline,
+    tool_stats,
+)
+from adapters.settings import Settings
+
+plans_app = typer.Typer(
+    name="plans", help="Plans from the read models: list and show.", no_args_is_help=True
+)
+tools_app = typer.Typer(
+    name="tools", help="Tool statistics from the read models.", no_args_is_help=True
+)
+projections_app = typer.Typer(
+    name="projections", help="Projection status and rebuilds.", no_args_is_help=True
+)
+
+
+def _moment(text: str) -> datetime:
+    """An ISO-8601 time or date; without a zone it is UTC."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not an ISO-8601 time (2024-05-01T12:00Z)") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+@plans_app.command("list")
+@handles_errors
+def list_command(
+    status: Annotated[str | None, typer.Option("--status", help="Only this status.")] = None,
+    since: Annotated[
+        datetime | None,
+        typer.Option("--since", parser=_moment, metavar="TIME", help="Created at or after."),
+    ] = None,
+    until: Annotated[
+        datetime | None,
+        typer.Option("--until", parser=_moment, metavar="TIME", help="Created before."),
+    ] = None,
+    text: Annotated[
+        str | None, typer.Option("--text", help="Name or description contains this.")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="Page size.")] = 50,
+    cursor: Annotated[
+        str | None, typer.Option("--cursor", help="The cursor the previous page printed.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List plans, newest first, one page at a time."""
+    where = PlanFilter(status=status, since=since, until=until, text=text)
+    with read_models(_settings()) as database:
+        page = list_plans(database, where, limit=limit, cursor=cursor)
+    if as_json:
+        _print_json({"plans": page.plans, "next_cursor": page.next_cursor})
+    else:
+        render_plan_page(Console(), page.plans, page.next_cursor)
+
+
+@plans_app.command("show")
+@handles_errors
+def show_command(plan_id: IdArg, as_json: JsonOpt = False) -> None:
+    """Show a plan and its steps (the same shape as `status --json`), from the read models."""
+    with read_models(_settings()) as database:
+        view = show_plan(database, _parse_id(plan_id))
+    if as_json:
+        _print_json(view)
+    else:
+        render_status(Console(), view)
+
+
+@tools_app.command("stats")
+@handles_errors
+def stats_command(as_json: JsonOpt = False) -> None:
+    """Calls, failures, retries, timeouts and p50/p95 duration per tool."""
+    with read_models(_settings()) as database:
+        stats = tool_stats(database)
+    if as_json:
+        _print_json(stats)
+    else:
+        render_tool_stats(Console(), stats)
+
+
+@projections_app.command("status")
+@handles_errors
+def status_command(as_json: JsonOpt = False) -> None:
+    """Each projection's position, lag and last error; exit 1 if one has stopped on an error."""
+    with read_side(_settings()) as side:
+        status = side.status()
+    if as_json:
+        _print_json(status)
+    else:
+        render_projection_status(Console(), status)
+    if any(item["last_error"] for item in status):
+        raise typer.Exit(exit_codes.ENDED_UNSUCCESSFULLY)
+
+
+@projections_app.command("rebuild")
+@handles_errors
+def rebuild_command(
+    name: Annotated[
+        str | None, typer.Argument(help="Projection (default: all).", show_default=False)
+    ] = None,
+) -> None:
+    """Rebuild projections from the first event into new tables, then swap them in atomically."""
+    with read_side(_settings()) as side:
+        reports = side.rebuild(name)
+    _print_reports(reports, "rebuilt")
+
+
+@handles_errors
+def projector_command() -> None:
+    """Follow the event log and keep every read model current until SIGINT or SIGTERM."""
+    stop = threading.Event()
+
+    def on_signal(number: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    settings = _settings()
+    with read_side(settings) as side:
+        _stderr().print(f"projector following {settings.store_url}; Ctrl-C stops it")
+        side.projector.follow(stop)
+        reports = side.projector.catch_up()
+    _print_reports(reports, "stopped")
+
+
+def _print_reports(reports: list[ProjectionReport], verb: str) -> None:
+    for report in reports:
+        typer.echo(f"{report.name}: {verb} at position {report.position}")
+    failures = [report.failure for report in reports if report.failure is not None]
+    for failure in failures:
+        _stderr().print(f"[red]error:[/] {failure}", highlight=False, soft_wrap=True)
+    if failures:
+        raise typer.Exit(exit_codes.ENDED_UNSUCCESSFULLY)
+
+
+def print_timeline(settings: Settings, plan_id: str, step_id: str | None, as_json: bool) -> None:
+    """`history ID --timeline/--step S`: each step attempt from the step history view."""
+    with read_models(settings) as database:
+        attempts = step_timeline(database, _parse_id(plan_id), step_id)
+    if as_json:
+        _print_json(attempts)
+    else:
+        render_timeline(Console(), attempts)
+
+
+def register_read_commands(app: typer.Typer) -> None:
+    """Add the read-side command groups and `projector` to the root app."""
+    app.add_typer(plans_app, name="plans")
+    app.add_typer(tools_app, name="tools")
+    app.add_typer(projections_app, name="projections")
+    app.command("projector")(projector_command)
