@@ -2,31 +2,39 @@
 
 from __future__ import annotations
 
-import functools
 import json
-import sys
-from collections.abc import Callable
-from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
-from uuid import UUID
+from contextlib import AbstractContextManager
+from typing import Annotated
 
-import orjson
 import typer
 from rich.console import Console
-from rich.markup import escape
 
 from adapters.bootstrap import build_tools, planledger
 from adapters.cli import exit_codes
+from adapters.cli.audit_commands import audit_app, show
+from adapters.cli.command_context import (
+    ByOpt,
+    FileArg,
+    IdArg,
+    JsonOpt,
+    current_settings,
+    handles_errors,
+    parse_id,
+    print_json,
+    stderr_console,
+    use_settings,
+)
+from adapters.cli.read_commands import print_timeline, register_read_commands
 from adapters.cli.render import ProgressPrinter, render_history, render_status
 from adapters.cli.spec_file import read_spec_file
 from adapters.event_records import event_to_record
 from adapters.logging_setup import configure_logging, log_event
 from adapters.settings import Settings
 from core.callbacks import Callbacks
-from core.errors import PlanLedgerError, PlanNotFoundError
 from core.events import PlanEvent
 from core.plan import PlanState
 from core.plan_view import plan_view
+from core.service import PlanService
 from core.spec import PlanSpec
 from core.validation import validate_spec
 
@@ -37,49 +45,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-FileArg = Annotated[Path, typer.Argument(help="Plan spec, YAML or JSON.", show_default=False)]
-IdArg = Annotated[str, typer.Argument(help="Plan id.", show_default=False)]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
-ByOpt = Annotated[
-    str | None, typer.Option("--by", help="Who does this (default: $PLANLEDGER_ACTOR or $USER).")
-]
-
-
-class _Context:
-    settings = Settings()
-
-
-def _settings() -> Settings:
-    return _Context.settings
-
-
-def _stderr() -> Console:
-    return Console(stderr=True)
-
-
-def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Print a planned error as one line per problem and exit with its code from the table."""
-
-    @functools.wraps(command)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return command(*args, **kwargs)
-        except PlanLedgerError as error:
-            _stderr().print(
-                f"[red]error:[/] {escape(str(error))}", highlight=False, markup=True, soft_wrap=True
-            )
-            raise typer.Exit(exit_codes.exit_code_for_error(error)) from None
-        except KeyboardInterrupt:
-            _stderr().print(
-                "interrupted: the plan keeps its events; `planledger resume ID` goes on"
-            )
-            raise typer.Exit(exit_codes.INTERRUPTED) from None
-
-    return wrapper
 
 
 @app.callback()
@@ -98,17 +63,9 @@ def configure(
     """Options shared by every command."""
     base = Settings.from_env()
     level = "info" if (verbose or log_json) else base.log_level
-    _Context.settings = base.with_overrides(
-        store_url=store, log_json=log_json or None, log_level=level
-    )
-    configure_logging(json_lines=_Context.settings.log_json, level=_Context.settings.log_level)
-
-
-def _parse_id(text: str) -> UUID:
-    try:
-        return UUID(text)
-    except ValueError:
-        raise PlanNotFoundError(text) from None
+    use_settings(base.with_overrides(store_url=store, log_json=log_json or None, log_level=level))
+    settings = current_settings()
+    configure_logging(json_lines=settings.log_json, level=settings.log_level)
 
 
 def _callbacks(show_progress: bool, console: Console) -> Callbacks:
@@ -122,10 +79,15 @@ def _callbacks(show_progress: bool, console: Console) -> Callbacks:
     return Callbacks(on_event=on_event)
 
 
+def _engine_showing_progress(console: Console) -> AbstractContextManager[PlanService]:
+    """An engine that prints each event as progress and catches the read models up at the end."""
+    return planledger(current_settings(), callbacks=_callbacks(True, console), project=True)
+
+
 def _finish(plan: PlanState, as_json: bool) -> None:
     view = plan_view(plan)
     if as_json:
-        sys.stdout.write(orjson.dumps(view, option=orjson.OPT_INDENT_2).decode() + "\n")
+        print_json(view)
     else:
         render_status(Console(), view)
     raise typer.Exit(exit_codes.exit_code_for_plan(plan.status))
@@ -143,9 +105,9 @@ def run(
 ) -> None:
     """Create a plan, approve it if asked, and execute it to the end with live progress."""
     data = read_spec_file(file)
-    console = _stderr() if as_json else Console()
-    with planledger(_settings(), callbacks=_callbacks(True, console), project=True) as service:
-        plan_id = service.create_plan(data, by=by or _settings().actor)
+    console = stderr_console() if as_json else Console()
+    with _engine_showing_progress(console) as service:
+        plan_id = service.create_plan(data, by=by or current_settings().actor)
         console.print(f"plan {plan_id}", highlight=False)
         plan = service.get_plan(plan_id)
         if approve_as is not None and plan.status.value == "pending_approval":
@@ -158,8 +120,8 @@ def run(
 def create(file: FileArg, by: ByOpt = None) -> None:
     """Create a plan and print only its id."""
     data = read_spec_file(file)
-    with planledger(_settings(), project=True) as service:
-        typer.echo(str(service.create_plan(data, by=by or _settings().actor)))
+    with planledger(current_settings(), project=True) as service:
+        typer.echo(str(service.create_plan(data, by=by or current_settings().actor)))
 
 
 @app.command()
@@ -170,8 +132,8 @@ def approve(
     comment: Annotated[str, typer.Option("--comment", help="Why.")] = "",
 ) -> None:
     """Approve a plan that waits for approval."""
-    with planledger(_settings(), project=True) as service:
-        plan = service.approve(_parse_id(plan_id), by=by, comment=comment)
+    with planledger(current_settings(), project=True) as service:
+        plan = service.approve(parse_id(plan_id), by=by, comment=comment)
         typer.echo(f"{plan.plan_id} {plan.status.value}")
 
 
@@ -183,8 +145,8 @@ def reject(
     reason: Annotated[str, typer.Option("--reason", help="Why.")],
 ) -> None:
     """Reject a plan that waits for approval."""
-    with planledger(_settings(), project=True) as service:
-        plan = service.reject(_parse_id(plan_id), by=by, reason=reason)
+    with planledger(current_settings(), project=True) as service:
+        plan = service.reject(parse_id(plan_id), by=by, reason=reason)
         typer.echo(f"{plan.plan_id} {plan.status.value}")
 
 
@@ -196,8 +158,8 @@ def cancel(
     reason: Annotated[str, typer.Option("--reason", help="Why.")],
 ) -> None:
     """Cancel a plan that has not ended; an engine running it stops its tools."""
-    with planledger(_settings(), project=True) as service:
-        plan = service.cancel(_parse_id(plan_id), by=by, reason=reason)
+    with planledger(current_settings(), project=True) as service:
+        plan = service.cancel(parse_id(plan_id), by=by, reason=reason)
         typer.echo(f"{plan.plan_id} {plan.status.value}")
 
 
@@ -205,26 +167,26 @@ def cancel(
 @handles_errors
 def execute(plan_id: IdArg, as_json: JsonOpt = False) -> None:
     """Execute an approved plan (or go on with an executing one) to the end."""
-    console = _stderr() if as_json else Console()
-    with planledger(_settings(), callbacks=_callbacks(True, console), project=True) as service:
-        _finish(service.execute(_parse_id(plan_id)), as_json)
+    console = stderr_console() if as_json else Console()
+    with _engine_showing_progress(console) as service:
+        _finish(service.execute(parse_id(plan_id)), as_json)
 
 
 @app.command()
 @handles_errors
 def resume(plan_id: IdArg, by: ByOpt = None, as_json: JsonOpt = False) -> None:
     """Go on after any stop: completed steps never re-run; interrupted ones re-run or fail."""
-    console = _stderr() if as_json else Console()
-    with planledger(_settings(), callbacks=_callbacks(True, console), project=True) as service:
-        _finish(service.resume(_parse_id(plan_id), by=by or _settings().actor), as_json)
+    console = stderr_console() if as_json else Console()
+    with _engine_showing_progress(console) as service:
+        _finish(service.resume(parse_id(plan_id), by=by or current_settings().actor), as_json)
 
 
 @app.command()
 @handles_errors
 def status(plan_id: IdArg, as_json: JsonOpt = False) -> None:
     """Show a plan's status, steps and summary; the exit code says how the plan stands."""
-    with planledger(_settings()) as service:
-        plan = service.get_plan(_parse_id(plan_id))
+    with planledger(current_settings()) as service:
+        plan = service.get_plan(parse_id(plan_id))
     _finish(plan, as_json)
 
 
@@ -242,12 +204,12 @@ def history(
 ) -> None:
     """Show every event of a plan, in order; or, with --timeline/--step, each step attempt."""
     if timeline or step is not None:
-        print_timeline(_settings(), plan_id, step, as_json)
+        print_timeline(current_settings(), plan_id, step, as_json)
         return
-    with planledger(_settings()) as service:
-        records = [event_to_record(event) for event in service.history(_parse_id(plan_id))]
+    with planledger(current_settings()) as service:
+        records = [event_to_record(event) for event in service.history(parse_id(plan_id))]
     if as_json:
-        sys.stdout.write(orjson.dumps(records, option=orjson.OPT_INDENT_2).decode() + "\n")
+        print_json(records)
     else:
         render_history(Console(), records)
 
@@ -257,7 +219,7 @@ def history(
 def validate(file: FileArg) -> None:
     """Check a spec; print every problem (each naming step and field) and exit 2 if any."""
     data = read_spec_file(file)
-    spec = validate_spec(data, build_tools(_settings()).schemas())
+    spec = validate_spec(data, build_tools(current_settings()).schemas())
     typer.echo(f"valid: {len(spec.steps)} steps")
 
 
@@ -265,21 +227,15 @@ def validate(file: FileArg) -> None:
 def schema() -> None:
     """Print the JSON Schema of plan specs, with each enabled tool's parameter schema."""
     document = PlanSpec.model_json_schema()
-    tools = build_tools(_settings())
+    tools = build_tools(current_settings())
     document["x-planledger-tools"] = {
         name: tools[name].parameters.model_json_schema() for name in sorted(tools)
     }
     typer.echo(json.dumps(document, indent=2))
 
 
-# Command groups in their own modules use this module's helpers, so they register last.
-from adapters.cli.audit_commands import audit_app, show  # noqa: E402
-
 app.add_typer(audit_app, name="audit")
 app.command()(show)
-
-from adapters.cli.read_commands import print_timeline, register_read_commands  # noqa: E402
-
 register_read_commands(app)
 
 

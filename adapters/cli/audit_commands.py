@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Literal
 
-import orjson
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -13,16 +14,34 @@ from rich.markup import escape
 from adapters.audit import AuditReport, load_heads, verify_store
 from adapters.bootstrap import open_store, read_models
 from adapters.cli import exit_codes
-from adapters.cli.app import IdArg, JsonOpt, _parse_id, _settings, handles_errors
+from adapters.cli.command_context import (
+    IdArg,
+    JsonOpt,
+    current_settings,
+    handles_errors,
+    parse_id,
+    print_json,
+    stderr_console,
+)
+from adapters.cli.plan_id_group import PLAN_COMMAND, PlanIdGroup
+from adapters.cli.read_render import render_audit_trail
 from adapters.cli.render import render_status
+from adapters.cli.time_option import parse_moment
+from adapters.read_models import audit_trail, export_audit
 from adapters.time_travel import parse_point, state_at
 from core.plan_view import plan_view
 
 audit_app = typer.Typer(
     name="audit",
-    help="Audit the event log: verify every plan's hash chain.",
+    cls=PlanIdGroup,
+    help=(
+        "Who did what, and proof that nothing changed: `audit ID` lists a plan's human and "
+        "policy actions; `export` writes all of them; `verify` checks every hash chain."
+    ),
     no_args_is_help=True,
 )
+
+ExportForm = Literal["jsonl", "csv"]
 
 OptionalIdArg = Annotated[
     str | None, typer.Argument(help="Plan id (or --all).", show_default=False)
@@ -34,6 +53,43 @@ AtOpt = Annotated[
         "--at", help="A version (7) or an ISO-8601 time (no zone means UTC).", show_default=False
     ),
 ]
+
+
+@audit_app.command(PLAN_COMMAND, hidden=True)
+@handles_errors
+def trail(plan_id: IdArg, as_json: JsonOpt = False) -> None:
+    """One plan's approvals, rejections, cancellations, resumes and revisions, in order."""
+    with read_models(current_settings()) as database:
+        actions = audit_trail(database, parse_id(plan_id))
+    if as_json:
+        print_json(actions)
+    else:
+        render_audit_trail(Console(), actions)
+
+
+@audit_app.command("export")
+@handles_errors
+def export(
+    form: Annotated[
+        ExportForm, typer.Option("--format", help="jsonl: one JSON object per line; csv.")
+    ] = "jsonl",
+    since: Annotated[
+        datetime | None,
+        typer.Option("--since", parser=parse_moment, metavar="TIME", help="Actions at or after."),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write here instead of stdout.", dir_okay=False),
+    ] = None,
+) -> None:
+    """Write every audited action of every plan in time order (count on stderr)."""
+    with read_models(current_settings()) as database:
+        if output is None:
+            written = export_audit(database, sys.stdout, since=since, form=form)
+        else:
+            with output.open("w", encoding="utf-8", newline="") as out:
+                written = export_audit(database, out, since=since, form=form)
+    stderr_console().print(f"exported {written} action{'s' * (written != 1)}", highlight=False)
 
 
 @audit_app.command("verify")
@@ -48,16 +104,16 @@ def verify(
     """
     if (plan_id is None) != all_plans:
         raise typer.BadParameter("name one plan ID, or --all")
-    store = open_store(_settings())
+    store = open_store(current_settings())
     try:
-        plan_ids = None if plan_id is None else [_parse_id(plan_id)]
-        with read_models(_settings()) as database:
+        plan_ids = None if plan_id is None else [parse_id(plan_id)]
+        with read_models(current_settings()) as database:
             heads = load_heads(database)
         report = verify_store(store, plan_ids, heads)
     finally:
         store.close()
     if as_json:
-        sys.stdout.write(orjson.dumps(report.to_json(), option=orjson.OPT_INDENT_2).decode() + "\n")
+        print_json(report.to_json())
     else:
         _render_report(Console(), report)
     raise typer.Exit(exit_codes.COMPLETED if report.verified else exit_codes.ENDED_UNSUCCESSFULLY)
@@ -87,14 +143,14 @@ def show(plan_id: IdArg, at: AtOpt, as_json: JsonOpt = False) -> None:
         raise typer.BadParameter(
             f"{at!r} is neither a version nor an ISO-8601 time", param_hint="--at"
         ) from None
-    store = open_store(_settings())
+    store = open_store(current_settings())
     try:
-        plan = state_at(store, _parse_id(plan_id), point)
+        plan = state_at(store, parse_id(plan_id), point)
     finally:
         store.close()
     view = plan_view(plan)
     if as_json:
-        sys.stdout.write(orjson.dumps(view, option=orjson.OPT_INDENT_2).decode() + "\n")
+        print_json(view)
         return
     console = Console()
     stamp = plan.last_event_at.isoformat() if plan.last_event_at else "?"

@@ -7,19 +7,25 @@ inspect the projector. Like every command, each one only parses, calls, and rend
 from __future__ import annotations
 
 import signal
-import sys
 import threading
-from datetime import UTC, datetime
+from datetime import datetime
 from types import FrameType
-from typing import Annotated, Any
+from typing import Annotated
 
-import orjson
 import typer
 from rich.console import Console
 
 from adapters.bootstrap import read_models, read_side
 from adapters.cli import exit_codes
-from adapters.cli.app import IdArg, JsonOpt, _parse_id, _settings, _stderr, handles_errors
+from adapters.cli.command_context import (
+    IdArg,
+    JsonOpt,
+    current_settings,
+    handles_errors,
+    parse_id,
+    print_json,
+    stderr_console,
+)
 from adapters.cli.read_render import (
     render_plan_page,
     render_projection_status,
@@ -27,6 +33,7 @@ from adapters.cli.read_render import (
     render_tool_stats,
 )
 from adapters.cli.render import render_status
+from adapters.cli.time_option import parse_moment
 from adapters.read_models import (
     PlanFilter,
     ProjectionReport,
@@ -48,30 +55,17 @@ projections_app = typer.Typer(
 )
 
 
-def _moment(text: str) -> datetime:
-    """An ISO-8601 time or date; without a zone it is UTC."""
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(f"{text!r} is not an ISO-8601 time (2024-05-01T12:00Z)") from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
-
-
 @plans_app.command("list")
 @handles_errors
 def list_command(
     status: Annotated[str | None, typer.Option("--status", help="Only this status.")] = None,
     since: Annotated[
         datetime | None,
-        typer.Option("--since", parser=_moment, metavar="TIME", help="Created at or after."),
+        typer.Option("--since", parser=parse_moment, metavar="TIME", help="Created at or after."),
     ] = None,
     until: Annotated[
         datetime | None,
-        typer.Option("--until", parser=_moment, metavar="TIME", help="Created before."),
+        typer.Option("--until", parser=parse_moment, metavar="TIME", help="Created before."),
     ] = None,
     text: Annotated[
         str | None, typer.Option("--text", help="Name or description contains this.")
@@ -84,10 +78,10 @@ def list_command(
 ) -> None:
     """List plans, newest first, one page at a time."""
     where = PlanFilter(status=status, since=since, until=until, text=text)
-    with read_models(_settings()) as database:
+    with read_models(current_settings()) as database:
         page = list_plans(database, where, limit=limit, cursor=cursor)
     if as_json:
-        _print_json({"plans": page.plans, "next_cursor": page.next_cursor})
+        print_json({"plans": page.plans, "next_cursor": page.next_cursor})
     else:
         render_plan_page(Console(), page.plans, page.next_cursor)
 
@@ -96,10 +90,10 @@ def list_command(
 @handles_errors
 def show_command(plan_id: IdArg, as_json: JsonOpt = False) -> None:
     """Show a plan and its steps (the same shape as `status --json`), from the read models."""
-    with read_models(_settings()) as database:
-        view = show_plan(database, _parse_id(plan_id))
+    with read_models(current_settings()) as database:
+        view = show_plan(database, parse_id(plan_id))
     if as_json:
-        _print_json(view)
+        print_json(view)
     else:
         render_status(Console(), view)
 
@@ -108,10 +102,10 @@ def show_command(plan_id: IdArg, as_json: JsonOpt = False) -> None:
 @handles_errors
 def stats_command(as_json: JsonOpt = False) -> None:
     """Calls, failures, retries, timeouts and p50/p95 duration per tool."""
-    with read_models(_settings()) as database:
+    with read_models(current_settings()) as database:
         stats = tool_stats(database)
     if as_json:
-        _print_json(stats)
+        print_json(stats)
     else:
         render_tool_stats(Console(), stats)
 
@@ -120,10 +114,10 @@ def stats_command(as_json: JsonOpt = False) -> None:
 @handles_errors
 def status_command(as_json: JsonOpt = False) -> None:
     """Each projection's position, lag and last error; exit 1 if one has stopped on an error."""
-    with read_side(_settings()) as side:
+    with read_side(current_settings()) as side:
         status = side.status()
     if as_json:
-        _print_json(status)
+        print_json(status)
     else:
         render_projection_status(Console(), status)
     if any(item["last_error"] for item in status):
@@ -138,7 +132,7 @@ def rebuild_command(
     ] = None,
 ) -> None:
     """Rebuild projections from the first event into new tables, then swap them in atomically."""
-    with read_side(_settings()) as side:
+    with read_side(current_settings()) as side:
         reports = side.rebuild(name)
     _print_reports(reports, "rebuilt")
 
@@ -153,9 +147,9 @@ def projector_command() -> None:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    settings = _settings()
+    settings = current_settings()
     with read_side(settings) as side:
-        _stderr().print(f"projector following {settings.store_url}; Ctrl-C stops it")
+        stderr_console().print(f"projector following {settings.store_url}; Ctrl-C stops it")
         side.projector.follow(stop)
         reports = side.projector.catch_up()
     _print_reports(reports, "stopped")
@@ -166,7 +160,7 @@ def _print_reports(reports: list[ProjectionReport], verb: str) -> None:
         typer.echo(f"{report.name}: {verb} at position {report.position}")
     failures = [report.failure for report in reports if report.failure is not None]
     for failure in failures:
-        _stderr().print(f"[red]error:[/] {failure}", highlight=False, soft_wrap=True)
+        stderr_console().print(f"[red]error:[/] {failure}", highlight=False, soft_wrap=True)
     if failures:
         raise typer.Exit(exit_codes.ENDED_UNSUCCESSFULLY)
 
@@ -174,9 +168,9 @@ def _print_reports(reports: list[ProjectionReport], verb: str) -> None:
 def print_timeline(settings: Settings, plan_id: str, step_id: str | None, as_json: bool) -> None:
     """`history ID --timeline/--step S`: each step attempt from the step history view."""
     with read_models(settings) as database:
-        attempts = step_timeline(database, _parse_id(plan_id), step_id)
+        attempts = step_timeline(database, parse_id(plan_id), step_id)
     if as_json:
-        _print_json(attempts)
+        print_json(attempts)
     else:
         render_timeline(Console(), attempts)
 

@@ -106,3 +106,20 @@ def render_projection_status(console: Console, projections: list[JsonObject]) ->
             error,
         )
     console.print(table)
+
+
+def render_audit_trail(console: Console, actions: list[JsonObject]) -> None:
+    """One row per human or policy action, with the hash of the event that records it."""
+    table = Table(show_edge=False, pad_edge=False)
+    for column in ("version", "at", "action", "actor", "reason", "event hash"):
+        table.add_column(column, overflow="fold")
+    for action in actions:
+        table.add_row(
+            str(action["version"]),
+            _time(action["at"]),
+            styled(action["action"]),
+            escape(action["actor"]),
+            escape(action["reason"] or ""),
+            f"{action['event_hash'][:16]}…" if action["event_hash"] else "",
+        )
+    console.print(table)

@@ -12,6 +12,7 @@ from adapters.read_models.database import ReadModelDatabase
 from adapters.read_models.queries import iso
 from adapters.read_models.table_io import select_rows
 from adapters.read_models.tables import ColumnKind, table_spec
+from core.errors import PlanNotFoundError
 from core.json_value import JsonObject
 from projections.rows import AuditRow
 
@@ -36,11 +37,16 @@ def audit_record(row: AuditRow) -> JsonObject:
 
 
 def audit_trail(database: ReadModelDatabase, plan_id: UUID) -> list[JsonObject]:
-    """Who did what to one plan, in version order (empty for an unknown plan)."""
+    """Who did what to one plan, in version order.
+
+    Every plan has at least its creation here, so no rows means the read models do not know it.
+    """
     spec = table_spec(AuditRow)
     with database.session() as session:
         key = session.dialect.encode(ColumnKind.UUID, plan_id)
         rows = select_rows(session, spec, spec.name, "plan_id = ?", [key], order="version")
+    if not rows:
+        raise PlanNotFoundError(plan_id)
     return [audit_record(row) for row in rows if isinstance(row, AuditRow)]
 
 

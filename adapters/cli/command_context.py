@@ -1,0 +1,81 @@
+"""What every command shares: the settings of this invocation, argument types, error handling."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, ParamSpec, TypeVar
+from uuid import UUID
+
+import orjson
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from adapters.cli import exit_codes
+from adapters.settings import Settings
+from core.errors import PlanLedgerError, PlanNotFoundError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+FileArg = Annotated[Path, typer.Argument(help="Plan spec, YAML or JSON.", show_default=False)]
+IdArg = Annotated[str, typer.Argument(help="Plan id.", show_default=False)]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
+ByOpt = Annotated[
+    str | None, typer.Option("--by", help="Who does this (default: $PLANLEDGER_ACTOR or $USER).")
+]
+
+
+class _Invocation:
+    """The settings the root callback resolved for this run of the CLI."""
+
+    settings = Settings()
+
+
+def use_settings(settings: Settings) -> None:
+    """Called once by the root callback, before any command runs."""
+    _Invocation.settings = settings
+
+
+def current_settings() -> Settings:
+    return _Invocation.settings
+
+
+def stderr_console() -> Console:
+    return Console(stderr=True)
+
+
+def parse_id(text: str) -> UUID:
+    """A plan id; text that is not a UUID names no plan (exit 2, like an unknown one)."""
+    try:
+        return UUID(text)
+    except ValueError:
+        raise PlanNotFoundError(text) from None
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Print a planned error as one line per problem and exit with its code from the table."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except PlanLedgerError as error:
+            stderr_console().print(
+                f"[red]error:[/] {escape(str(error))}", highlight=False, markup=True, soft_wrap=True
+            )
+            raise typer.Exit(exit_codes.exit_code_for_error(error)) from None
+        except KeyboardInterrupt:
+            stderr_console().print(
+                "interrupted: the plan keeps its events; `planledger resume ID` goes on"
+            )
+            raise typer.Exit(exit_codes.INTERRUPTED) from None
+
+    return wrapper
