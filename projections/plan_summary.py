@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import replace
+from typing import Any
 
 from core.events import (
     TERMINAL_EVENTS,
@@ -28,6 +27,7 @@ from core.events import (
 from core.scheduler import elapsed_ms
 from core.status import PlanStatus, StepStatus
 from projections.reader import ViewState
+from projections.row_update import updated
 from projections.rows import PlanStepRow, PlanSummaryRow, Row
 
 StepEvent = (
@@ -40,6 +40,9 @@ StepEvent = (
     | StepCancelled
 )
 """The events that change one step's row (and the summary's counts)."""
+
+TERMINAL_STEP_STATUSES = tuple(status.value for status in StepStatus if status.is_terminal)
+"""Each names a count column of `PlanSummaryRow` (every step status does)."""
 
 
 class PlanSummaryProjection:
@@ -61,12 +64,11 @@ class PlanSummaryProjection:
             return [] if summary is not None else _created(event)
         if summary is None or event.version <= summary.last_version:
             return []
-        summary = replace(
-            summary,
-            last_version=event.version,
-            last_event_at=event.timestamp,
-            head_hash=event.hash,
-        )
+        head = {
+            "last_version": event.version,
+            "last_event_at": event.timestamp,
+            "head_hash": event.hash,
+        }
         match event:
             case (
                 StepStarted()
@@ -77,9 +79,9 @@ class PlanSummaryProjection:
                 | StepSkipped()
                 | StepCancelled()
             ):
-                return _step_changed(summary, event, view)
+                return _step_changed(summary, head, event, view)
             case _:
-                return [_plan_changed(summary, event)]
+                return [_plan_changed(updated(summary, **head), event)]
 
 
 def _created(event: PlanCreated) -> list[Row]:
@@ -97,7 +99,7 @@ def _created(event: PlanCreated) -> list[Row]:
         failed=0,
         skipped=0,
         cancelled=0,
-        progress=_progress(Counter({StepStatus.PENDING: total}), total),
+        progress=_share(0, total),
         created_at=event.timestamp,
         started_at=None,
         finished_at=None,
@@ -133,26 +135,26 @@ def _plan_changed(summary: PlanSummaryRow, event: PlanEvent) -> PlanSummaryRow:
     match event:
         case PlanSubmitted(approval_required=required):
             status = PlanStatus.PENDING_APPROVAL if required else PlanStatus.APPROVED
-            summary = replace(summary, status=status.value)
+            summary = updated(summary, status=status.value)
         case PlanApproved(by=by):
-            summary = replace(summary, status=PlanStatus.APPROVED.value, approved_by=by)
+            summary = updated(summary, status=PlanStatus.APPROVED.value, approved_by=by)
         case PlanRejected(by=by, reason=reason):
-            summary = replace(summary, rejected_by=by, reason=reason)
+            summary = updated(summary, rejected_by=by, reason=reason)
         case PlanExecutionStarted(timestamp=timestamp):
-            summary = replace(summary, status=PlanStatus.EXECUTING.value, started_at=timestamp)
+            summary = updated(summary, status=PlanStatus.EXECUTING.value, started_at=timestamp)
         case (
             PlanCancelled(reason=reason)
             | PlanFailed(reason=reason)
             | PlanPartiallyCompleted(reason=reason)
         ):
-            summary = replace(summary, reason=reason)
+            summary = updated(summary, reason=reason)
         case PlanCompleted():
-            summary = replace(summary, reason=None)
+            summary = updated(summary, reason=None)
     terminal = TERMINAL_EVENTS.get(type(event))
     if terminal is None:
         return summary
     started_at = summary.started_at
-    return replace(
+    return updated(
         summary,
         status=terminal.value,
         finished_at=event.timestamp,
@@ -160,25 +162,32 @@ def _plan_changed(summary: PlanSummaryRow, event: PlanEvent) -> PlanSummaryRow:
     )
 
 
-def _step_changed(summary: PlanSummaryRow, event: StepEvent, view: ViewState) -> list[Row]:
+def _step_changed(
+    summary: PlanSummaryRow, head: dict[str, Any], event: StepEvent, view: ViewState
+) -> list[Row]:
     step = view.step(event.plan_id, event.step_id)
     if step is None:
-        return [summary]
+        return [updated(summary, **head)]
     changed = _next_step(step, event)
-    counts = _counts(summary)
-    counts[StepStatus(step.status)] -= 1
-    counts[StepStatus(changed.status)] += 1
-    return [_with_counts(summary, counts), changed]
+    if changed.status == step.status:
+        return [updated(summary, **head), changed]
+    counts = {
+        step.status: getattr(summary, step.status) - 1,
+        changed.status: getattr(summary, changed.status) + 1,
+    }
+    done = sum(counts.get(name, getattr(summary, name)) for name in TERMINAL_STEP_STATUSES)
+    progress = _share(done, summary.total_steps)
+    return [updated(summary, **head, **counts, progress=progress), changed]
 
 
 def _next_step(step: PlanStepRow, event: StepEvent) -> PlanStepRow:
     match event:
         case StepStarted(attempt=attempt):
-            return replace(
+            return updated(
                 step, status=StepStatus.RUNNING.value, attempts=attempt, duration_ms=None
             )
         case StepCompleted(result=result, duration_ms=duration_ms):
-            return replace(
+            return updated(
                 step,
                 status=StepStatus.COMPLETED.value,
                 result=result,
@@ -194,16 +203,16 @@ def _next_step(step: PlanStepRow, event: StepEvent) -> PlanStepRow:
             message = event.error_message
             return _failed(step, "timeout", message, event.duration_ms, event.will_retry)
         case StepInterrupted():
-            return replace(
+            return updated(
                 step,
                 status=StepStatus.PENDING.value,
                 error_type="interrupted",
                 error_message=event.error_message,
             )
         case StepSkipped(reason=reason):
-            return replace(step, status=StepStatus.SKIPPED.value, skip_reason=reason)
+            return updated(step, status=StepStatus.SKIPPED.value, skip_reason=reason)
         case StepCancelled(reason=reason):
-            return replace(step, status=StepStatus.CANCELLED.value, skip_reason=reason)
+            return updated(step, status=StepStatus.CANCELLED.value, skip_reason=reason)
 
 
 def _failed(
@@ -211,7 +220,7 @@ def _failed(
 ) -> PlanStepRow:
     """A failed attempt: the step waits for its retry as `pending`, else it has failed."""
     status = StepStatus.PENDING if will_retry else StepStatus.FAILED
-    return replace(
+    return updated(
         step,
         status=status.value,
         error_type=error_type,
@@ -220,33 +229,6 @@ def _failed(
     )
 
 
-def _counts(summary: PlanSummaryRow) -> Counter[StepStatus]:
-    return Counter(
-        {
-            StepStatus.PENDING: summary.pending,
-            StepStatus.RUNNING: summary.running,
-            StepStatus.COMPLETED: summary.completed,
-            StepStatus.FAILED: summary.failed,
-            StepStatus.SKIPPED: summary.skipped,
-            StepStatus.CANCELLED: summary.cancelled,
-        }
-    )
-
-
-def _with_counts(summary: PlanSummaryRow, counts: Counter[StepStatus]) -> PlanSummaryRow:
-    return replace(
-        summary,
-        pending=counts[StepStatus.PENDING],
-        running=counts[StepStatus.RUNNING],
-        completed=counts[StepStatus.COMPLETED],
-        failed=counts[StepStatus.FAILED],
-        skipped=counts[StepStatus.SKIPPED],
-        cancelled=counts[StepStatus.CANCELLED],
-        progress=_progress(counts, summary.total_steps),
-    )
-
-
-def _progress(counts: Counter[StepStatus], total: int) -> float:
+def _share(done: int, total: int) -> float:
     """The share of steps that will never run again, as `core.plan_view.summary_view` says."""
-    done = sum(counts[status] for status in StepStatus if status.is_terminal)
     return round(done / total, 4) if total else 1.0

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from core.events import (
     PlanEvent,
     StepCancelled,
@@ -15,6 +13,7 @@ from core.events import (
 )
 from core.status import StepStatus
 from projections.reader import ViewState
+from projections.row_update import updated
 from projections.rows import Row, StepAttemptRow
 
 ATTEMPT_TIMED_OUT = "timed_out"
@@ -79,15 +78,15 @@ def _ended(event: AttemptOutcome, view: ViewState) -> list[Row]:
     row = view.attempt(event.plan_id, event.step_id, event.attempt)
     if row is None or row.status != StepStatus.RUNNING.value:
         return []
-    return [_outcome(replace(row, finished_at=event.timestamp), event)]
+    return [_outcome(updated(row, finished_at=event.timestamp), event)]
 
 
 def _outcome(row: StepAttemptRow, event: AttemptOutcome) -> StepAttemptRow:
     match event:
         case StepCompleted(duration_ms=duration_ms):
-            return replace(row, status=StepStatus.COMPLETED.value, duration_ms=duration_ms)
+            return updated(row, status=StepStatus.COMPLETED.value, duration_ms=duration_ms)
         case StepFailed(duration_ms=duration_ms, error_type=error_type, message=message):
-            return replace(
+            return updated(
                 row,
                 status=StepStatus.FAILED.value,
                 duration_ms=duration_ms,
@@ -95,7 +94,7 @@ def _outcome(row: StepAttemptRow, event: AttemptOutcome) -> StepAttemptRow:
                 error_message=message,
             )
         case StepTimedOut(duration_ms=duration_ms):
-            return replace(
+            return updated(
                 row,
                 status=ATTEMPT_TIMED_OUT,
                 duration_ms=duration_ms,
@@ -103,13 +102,13 @@ def _outcome(row: StepAttemptRow, event: AttemptOutcome) -> StepAttemptRow:
                 error_message=event.error_message,
             )
         case StepInterrupted():
-            return replace(
+            return updated(
                 row,
                 status=ATTEMPT_INTERRUPTED,
                 error_type="interrupted",
                 error_message=event.error_message,
             )
         case StepCancelled(reason=reason):
-            return replace(
+            return updated(
                 row, status=StepStatus.CANCELLED.value, error_type="cancelled", error_message=reason
             )
