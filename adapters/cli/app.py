@@ -17,10 +17,10 @@ from adapters.cli.command_context import (
     FileArg,
     IdArg,
     JsonOpt,
+    answer,
     current_settings,
     handles_errors,
     parse_id,
-    print_json,
     stderr_console,
     use_settings,
 )
@@ -86,10 +86,7 @@ def _engine_showing_progress(console: Console) -> AbstractContextManager[PlanSer
 
 def _finish(plan: PlanState, as_json: bool) -> None:
     view = plan_view(plan)
-    if as_json:
-        print_json(view)
-    else:
-        render_status(Console(), view)
+    answer(view, as_json, render_status)
     raise typer.Exit(exit_codes.exit_code_for_plan(plan.status))
 
 
@@ -208,10 +205,7 @@ def history(
         return
     with planledger(current_settings()) as service:
         records = [event_to_record(event) for event in service.history(parse_id(plan_id))]
-    if as_json:
-        print_json(records)
-    else:
-        render_history(Console(), records)
+    answer(records, as_json, render_history)
 
 
 @app.command()

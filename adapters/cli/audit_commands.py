@@ -17,6 +17,7 @@ from adapters.cli import exit_codes
 from adapters.cli.command_context import (
     IdArg,
     JsonOpt,
+    answer,
     current_settings,
     handles_errors,
     parse_id,
@@ -61,10 +62,7 @@ def trail(plan_id: IdArg, as_json: JsonOpt = False) -> None:
     """One plan's approvals, rejections, cancellations, resumes and revisions, in order."""
     with read_models(current_settings()) as database:
         actions = audit_trail(database, parse_id(plan_id))
-    if as_json:
-        print_json(actions)
-    else:
-        render_audit_trail(Console(), actions)
+    answer(actions, as_json, render_audit_trail)
 
 
 @audit_app.command("export")

@@ -20,6 +20,7 @@ from core.errors import PlanLedgerError, PlanNotFoundError
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
 
 FileArg = Annotated[Path, typer.Argument(help="Plan spec, YAML or JSON.", show_default=False)]
 IdArg = Annotated[str, typer.Argument(help="Plan id.", show_default=False)]
@@ -58,6 +59,14 @@ def parse_id(text: str) -> UUID:
 
 def print_json(data: Any) -> None:
     sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+def answer(data: T, as_json: bool, render: Callable[[Console, T], None]) -> None:
+    """Print `data` as JSON on stdout with `--json`, else rendered for people."""
+    if as_json:
+        print_json(data)
+    else:
+        render(Console(), data)
 
 
 def handles_errors(command: Callable[P, R]) -> Callable[P, R]:

@@ -20,6 +20,7 @@ from adapters.cli import exit_codes
 from adapters.cli.command_context import (
     IdArg,
     JsonOpt,
+    answer,
     current_settings,
     handles_errors,
     parse_id,
@@ -92,10 +93,7 @@ def show_command(plan_id: IdArg, as_json: JsonOpt = False) -> None:
     """Show a plan and its steps (the same shape as `status --json`), from the read models."""
     with read_models(current_settings()) as database:
         view = show_plan(database, parse_id(plan_id))
-    if as_json:
-        print_json(view)
-    else:
-        render_status(Console(), view)
+    answer(view, as_json, render_status)
 
 
 @tools_app.command("stats")
@@ -104,10 +102,7 @@ def stats_command(as_json: JsonOpt = False) -> None:
     """Calls, failures, retries, timeouts and p50/p95 duration per tool."""
     with read_models(current_settings()) as database:
         stats = tool_stats(database)
-    if as_json:
-        print_json(stats)
-    else:
-        render_tool_stats(Console(), stats)
+    answer(stats, as_json, render_tool_stats)
 
 
 @projections_app.command("status")
@@ -116,10 +111,7 @@ def status_command(as_json: JsonOpt = False) -> None:
     """Each projection's position, lag and last error; exit 1 if one has stopped on an error."""
     with read_side(current_settings()) as side:
         status = side.status()
-    if as_json:
-        print_json(status)
-    else:
-        render_projection_status(Console(), status)
+    answer(status, as_json, render_projection_status)
     if any(item["last_error"] for item in status):
         raise typer.Exit(exit_codes.ENDED_UNSUCCESSFULLY)
 
@@ -169,10 +161,7 @@ def print_timeline(settings: Settings, plan_id: str, step_id: str | None, as_jso
     """`history ID --timeline/--step S`: each step attempt from the step history view."""
     with read_models(settings) as database:
         attempts = step_timeline(database, parse_id(plan_id), step_id)
-    if as_json:
-        print_json(attempts)
-    else:
-        render_timeline(Console(), attempts)
+    answer(attempts, as_json, render_timeline)
 
 
 def register_read_commands(app: typer.Typer) -> None:

@@ -106,8 +106,8 @@ def some_plans(service: PlanService, store: LibraryEventStore, count: int = 3) -
     return ids
 
 
-class ReadModelContract:
-    """What the read side guarantees on every database; subclasses name the store URL."""
+class ReadSideFixtures:
+    """A read side over the store each backend's subclass names (`SqliteStore`, `PostgresStore`)."""
 
     @pytest.fixture
     def store_url(self) -> str:
@@ -118,6 +118,22 @@ class ReadModelContract:
         opened = open_side(store_url, store)
         yield opened
         opened.close()
+
+
+class SqliteStore:
+    @pytest.fixture
+    def store_url(self, tmp_path: Path) -> str:
+        return f"sqlite:///{tmp_path / 'planledger.db'}"
+
+
+class PostgresStore:
+    @pytest.fixture
+    def store_url(self, postgres_url: str) -> str:
+        return postgres_url
+
+
+class ReadModelContract(ReadSideFixtures):
+    """What the read side guarantees on every database."""
 
     def test_applying_the_log_again_changes_nothing(
         self, side: ReadSide, service: PlanService, store: LibraryEventStore
@@ -328,14 +344,10 @@ class ReadModelContract:
         assert [(row.plan_id, row.status) for row in summaries] == [(plan.plan_id, "completed")]
 
 
-class TestReadModelsOnSqlite(ReadModelContract):
-    @pytest.fixture
-    def store_url(self, tmp_path: Path) -> str:
-        return f"sqlite:///{tmp_path / 'planledger.db'}"
+class TestReadModelsOnSqlite(SqliteStore, ReadModelContract):
+    pass
 
 
 @pytest.mark.postgres
-class TestReadModelsOnPostgres(ReadModelContract):
-    @pytest.fixture
-    def store_url(self, postgres_url: str) -> str:
-        return postgres_url
+class TestReadModelsOnPostgres(PostgresStore, ReadModelContract):
+    pass

@@ -5,8 +5,6 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -25,7 +23,11 @@ from adapters.store import LibraryEventStore, parse_store_url
 from core.errors import StoreUnavailableError
 from core.service import PlanService
 from tests.integration.conftest import plan_spec, step
-from tests.integration.test_read_models import open_side
+from tests.integration.test_read_models import (
+    PostgresStore,
+    ReadSideFixtures,
+    SqliteStore,
+)
 
 
 @pytest.mark.parametrize("driver_error", list(TRANSLATED), ids=lambda error: error.__name__)
@@ -89,18 +91,8 @@ def test_the_read_models_package_exports_its_queries_and_projector() -> None:
     )
 
 
-class BoundaryContract:
-    """Schema and decoding on every database; subclasses name the store URL."""
-
-    @pytest.fixture
-    def store_url(self) -> str:
-        raise NotImplementedError
-
-    @pytest.fixture
-    def side(self, store_url: str, store: LibraryEventStore) -> Iterator[ReadSide]:
-        opened = open_side(store_url, store)
-        yield opened
-        opened.close()
+class BoundaryContract(ReadSideFixtures):
+    """Schema and decoding on every database."""
 
     def test_each_table_has_its_row_types_fields_as_columns_and_key_as_primary_key(
         self, side: ReadSide
@@ -138,14 +130,10 @@ class BoundaryContract:
         assert "NoSuchEvent" in (reports[0].failure.error if reports[0].failure else "")
 
 
-class TestBoundaryOnSqlite(BoundaryContract):
-    @pytest.fixture
-    def store_url(self, tmp_path: Path) -> str:
-        return f"sqlite:///{tmp_path / 'planledger.db'}"
+class TestBoundaryOnSqlite(SqliteStore, BoundaryContract):
+    pass
 
 
 @pytest.mark.postgres
-class TestBoundaryOnPostgres(BoundaryContract):
-    @pytest.fixture
-    def store_url(self, postgres_url: str) -> str:
-        return postgres_url
+class TestBoundaryOnPostgres(PostgresStore, BoundaryContract):
+    pass

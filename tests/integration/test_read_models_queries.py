@@ -6,9 +6,8 @@ import csv
 import io
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -31,7 +30,14 @@ from core.errors import PlanNotFoundError
 from core.plan_view import plan_view
 from core.service import PlanService
 from tests.integration.conftest import plan_spec, step, wait_until
-from tests.integration.test_read_models import dump, open_side, some_plans
+from tests.integration.test_read_models import (
+    PostgresStore,
+    ReadSideFixtures,
+    SqliteStore,
+    dump,
+    open_side,
+    some_plans,
+)
 
 
 def all_pages(side: ReadSide, where: PlanFilter | None = None, limit: int = 3) -> list[str]:
@@ -51,18 +57,8 @@ def wait_for_more_plans(written: list[UUID]) -> None:
     wait_until(lambda: len(written) >= wanted, what="a plan written between pages")
 
 
-class QueryContract:
-    """What the queries answer on every database; subclasses name the store URL."""
-
-    @pytest.fixture
-    def store_url(self) -> str:
-        raise NotImplementedError
-
-    @pytest.fixture
-    def side(self, store_url: str, store: LibraryEventStore) -> Iterator[ReadSide]:
-        opened = open_side(store_url, store)
-        yield opened
-        opened.close()
+class QueryContract(ReadSideFixtures):
+    """What the queries answer on every database."""
 
     def test_show_gives_what_status_gives_for_every_kind_of_plan(
         self, side: ReadSide, service: PlanService, store: LibraryEventStore
@@ -241,14 +237,10 @@ def test_percentile_is_nearest_rank() -> None:
     assert percentile(list(range(1, 101)), 95) == 95
 
 
-class TestQueriesOnSqlite(QueryContract):
-    @pytest.fixture
-    def store_url(self, tmp_path: Path) -> str:
-        return f"sqlite:///{tmp_path / 'planledger.db'}"
+class TestQueriesOnSqlite(SqliteStore, QueryContract):
+    pass
 
 
 @pytest.mark.postgres
-class TestQueriesOnPostgres(QueryContract):
-    @pytest.fixture
-    def store_url(self, postgres_url: str) -> str:
-        return postgres_url
+class TestQueriesOnPostgres(PostgresStore, QueryContract):
+    pass

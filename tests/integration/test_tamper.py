@@ -12,13 +12,14 @@ from pathlib import Path
 from uuid import UUID
 
 import pytest
+from eventsourcing.persistence import StoredEvent
 
 import adapters.audit
 from adapters.audit import load_heads, stored_plan_ids, verify_store
 from adapters.read_models import ReadModelDatabase, open_read_side
 from adapters.store import LibraryEventStore, parse_store_url
 from core.chain_verification import ExpectedHead
-from core.events import PlanApproved
+from core.events import PlanApproved, PlanEvent
 from core.hash_chain import seal
 from core.plan import PlanState
 from core.service import PlanService
@@ -43,6 +44,22 @@ def retrying_spec(name: str) -> dict[str, object]:
 
 def finding(plan_id: UUID, version: int, problem: str) -> dict[str, object]:
     return {"plan_id": str(plan_id), "version": version, "problem": problem}
+
+
+def forged_approval(store: LibraryEventStore, after: PlanEvent, version: int) -> StoredEvent:
+    """A well-formed approval by mallory, chained to `after`, as the store would hold it."""
+    forged = seal(
+        PlanApproved(
+            originator_id=after.plan_id,
+            originator_version=version,
+            timestamp=after.timestamp,
+            actor="mallory",
+            correlation_id=after.correlation_id,
+            prev_hash=after.hash,
+            by="mallory",
+        )
+    )
+    return store.application.mapper.to_stored_event(forged)
 
 
 class TamperContract:
@@ -161,18 +178,7 @@ class TamperContract:
         victim: UUID,
     ) -> None:
         before = store.load(victim)[V - 2]
-        forged = seal(
-            PlanApproved(
-                originator_id=victim,
-                originator_version=V,
-                timestamp=before.timestamp,
-                actor="mallory",
-                correlation_id=before.correlation_id,
-                prev_hash=before.hash,
-                by="mallory",
-            )
-        )
-        stored = store.application.mapper.to_stored_event(forged)
+        stored = forged_approval(store, before, V)
 
         raw.shift(victim, V, 1)
         raw.insert(victim, V, stored.topic, stored.state)
@@ -187,18 +193,7 @@ class TamperContract:
         victim: UUID,
     ) -> None:
         last = store.load(victim)[-1]
-        forged = seal(
-            PlanApproved(
-                originator_id=victim,
-                originator_version=13,
-                timestamp=last.timestamp,
-                actor="mallory",
-                correlation_id=last.correlation_id,
-                prev_hash=last.hash,
-                by="mallory",
-            )
-        )
-        stored = store.application.mapper.to_stored_event(forged)
+        stored = forged_approval(store, last, 13)
 
         raw.insert(victim, 13, stored.topic, stored.state)
 
