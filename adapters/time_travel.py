@@ -1,8 +1,12 @@
 """A plan's state as it was at a version or a moment: the fold of its events up to that point.
 
-No snapshots: a version loads only the rows up to it (`lte` in the store's query) and folds
-them, so the cost is that of the prefix. A moment has no index in the store, so all events are
-loaded and cut after the last one recorded at or before it.
+A version loads only the rows up to it (`lte` in the store's query) and folds them, so the cost
+is that of the prefix. A moment has no index in the store, so all events are loaded and cut
+after the last one recorded at or before it.
+
+No snapshots, by measurement: for a 10,000-step plan (10,115 events, SQLite) the last version
+takes 1.75 s, of which 0.15 s is the fold; the rest is reading and decoding, led by the
+creation event that carries the whole spec — which a snapshot would have to carry too.
 """
 
 from __future__ import annotations
