@@ -21,6 +21,7 @@ from core.events import (
     StepCompleted,
     StepFailed,
     StepInterrupted,
+    StepPreparationFailed,
     StepSkipped,
     StepStarted,
     StepTimedOut,
@@ -28,7 +29,7 @@ from core.events import (
 from core.scheduler import elapsed_ms
 from core.status import PlanStatus, StepStatus
 from projections.reader import ViewState
-from projections.rows import PlanStepRow, PlanSummaryRow, Row
+from projections.rows import PlanDataRow, PlanStepRow, PlanSummaryRow, Row
 
 StepEvent = (
     StepStarted
@@ -37,13 +38,15 @@ StepEvent = (
     | StepTimedOut
     | StepInterrupted
     | StepSkipped
+    | StepPreparationFailed
     | StepCancelled
 )
 """The events that change one step's row (and the summary's counts)."""
 
 
 class PlanSummaryProjection:
-    """Plan status, step counts, progress and timings, plus each step's latest state.
+    """Plan status, step counts, progress and timings, each step's latest state, and the plan's
+    inputs and outputs (`plan_data`, one row each when not empty).
 
     The rows say what `core.plan_view.plan_view` says of the folded plan after the same events.
     Every event of a plan moves `last_version`, `last_event_at` and `head_hash`, so the view can
@@ -52,7 +55,7 @@ class PlanSummaryProjection:
     """
 
     name: str = "plan_summary"
-    row_types: tuple[type[Row], ...] = (PlanSummaryRow, PlanStepRow)
+    row_types: tuple[type[Row], ...] = (PlanSummaryRow, PlanStepRow, PlanDataRow)
 
     def apply(self, event: PlanEvent, view: ViewState) -> list[Row]:
         """The summary row (and the step's row, for a step event) this event changes."""
@@ -75,9 +78,17 @@ class PlanSummaryProjection:
                 | StepTimedOut()
                 | StepInterrupted()
                 | StepSkipped()
+                | StepPreparationFailed()
                 | StepCancelled()
             ):
                 return _step_changed(summary, event, view)
+            case PlanCompleted(outputs=outputs) | PlanPartiallyCompleted(outputs=outputs) if (
+                outputs
+            ):
+                return [
+                    _plan_changed(summary, event),
+                    PlanDataRow(event.plan_id, "outputs", outputs),
+                ]
             case _:
                 return [_plan_changed(summary, event)]
 
@@ -126,6 +137,8 @@ def _created(event: PlanCreated) -> list[Row]:
         )
         for position, step in enumerate(spec.steps)
     ]
+    if event.inputs:
+        steps.append(PlanDataRow(event.plan_id, "inputs", event.inputs))
     return [summary, *steps]
 
 
@@ -204,6 +217,13 @@ def _next_step(step: PlanStepRow, event: StepEvent) -> PlanStepRow:
             return replace(step, status=StepStatus.SKIPPED.value, skip_reason=reason)
         case StepCancelled(reason=reason):
             return replace(step, status=StepStatus.CANCELLED.value, skip_reason=reason)
+        case StepPreparationFailed(field=field, error_type=error_type, message=message):
+            return replace(
+                step,
+                status=StepStatus.FAILED.value,
+                error_type=error_type,
+                error_message=f"{field}: {message}",
+            )
 
 
 def _failed(

@@ -15,6 +15,8 @@ from uuid import UUID
 
 import orjson
 
+from adapters.expressions import JinjaExpressions
+from adapters.json_schema_checker import JsonSchemaChecker
 from adapters.store import open_event_store, parse_store_url
 from adapters.system_clock import RandomIds, SystemClock
 from adapters.tools import builtin_registry
@@ -117,7 +119,7 @@ def resumed_after_crash(service: PlanService, store: EventStore) -> UUID:
     events = start_execution(plan, now=clock.now(), correlation_id=ids.new_id())
     store.append(events)
     plan = fold(store.load(plan_id))
-    schedule = decide(plan, clock.now())
+    schedule = decide(plan, clock.now(), JinjaExpressions())
     store.append(
         apply_decisions(
             plan,
@@ -157,7 +159,15 @@ def record(name: str) -> None:
     if history_path.exists() or expected_path.exists():
         sys.exit(f"{history_path.name} exists: recorded histories are never rewritten")
     store = open_event_store(parse_store_url("memory://"))
-    service = PlanService(store, builtin_registry(), SystemClock(), RandomIds(), worker="recorder")
+    service = PlanService(
+        store,
+        builtin_registry(),
+        SystemClock(),
+        RandomIds(),
+        expressions=JinjaExpressions(),
+        json_schemas=JsonSchemaChecker(),
+        worker="recorder",
+    )
     plan_id = SCENARIOS[name](service, store)
     rows = store.application.recorder.select_events(plan_id)
     lines = [

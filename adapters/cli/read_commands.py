@@ -38,6 +38,7 @@ from adapters.read_models import (
     PlanFilter,
     ProjectionReport,
     list_plans,
+    plan_data,
     show_plan,
     step_timeline,
     tool_stats,
@@ -91,7 +92,7 @@ def list_command(
 def show_command(plan_id: IdArg, as_json: JsonOpt = False) -> None:
     """Show a plan and its steps (the same shape as `status --json`), from the read models."""
     with read_models(current_settings()) as database:
-        view = show_plan(database, parse_id(plan_id))
+        view = {**show_plan(database, parse_id(plan_id)), **plan_data(database, parse_id(plan_id))}
     if as_json:
         print_json(view)
     else:
