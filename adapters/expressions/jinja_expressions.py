@@ -17,7 +17,7 @@ from jinja2.environment import Template
 from jinja2.parser import Parser
 
 from adapters.expressions.references import checked_references
-from adapters.expressions.sandbox import MAX_SIZE, Sandbox
+from adapters.expressions.sandbox import Sandbox
 from core.errors import ExpressionError
 from core.json_value import JsonObject, JsonValue
 
@@ -33,6 +33,9 @@ EVALUATION_ERRORS = (
 """What evaluating a checked expression can still raise (sandbox refusals are TemplateErrors)."""
 
 MAX_CACHED = 4096
+
+MAX_TEXT = 1_000_000
+"""The longest string a template may produce: it is recorded in `StepStarted` or an output."""
 
 
 @dataclass(frozen=True)
@@ -57,12 +60,15 @@ class JinjaExpressions:
         if compiled.whole_value:
             with _translated(source):
                 value = _value(compiled.template, scope)
-            return _json(value, source)
-        with _translated(source):
-            text = compiled.template.render(scope)
-        if len(text) > MAX_SIZE:
-            raise ExpressionError(source, f"renders to more than {MAX_SIZE} characters")
-        return text
+            if not isinstance(value, str):
+                return _json(value, source)
+            text = value
+        else:
+            with _translated(source):
+                text = compiled.template.render(scope)
+        if len(text) > MAX_TEXT:
+            raise ExpressionError(source, f"renders to more than {MAX_TEXT} characters")
+        return str(text)
 
     def test(self, source: str, scope: JsonObject) -> bool:
         compiled = self._compiled(source, condition=True)

@@ -3,8 +3,10 @@
 The sandbox refuses `_`-prefixed attributes and mutation; on top of that nothing global is
 reachable (no `range`, `lipsum`, `cycler`, `namespace`, `self`), only side-effect-free and
 deterministic filters are kept (no `random`, no `attr`, no padding filters that allocate at
-will), and the operators that can allocate without bound (`*` on strings or lists, `%`
-formatting) are checked. `**` is refused before anything runs (see `references`).
+will), the string methods that take a width or a format (`format`, `ljust`, `zfill`, ...) are
+unsafe, and the operators that can allocate without bound are checked: `*` repeats a string
+up to `MAX_SIZE` characters and never a list, `%` formatting is refused. `**` is refused before
+anything runs (see `references`). These bounds are best-effort: expressions run in-process.
 """
 
 from __future__ import annotations
@@ -30,6 +32,12 @@ ALLOWED_FILTERS = frozenset(
 )  # fmt: skip
 
 
+UNSAFE_STR_METHODS = frozenset(
+    {"format", "format_map", "center", "ljust", "rjust", "zfill", "expandtabs", "encode"}
+)
+"""String methods that allocate by a number in the expression, or leave JSON (bytes)."""
+
+
 def text_of(value: Any) -> str:
     """How a value embedded in text renders: strings as they are, everything else as JSON."""
     if isinstance(value, Undefined):
@@ -53,14 +61,22 @@ class Sandbox(ImmutableSandboxedEnvironment):
         """`result.items` means the key `items` of JSON data, not the dict method."""
         if isinstance(obj, dict) and attribute in obj:
             return obj[attribute]
+        if isinstance(obj, str) and attribute in UNSAFE_STR_METHODS:
+            return self.unsafe_undefined(obj, attribute)  # before jinja wraps str.format
         return super().getattr(obj, attribute)
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if isinstance(obj, str) and attr in UNSAFE_STR_METHODS:
+            return False
+        return bool(super().is_safe_attribute(obj, attr, value))
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         if operator == "%" and isinstance(left, str):
             raise SecurityError("string formatting with % is not allowed; use ~ to join text")
         if operator == "*":
-            sized, count = (left, right) if isinstance(left, str | list | tuple) else (right, left)
-            too_big = isinstance(sized, str | list | tuple) and isinstance(count, int)
-            if too_big and len(sized) * count > MAX_SIZE:
-                raise SecurityError(f"'*' would build more than {MAX_SIZE} items")
+            if isinstance(left, list | tuple) or isinstance(right, list | tuple):
+                raise SecurityError("'*' does not repeat lists")
+            text, count = (left, right) if isinstance(left, str) else (right, left)
+            if isinstance(text, str) and isinstance(count, int) and len(text) * count > MAX_SIZE:
+                raise SecurityError(f"'*' would build more than {MAX_SIZE} characters")
         return super().call_binop(context, operator, left, right)

@@ -40,7 +40,13 @@ ESCAPES = [
     ("{{ range(10**10) }}", "unknown name 'range'"),
     ("{{ 10**10**10 }}", "operator ** is not allowed"),
     ("{{ 'x' * 10000000 }}", "would build more than"),
-    ("{{ [0] * 1000 * 1000 }}", "would build more than"),
+    ("{{ [0] * 1000 }}", "does not repeat lists"),
+    ("{{ (['x' * 99999] * 99999) | join }}", "does not repeat lists"),
+    ("{{ " + " ~ ".join(["'x' * 99999"] * 11) + " }}", "renders to more than"),
+    ("{{ '{:>999999999}'.format(1) }}", "unsafe"),
+    ("{{ 'x'.ljust(999999999) }}", "unsafe"),
+    ("{{ 'x'.zfill(999999999) }}", "unsafe"),
+    ("{{ '{0.__class__}'.format(steps.a.result) }}", "unsafe"),
     ("{{ '%999999999s' % 'x' }}", "string formatting with % is not allowed"),
     ("{{ steps.a.result | attr('__class__') }}", "filter 'attr' is not available"),
     ("{{ steps.a.result.items | random }}", "filter 'random' is not available"),
@@ -70,7 +76,15 @@ def test_an_escape_attempt_in_a_template_is_refused_with_a_clear_error(
     assert source in str(raised.value)
 
 
-RUN_TIME = ("unsafe", "would build", "string formatting", "not JSON", "UndefinedError")
+RUN_TIME = (
+    "renders to more",
+    "unsafe",
+    "would build",
+    "does not repeat",
+    "string formatting",
+    "not JSON",
+    "UndefinedError",
+)
 
 
 @pytest.mark.parametrize(
