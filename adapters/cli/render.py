@@ -56,6 +56,8 @@ def render_status(console: Console, view: JsonObject) -> None:
     console.print(f"[bold]{escape(title)}[/]  {view['id']}  {styled(view['status'])}")
     if view.get("reason"):
         console.print(f"  reason: {escape(view['reason'])}")
+    if view.get("inputs"):
+        console.print(f"  inputs: {escape(_short(orjson.dumps(view['inputs']).decode(), 160))}")
     table = Table(show_edge=False, pad_edge=False)
     for column in ("step", "tool", "status", "attempts", "ms", "result / error"):
         table.add_column(column)

@@ -82,6 +82,7 @@ def test_history_and_status_show_resolved_parameters_and_outputs(cli: Cli) -> No
     assert 'parameters={"value":"hello ada"}' in history.stdout
     assert status.exit_code == 0, status
     assert 'output greeting = "hello ada"' in status.stdout
+    assert 'inputs: {"who":"ada"}' in status.stdout
     assert (as_json["inputs"], as_json["outputs"]) == ({"who": "ada"}, {"greeting": "hello ada"})
     assert shown == as_json
 
