@@ -59,6 +59,10 @@ class Expressions(Protocol):
         """
         ...
 
+    def input_references(self, source: str, *, condition: bool) -> frozenset[str]:
+        """The input names it reads as `plan.inputs.NAME` (raises as `step_references`)."""
+        ...
+
     def render(self, source: str, scope: JsonObject) -> JsonValue:
         """A template's value: a lone `{{ expr }}` keeps its JSON type; anything else is text."""
         ...

@@ -2,7 +2,8 @@
 
 A template or condition may read only `steps.ID...` of an ancestor of its step (a transitive
 dependency: the only steps certain to have ended before it starts) and `plan.inputs...`.
-Outputs are resolved when the plan ends, so they may read any step.
+Outputs are resolved when the plan ends, so they may read any step. When `inputs_schema`
+closes its properties (`additionalProperties: false`), every input read must be declared.
 """
 
 from __future__ import annotations
@@ -16,9 +17,53 @@ from core.ports import Expressions
 
 
 def reference_problems(
-    raw_steps: Sequence[Mapping[str, Any]], outputs: object, expressions: Expressions
+    raw_steps: Sequence[Mapping[str, Any]],
+    outputs: object,
+    inputs_schema: object,
+    expressions: Expressions,
 ) -> Iterable[SpecProblem]:
-    """Every template or condition that is malformed or reads a step it may not."""
+    """Every template or condition that is malformed or reads a step or input it may not."""
+    declared = _declared_inputs(inputs_schema)
+    yield from _step_problems(raw_steps, outputs, expressions)
+    if declared is None:
+        return
+    for location, source, condition in _all_expressions(raw_steps, outputs):
+        try:
+            names = expressions.input_references(source, condition=condition)
+        except ExpressionError:
+            continue  # reported above
+        for name in sorted(names - declared):
+            yield SpecProblem(
+                location, f"reads input {name!r}, which inputs_schema does not declare"
+            )
+
+
+def _declared_inputs(schema: object) -> set[str] | None:
+    """The input names a closed `inputs_schema` declares; None when any name may come."""
+    if not isinstance(schema, Mapping) or schema.get("additionalProperties") is not False:
+        return None
+    properties = schema.get("properties")
+    return set(properties) if isinstance(properties, Mapping) else set()
+
+
+def _all_expressions(
+    raw_steps: Sequence[Mapping[str, Any]], outputs: object
+) -> Iterator[tuple[str, str, bool]]:
+    for step in raw_steps:
+        step_id = step.get("id")
+        if isinstance(step_id, str):
+            for where, source, condition in _expressions_of(step):
+                yield f"steps[{step_id}].{where}", source, condition
+    if isinstance(outputs, Mapping):
+        for name, source in outputs.items():
+            if isinstance(source, str):
+                for where, template in templates_in(source, f"outputs.{name}"):
+                    yield where, template, False
+
+
+def _step_problems(
+    raw_steps: Sequence[Mapping[str, Any]], outputs: object, expressions: Expressions
+) -> Iterator[SpecProblem]:
     depends_on = _dependency_edges(raw_steps)
     for step in raw_steps:
         step_id = step.get("id")

@@ -36,7 +36,9 @@ def validate_spec(
         problems.extend(_from_pydantic(error, raw_steps))
     problems.extend(_graph_problems(raw_steps))
     problems.extend(_tool_problems(raw_steps, tools))
-    problems.extend(reference_problems(raw_steps, data.get("outputs"), expressions))
+    problems.extend(
+        reference_problems(raw_steps, data.get("outputs"), data.get("inputs_schema"), expressions)
+    )
     schema = data.get("inputs_schema")
     if isinstance(schema, Mapping):
         problems.extend(

@@ -16,7 +16,7 @@ from jinja2 import TemplateError, Undefined, nodes
 from jinja2.environment import Template
 from jinja2.parser import Parser
 
-from adapters.expressions.references import checked_references
+from adapters.expressions.references import References, checked_references
 from adapters.expressions.sandbox import Sandbox
 from core.errors import ExpressionError
 from core.json_value import JsonObject, JsonValue
@@ -40,7 +40,7 @@ MAX_TEXT = 1_000_000
 
 @dataclass(frozen=True)
 class _Compiled:
-    references: frozenset[str]
+    references: References
     template: Template
     whole_value: bool
 
@@ -53,7 +53,10 @@ class JinjaExpressions:
         self._cache: dict[tuple[str, bool], _Compiled] = {}
 
     def step_references(self, source: str, *, condition: bool) -> frozenset[str]:
-        return self._compiled(source, condition).references
+        return self._compiled(source, condition).references.steps
+
+    def input_references(self, source: str, *, condition: bool) -> frozenset[str]:
+        return self._compiled(source, condition).references.inputs
 
     def render(self, source: str, scope: JsonObject) -> JsonValue:
         compiled = self._compiled(source, condition=False)

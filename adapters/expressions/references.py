@@ -8,6 +8,7 @@ sandbox does not offer is refused with a message that says which.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from jinja2 import nodes
 
@@ -16,19 +17,29 @@ from core.errors import ExpressionError
 NAMES = ("steps", "plan")
 
 
+class References(NamedTuple):
+    """What an expression reads: step ids, and input names written literally."""
+
+    steps: frozenset[str]
+    inputs: frozenset[str]
+
+
 def checked_references(
     tree: nodes.Node, source: str, filters: set[str], tests: set[str]
-) -> frozenset[str]:
-    """The step ids `tree` reads; raise `ExpressionError` for anything not allowed."""
+) -> References:
+    """What `tree` reads; raise `ExpressionError` for anything not allowed."""
     for node in _walk(tree, (nodes.Stmt, nodes.Pow, nodes.Filter, nodes.Test, nodes.Name)):
         _refuse_construct(node, source, filters, tests)
     steps: set[str] = set()
+    inputs: set[str] = set()
     uses = {"steps": 0, "plan": 0}
     for node in _walk(tree, (nodes.Getattr, nodes.Getitem)):
         assert isinstance(node, nodes.Getattr | nodes.Getitem)
         key = _constant_key(node)
         if isinstance(key, str) and key.startswith("_"):
             raise ExpressionError(source, f"attribute or key {key!r} is not allowed")
+        if isinstance(key, str) and _is_plan_inputs(node.node):
+            inputs.add(key)
         if not isinstance(node.node, nodes.Name) or node.node.name not in uses:
             continue
         uses[node.node.name] += 1
@@ -45,7 +56,17 @@ def checked_references(
         if mentioned > count:
             example = "steps.ID.result" if name == "steps" else "plan.inputs.NAME"
             raise ExpressionError(source, f"{name} cannot be used alone: write {example}")
-    return frozenset(steps)
+    return References(frozenset(steps), frozenset(inputs))
+
+
+def _is_plan_inputs(node: nodes.Node) -> bool:
+    """True for the `plan.inputs` (or `plan['inputs']`) in `plan.inputs.NAME`."""
+    return (
+        isinstance(node, nodes.Getattr | nodes.Getitem)
+        and isinstance(node.node, nodes.Name)
+        and node.node.name == "plan"
+        and _constant_key(node) == "inputs"
+    )
 
 
 def _walk(tree: nodes.Node, types: tuple[type[nodes.Node], ...]) -> Iterator[nodes.Node]:

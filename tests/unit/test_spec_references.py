@@ -93,3 +93,21 @@ def test_an_invalid_inputs_schema_is_reported() -> None:
 
     assert [problem.location for problem in problems] == ["inputs_schema"]
     assert "not a valid JSON Schema" in problems[0].message
+
+
+def test_a_closed_inputs_schema_catches_inputs_it_does_not_declare() -> None:
+    data = plan_data(
+        message("greet", uses="hi {{ plan.inputs.name }} {{ plan.inputs['nmae'] }}"),
+        echo("bye", "greet", when="plan.inputs.leaving"),
+    )
+    data["inputs_schema"] = {
+        "type": "object",
+        "properties": {"name": {"type": "string"}},
+        "additionalProperties": False,
+    }
+    data["outputs"] = {"who": "{{ plan.inputs.name }}"}
+
+    assert as_text(problems_of(data)) == {
+        "steps[greet].parameters.message: reads input 'nmae', which inputs_schema does not declare",
+        "steps[bye].when: reads input 'leaving', which inputs_schema does not declare",
+    }
