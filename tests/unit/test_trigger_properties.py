@@ -152,3 +152,14 @@ def test_a_step_whose_condition_is_false_never_runs_and_is_skipped_by_condition(
     assert all(run.plan.steps[s].status is StepStatus.SKIPPED for s in condition_false)
     if not any(run.plan.counts[status] for status in (StepStatus.FAILED, StepStatus.CANCELLED)):
         assert run.plan.status is PlanStatus.COMPLETED
+
+
+@PROPERTY_SETTINGS
+@given(scenario=rule_scenarios(), data=st.data())
+def test_folding_any_prefix_of_a_run_with_rules_and_conditions_gives_the_live_state(
+    scenario: Scenario, data: st.DataObject
+) -> None:
+    run = simulate(scenario, data, crashes=1)
+
+    for count in range(1, len(run.events) + 1):
+        assert snapshot(fold(run.events[:count])) == run.snapshots[count - 1], count
