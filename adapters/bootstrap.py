@@ -7,6 +7,8 @@ from contextlib import contextmanager
 
 import structlog
 
+from adapters.expressions import JinjaExpressions
+from adapters.json_schema_checker import JsonSchemaChecker
 from adapters.read_models import (
     ReadModelDatabase,
     ReadSide,
@@ -20,13 +22,22 @@ from adapters.tools import builtin_registry
 from core.callbacks import Callbacks
 from core.errors import PlanLedgerError
 from core.service import PlanService
+from core.spec import PlanSpec
 from core.tools import ToolRegistry
+from core.validation import validate_spec
 from projections import PROJECTIONS
 
 
 def build_tools(settings: Settings) -> ToolRegistry:
     """The built-in tools this deployment enables."""
     return builtin_registry(settings.enabled_tools)
+
+
+def validate_spec_data(data: object, settings: Settings) -> PlanSpec:
+    """Validate a spec against the enabled tools and the expression language, writing nothing."""
+    return validate_spec(
+        data, build_tools(settings).schemas(), JinjaExpressions(), JsonSchemaChecker()
+    )
 
 
 def open_store(settings: Settings) -> LibraryEventStore:
@@ -54,6 +65,8 @@ def planledger(
             tools if tools is not None else build_tools(settings),
             SystemClock(),
             RandomIds(),
+            expressions=JinjaExpressions(),
+            json_schemas=JsonSchemaChecker(),
             worker=settings.worker_id,
             callbacks=callbacks,
             poll_interval_s=settings.poll_interval_s,

@@ -8,7 +8,9 @@ from core.callbacks import Callbacks
 from core.errors import (
     ConcurrencyError,
     CorruptHistoryError,
+    ExpressionError,
     InvalidInputError,
+    InvalidInputsError,
     InvalidPlanSpecError,
     InvalidStoreUrlError,
     InvalidTransitionError,
@@ -23,12 +25,13 @@ from core.errors import (
 from core.events import EVENT_TYPES, PlanEvent
 from core.plan import PlanState, StepState, evolve, fold
 from core.plan_view import plan_view
-from core.ports import Clock, EventStore, IdFactory
+from core.ports import Clock, EventStore, Expressions, IdFactory, JsonSchemas
 from core.scheduler import Schedule, decide
 from core.service import PlanService
 from core.spec import PlanOptions, PlanSpec, StepSpec
 from core.status import PlanStatus, StepStatus
 from core.tools import Tool, ToolContext, ToolRegistry
+from core.trigger_rules import TriggerRule
 from core.validation import validate_spec
 
 __all__ = [
@@ -38,11 +41,15 @@ __all__ = [
     "ConcurrencyError",
     "CorruptHistoryError",
     "EventStore",
+    "ExpressionError",
+    "Expressions",
     "IdFactory",
     "InvalidInputError",
+    "InvalidInputsError",
     "InvalidPlanSpecError",
     "InvalidStoreUrlError",
     "InvalidTransitionError",
+    "JsonSchemas",
     "NotAnApproverError",
     "NotInHistoryError",
     "PlanEvent",
@@ -63,6 +70,7 @@ __all__ = [
     "ToolContext",
     "ToolFailedError",
     "ToolRegistry",
+    "TriggerRule",
     "decide",
     "evolve",
     "fold",

@@ -31,6 +31,7 @@ from core.events import (
     StepCompleted,
     StepFailed,
     StepInterrupted,
+    StepPreparationFailed,
     StepSkipped,
     StepStarted,
     StepTimedOut,
@@ -42,6 +43,7 @@ from core.scheduler import (
     CancelStep,
     Decision,
     ExpireApproval,
+    FailStep,
     FinishPlan,
     SkipStep,
     StartStep,
@@ -103,16 +105,22 @@ class Outcome:
 
 
 def create_plan(
-    plan_id: UUID, spec: PlanSpec, *, by: str, now: datetime, correlation_id: UUID
+    plan_id: UUID,
+    spec: PlanSpec,
+    *,
+    by: str,
+    now: datetime,
+    correlation_id: UUID,
+    inputs: JsonObject | None = None,
 ) -> list[PlanEvent]:
-    """Create and submit a plan; approve it at once under `auto_approve`."""
+    """Create and submit a plan with its (already checked) `inputs`; auto-approve if asked."""
     stamp = EventStamper(plan_id, 1, now, by, correlation_id)
     options = spec.options
     deadline = None
     if options.needs_approval and options.approval_timeout_ms is not None:
         deadline = now + timedelta(milliseconds=options.approval_timeout_ms)
     events: list[PlanEvent] = [
-        stamp(PlanCreated, spec=spec),
+        stamp(PlanCreated, spec=spec, inputs=inputs or {}),
         stamp(PlanSubmitted, approval_required=options.needs_approval, approval_deadline=deadline),
     ]
     if options.require_approval and options.auto_approve:
@@ -235,11 +243,6 @@ def record_outcome(
     ]
 
 
-def resolve_parameters(plan: PlanState, step_id: str) -> JsonObject:
-    """The parameters a step's tool receives, as recorded in `StepStarted`."""
-    return dict(plan.steps[step_id].spec.parameters)
-
-
 def apply_decisions(
     plan: PlanState,
     decisions: Iterable[Decision],
@@ -257,17 +260,31 @@ def _decision_event(
     plan: PlanState, decision: Decision, stamp: EventStamper, worker: str
 ) -> PlanEvent:
     match decision:
-        case StartStep(step_id, attempt):
+        case StartStep(step_id, attempt, parameters):
             return stamp(
                 StepStarted,
                 step_id=step_id,
                 attempt=attempt,
                 tool=plan.steps[step_id].spec.tool,
                 worker=worker,
-                parameters=resolve_parameters(plan, step_id),
+                parameters=parameters,
             )
-        case SkipStep(step_id, reason, cause):
-            return stamp(StepSkipped, step_id=step_id, reason=reason, cause_step_id=cause)
+        case SkipStep(step_id, reason, cause, by_condition):
+            return stamp(
+                StepSkipped,
+                step_id=step_id,
+                reason=reason,
+                cause_step_id=cause,
+                by_condition=by_condition,
+            )
+        case FailStep(step_id, field, error_type, message):
+            return stamp(
+                StepPreparationFailed,
+                step_id=step_id,
+                field=field,
+                error_type=error_type,
+                message=message,
+            )
         case TimeOutStep(step_id, attempt, timeout_ms, duration_ms, retry_at):
             return stamp(
                 StepTimedOut,
@@ -281,21 +298,18 @@ def _decision_event(
             )
         case CancelStep(step_id, attempt, reason):
             return stamp(StepCancelled, step_id=step_id, attempt=attempt, reason=reason)
+        case FinishPlan(PlanStatus.COMPLETED, _, outputs):
+            return stamp(PlanCompleted, outputs=outputs)
+        case FinishPlan(PlanStatus.PARTIAL, reason, outputs):
+            return stamp(PlanPartiallyCompleted, reason=reason, outputs=outputs)
         case FinishPlan(status, reason):
-            return (
-                stamp(_FINISH_EVENTS[status], reason=reason)
-                if status in _FINISH_EVENTS
-                else (stamp(PlanCompleted))
-            )
+            return stamp(_FINISH_EVENTS[status], reason=reason)
         case ExpireApproval():
             return stamp(PlanRejected, by=ENGINE_ACTOR, reason="approval expired", expired=True)
     raise AssertionError(f"unhandled decision {decision!r}")
 
 
-_FINISH_EVENTS: dict[PlanStatus, type[PlanFailed] | type[PlanPartiallyCompleted]] = {
-    PlanStatus.FAILED: PlanFailed,
-    PlanStatus.PARTIAL: PlanPartiallyCompleted,
-}
+_FINISH_EVENTS: dict[PlanStatus, type[PlanFailed]] = {PlanStatus.FAILED: PlanFailed}
 
 
 def _check_approver(plan: PlanState, by: str, action: str) -> None:

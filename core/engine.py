@@ -24,7 +24,7 @@ from core.errors import ConcurrencyError, ToolFailedError
 from core.events import PlanEvent, StepCancelled, StepInterrupted, StepStarted, StepTimedOut
 from core.json_value import unstorable_part
 from core.plan import PlanState, evolve, fold
-from core.ports import Clock, EventStore
+from core.ports import Clock, EventStore, Expressions
 from core.scheduler import decide, elapsed_ms
 from core.status import PlanStatus
 from core.tools import ToolContext, ToolRegistry
@@ -57,11 +57,13 @@ class Engine:
         tools: ToolRegistry,
         clock: Clock,
         *,
+        expressions: Expressions,
         worker: str,
         callbacks: Callbacks,
         poll_interval_s: float,
     ) -> None:
         self._store = store
+        self._expressions = expressions
         self._tools = tools
         self._clock = clock
         self._worker = worker
@@ -97,7 +99,7 @@ class Engine:
                     plan, record_outcome(plan, outcome, now=now, correlation_id=run.correlation_id)
                 )
             while True:
-                schedule = decide(plan, now)
+                schedule = decide(plan, now, self._expressions)
                 run.wake_at = schedule.wake_at
                 if not schedule.decisions:
                     break

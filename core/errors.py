@@ -3,6 +3,7 @@
 PlanLedgerError
 ├── InvalidInputError              bad input: CLI exit 2, HTTP 4xx; nothing is written
 │   ├── InvalidPlanSpecError       a spec with problems (all of them, each naming step and field)
+│   ├── InvalidInputsError         plan inputs that fail the spec's `inputs_schema`
 │   ├── PlanNotFoundError          no events for this plan id
 │   ├── InvalidStoreUrlError       a store URL the bootstrap cannot use
 │   ├── NotAnApproverError         the actor is not in the plan's `approvers`
@@ -11,6 +12,8 @@ PlanLedgerError
 ├── ConcurrencyError               another writer appended first: reload and decide again
 ├── StoreUnavailableError          the database cannot be reached (CLI exit 4)
 ├── CorruptHistoryError            stored events that cannot be folded into a plan
+├── ExpressionError                a template or condition that cannot be parsed or evaluated;
+│                                  a spec problem at validation, a `StepPreparationFailed` later
 └── ToolFailedError                raised by a tool to record a typed failure; never escapes
                                    the engine, it becomes a `StepFailed` event
 """
@@ -51,6 +54,16 @@ class InvalidPlanSpecError(InvalidInputError):
         lines = "\n".join(f"  {problem}" for problem in self.problems)
         count = len(self.problems)
         super().__init__(f"invalid plan spec ({count} problem{'s' * (count != 1)}):\n{lines}")
+
+
+class InvalidInputsError(InvalidInputError):
+    """Plan inputs were refused; `problems` lists each (`inputs.env: 'qa' is not one of ...`)."""
+
+    def __init__(self, problems: Sequence[SpecProblem]) -> None:
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  {problem}" for problem in self.problems)
+        count = len(self.problems)
+        super().__init__(f"invalid plan inputs ({count} problem{'s' * (count != 1)}):\n{lines}")
 
 
 class PlanNotFoundError(InvalidInputError):
@@ -129,6 +142,15 @@ class CorruptHistoryError(PlanLedgerError):
         self.version = version
         self.reason = reason
         super().__init__(f"history of plan {plan_id} is corrupt at version {version}: {reason}")
+
+
+class ExpressionError(PlanLedgerError):
+    """A template or condition is malformed, forbidden by the sandbox, or fails to evaluate."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        self.source = source
+        self.reason = reason
+        super().__init__(f"{reason} (in {source!r})")
 
 
 class ToolFailedError(PlanLedgerError):

@@ -1,7 +1,9 @@
 """The event catalogue: every fact planledger records about a plan, as frozen models (pure).
 
 Events are never edited once stored. A changed event gets a higher `class_version` and a static
-`upcast_vN_vN+1(state)` method that turns a stored older state into the newer shape.
+`upcast_vN_vN+1(state)` method that turns a stored older state into the newer shape. A field
+added with a default that old events simply lack is listed in `additive_fields` instead: it is
+left out of the stored and hashed form while at its default, so old events keep their bytes.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from datetime import datetime
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict, Field
 
+from core.additive_fields import AdditiveFields
 from core.json_value import JsonObject, JsonValue
 from core.spec import PlanSpec
 from core.status import PlanStatus
@@ -20,7 +23,7 @@ ENGINE_ACTOR = "engine"
 """The actor named on events the engine decides by itself."""
 
 
-class PlanEvent(BaseModel):
+class PlanEvent(AdditiveFields):
     """Fields every event carries.
 
     Attributes:
@@ -56,9 +59,15 @@ class PlanEvent(BaseModel):
 
 
 class PlanCreated(PlanEvent):
-    """A plan was created from a validated spec (`spec`, the whole of it)."""
+    """A plan was created from a validated spec (`spec`, the whole of it) and its `inputs`.
+
+    `inputs` passed the spec's `inputs_schema`; templates read them as `plan.inputs.NAME`.
+    """
+
+    additive_fields: ClassVar[frozenset[str]] = frozenset({"inputs"})
 
     spec: PlanSpec
+    inputs: JsonObject = Field(default_factory=dict)
 
 
 class PlanSubmitted(PlanEvent):
@@ -168,11 +177,31 @@ class StepInterrupted(PlanEvent):
 
 
 class StepSkipped(PlanEvent):
-    """The step will not run: `reason`, and the step that caused it (`cause_step_id`) if any."""
+    """The step will not run: `reason`, and the step that caused it (`cause_step_id`) if any.
+
+    `by_condition` is true when the skip comes from a `when` that was false (this step's, or an
+    upstream one's, propagated): trigger rules count such a step as skipped, not failed.
+    """
+
+    additive_fields: ClassVar[frozenset[str]] = frozenset({"by_condition"})
 
     step_id: str
     reason: str
     cause_step_id: str | None = None
+    by_condition: bool = False
+
+
+class StepPreparationFailed(PlanEvent):
+    """The step failed without running: its `when` or a parameter template could not be evaluated.
+
+    `error_type` is `condition_error` or `parameter_error`; `field` names where (`when`,
+    `parameters.url`). Evaluation is deterministic, so the step is not retried.
+    """
+
+    step_id: str
+    field: str
+    error_type: str
+    message: str
 
 
 class StepCancelled(PlanEvent):
@@ -184,7 +213,14 @@ class StepCancelled(PlanEvent):
 
 
 class PlanCompleted(PlanEvent):
-    """Every step completed (or was skipped for a reason that is not a failure)."""
+    """Every step completed (or was skipped for a reason that is not a failure).
+
+    `outputs` are the spec's `outputs`, resolved from the step results at completion.
+    """
+
+    additive_fields: ClassVar[frozenset[str]] = frozenset({"outputs"})
+
+    outputs: JsonObject = Field(default_factory=dict)
 
 
 class PlanFailed(PlanEvent):
@@ -194,9 +230,15 @@ class PlanFailed(PlanEvent):
 
 
 class PlanPartiallyCompleted(PlanEvent):
-    """The plan continued on error: some steps failed, some completed."""
+    """The plan continued on error: some steps failed, some completed.
+
+    `outputs` holds the spec's outputs that could be resolved from the steps that completed.
+    """
+
+    additive_fields: ClassVar[frozenset[str]] = frozenset({"outputs"})
 
     reason: str
+    outputs: JsonObject = Field(default_factory=dict)
 
 
 class PlanCancelled(PlanEvent):
@@ -219,6 +261,7 @@ EVENT_TYPES: tuple[type[PlanEvent], ...] = (
     StepTimedOut,
     StepInterrupted,
     StepSkipped,
+    StepPreparationFailed,
     StepCancelled,
     PlanCompleted,
     PlanFailed,

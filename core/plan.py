@@ -33,6 +33,7 @@ from core.events import (
     StepCompleted,
     StepFailed,
     StepInterrupted,
+    StepPreparationFailed,
     StepSkipped,
     StepStarted,
     StepTimedOut,
@@ -40,6 +41,7 @@ from core.events import (
 from core.json_value import JsonObject, JsonValue
 from core.spec import PlanSpec, StepSpec
 from core.status import PlanStatus, StepStatus
+from core.trigger_rules import Ending, Tally, Verdict, verdict
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class StepState:
     error: StepError | None = None
     retry_at: datetime | None = None
     skip_reason: str | None = None
+    blocked_as_skipped: bool = False
 
 
 @dataclass
@@ -79,6 +82,8 @@ class PlanState:
     created_at: datetime
     created_by: str
     correlation_id: UUID
+    inputs: JsonObject = field(default_factory=dict)
+    outputs: JsonObject = field(default_factory=dict)
     version: int = 1
     status: PlanStatus = PlanStatus.DRAFT
     last_event_at: datetime | None = None
@@ -94,6 +99,7 @@ class PlanState:
     steps: dict[str, StepState] = field(default_factory=dict)
     dependants: dict[str, list[str]] = field(default_factory=dict)
     unmet: dict[str, int] = field(default_factory=dict)
+    tallies: dict[str, Tally] = field(default_factory=dict)
     ready: dict[str, None] = field(default_factory=dict)
     running: dict[str, None] = field(default_factory=dict)
     retrying: dict[str, datetime] = field(default_factory=dict)
@@ -152,6 +158,7 @@ def _created(event: PlanCreated) -> PlanState:
         created_at=event.timestamp,
         created_by=event.actor,
         correlation_id=event.correlation_id,
+        inputs=event.inputs,
         last_event_at=event.timestamp,
         head_hash=event.hash,
     )
@@ -159,6 +166,7 @@ def _created(event: PlanCreated) -> PlanState:
         state.steps[step.id] = StepState(spec=step, timeout_ms=spec.step_timeout_ms(step))
         state.dependants.setdefault(step.id, [])
         state.unmet[step.id] = len(step.depends_on)
+        state.tallies[step.id] = Tally(len(step.depends_on))
         if not step.depends_on:
             state.ready[step.id] = None
     for step in spec.steps:
@@ -187,11 +195,31 @@ def _leave_pending(state: PlanState, step_id: str) -> None:
     state.blocked.pop(step_id, None)
 
 
-def _block_dependants(state: PlanState, step_id: str) -> None:
+def _settle(state: PlanState, step_id: str, ending: Ending) -> None:
+    """A step ended: count it for each dependant and let the dependant's trigger rule decide.
+
+    A dependant its rule already released (ready, started) or condemned (blocked) stays so.
+    """
     for dependant in state.dependants[step_id]:
-        if state.steps[dependant].status is StepStatus.PENDING:
-            state.ready.pop(dependant, None)
-            state.blocked.setdefault(dependant, step_id)
+        state.unmet[dependant] -= 1
+        tally = state.tallies[dependant]
+        tally.count(ending)
+        step = state.steps[dependant]
+        if (
+            step.status is not StepStatus.PENDING
+            or step.attempt > 0
+            or dependant in state.ready
+            or dependant in state.blocked
+        ):
+            continue
+        match verdict(step.spec.trigger, tally):
+            case Verdict.RUN:
+                state.ready[dependant] = None
+            case Verdict.SKIP_AS_FAILED | Verdict.SKIP_AS_SKIPPED as said:
+                state.blocked[dependant] = step_id
+                step.blocked_as_skipped = said is Verdict.SKIP_AS_SKIPPED
+            case Verdict.WAIT:
+                pass
 
 
 def _on_submitted(state: PlanState, event: PlanSubmitted) -> None:
@@ -217,17 +245,18 @@ def _on_execution_started(state: PlanState, event: PlanExecutionStarted) -> None
 
 def _on_step_started(state: PlanState, event: StepStarted) -> None:
     step = _step(state, event, event.step_id)
+    released = event.step_id in state.ready or event.step_id in state.retrying
     if (
         step.status is not StepStatus.PENDING
         or event.attempt != step.attempt + 1
-        or state.unmet[event.step_id] != 0
+        or not released
         or state.status is not PlanStatus.EXECUTING
     ):
         raise CorruptHistoryError(
             event.plan_id,
             event.version,
             f"step {event.step_id!r} cannot start attempt {event.attempt}: it is {step.status}, "
-            f"{state.unmet[event.step_id]} dependencies unmet, plan {state.status}",
+            f"{'' if released else 'not '}released by its dependencies, plan {state.status}",
         )
     _leave_pending(state, event.step_id)
     _set_status(state, step, StepStatus.RUNNING)
@@ -256,14 +285,7 @@ def _on_step_completed(state: PlanState, event: StepCompleted) -> None:
     step.result = event.result
     step.error = None
     step.duration_ms = event.duration_ms
-    for dependant in state.dependants[event.step_id]:
-        state.unmet[dependant] -= 1
-        if (
-            state.unmet[dependant] == 0
-            and state.steps[dependant].status is StepStatus.PENDING
-            and dependant not in state.blocked
-        ):
-            state.ready[dependant] = None
+    _settle(state, event.step_id, Ending.SUCCESS)
 
 
 def _fail(state: PlanState, step: StepState, will_retry: bool, retry_at: datetime | None) -> None:
@@ -273,8 +295,13 @@ def _fail(state: PlanState, step: StepState, will_retry: bool, retry_at: datetim
         step.retry_at = retry_at
         state.retrying[step_id] = retry_at or step.finished_at or state.created_at
         return
+    _failed_for_good(state, step)
+
+
+def _failed_for_good(state: PlanState, step: StepState) -> None:
+    step_id = step.spec.id
     _set_status(state, step, StepStatus.FAILED)
-    _block_dependants(state, step_id)
+    _settle(state, step_id, Ending.FAILED)
     if state.spec.options.stops_on_error and state.stopped_by is None:
         state.stopped_by = step_id
 
@@ -310,14 +337,28 @@ def _on_step_skipped(state: PlanState, event: StepSkipped) -> None:
     _set_status(state, step, StepStatus.SKIPPED)
     step.skip_reason = event.reason
     step.finished_at = event.timestamp
-    _block_dependants(state, event.step_id)
+    _settle(state, event.step_id, Ending.SKIPPED if event.by_condition else Ending.FAILED)
+
+
+def _on_step_preparation_failed(state: PlanState, event: StepPreparationFailed) -> None:
+    step = _step(state, event, event.step_id)
+    if step.status is not StepStatus.PENDING or (
+        event.step_id not in state.ready and event.step_id not in state.retrying
+    ):
+        raise CorruptHistoryError(
+            event.plan_id, event.version, f"step {event.step_id!r} is not ready to prepare"
+        )
+    _leave_pending(state, event.step_id)
+    step.error = StepError(event.error_type, f"{event.field}: {event.message}")
+    step.finished_at = event.timestamp
+    _failed_for_good(state, step)
 
 
 def _on_step_cancelled(state: PlanState, event: StepCancelled) -> None:
     step = _running_attempt(state, event, event.step_id, event.attempt)
     _set_status(state, step, StepStatus.CANCELLED)
     step.skip_reason = event.reason
-    _block_dependants(state, event.step_id)
+    _settle(state, event.step_id, Ending.FAILED)
 
 
 def _on_cancelled(state: PlanState, event: PlanCancelled) -> None:
@@ -339,6 +380,8 @@ def _apply(state: PlanState, event: PlanEvent) -> None:
             _on_step_interrupted(state, event)
         case StepSkipped():
             _on_step_skipped(state, event)
+        case StepPreparationFailed():
+            _on_step_preparation_failed(state, event)
         case StepCancelled():
             _on_step_cancelled(state, event)
         case PlanSubmitted():
@@ -353,8 +396,11 @@ def _apply(state: PlanState, event: PlanEvent) -> None:
             pass  # a resume changes nothing by itself; the interruptions it found are events
         case PlanCancelled():
             _on_cancelled(state, event)
-        case PlanCompleted() | PlanFailed() | PlanPartiallyCompleted():
+        case PlanCompleted() | PlanPartiallyCompleted():
             state.reason = getattr(event, "reason", None)
+            state.outputs = event.outputs
+        case PlanFailed():
+            state.reason = event.reason
         case _:
             raise CorruptHistoryError(
                 event.plan_id, event.version, f"unexpected {type(event).__name__}"

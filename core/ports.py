@@ -7,7 +7,9 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
+from core.errors import SpecProblem
 from core.events import PlanEvent
+from core.json_value import JsonObject, JsonValue
 
 
 class EventStore(Protocol):
@@ -38,4 +40,45 @@ class IdFactory(Protocol):
 
     def new_id(self) -> UUID:
         """A fresh, unique id."""
+        ...
+
+
+class Expressions(Protocol):
+    """The sandboxed expression language of templates and conditions.
+
+    Every method is a pure function of its arguments (same source and scope, same answer), so
+    decisions taken with it are deterministic; its results are recorded in events, and the fold
+    never evaluates anything. Problems raise `ExpressionError`.
+    """
+
+    def step_references(self, source: str, *, condition: bool) -> frozenset[str]:
+        """The step ids a template (or, with `condition`, a bare expression) reads.
+
+        Raises `ExpressionError` for bad syntax, a forbidden construct, or a name other than
+        `steps.ID...` and `plan.inputs...`.
+        """
+        ...
+
+    def input_references(self, source: str, *, condition: bool) -> frozenset[str]:
+        """The input names it reads as `plan.inputs.NAME` (raises as `step_references`)."""
+        ...
+
+    def render(self, source: str, scope: JsonObject) -> JsonValue:
+        """A template's value: a lone `{{ expr }}` keeps its JSON type; anything else is text."""
+        ...
+
+    def test(self, source: str, scope: JsonObject) -> bool:
+        """The truth of a condition."""
+        ...
+
+
+class JsonSchemas(Protocol):
+    """JSON Schema checks for plan inputs."""
+
+    def schema_problems(self, schema: JsonObject) -> list[str]:
+        """What is wrong with `schema` itself (empty when it is a valid JSON Schema)."""
+        ...
+
+    def instance_problems(self, instance: JsonValue, schema: JsonObject) -> list[SpecProblem]:
+        """Where and how `instance` fails `schema` (locations start at `inputs`)."""
         ...

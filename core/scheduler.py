@@ -3,34 +3,55 @@
 It reads only the fold's indexes (ready, running, waiting for a retry, blocked), so each call
 costs what changed since the last one, not the plan's size. The engine turns its decisions
 into events, applies them and asks again until nothing is left to decide.
+
+Conditions and parameter templates are evaluated here, for the steps about to start, through
+the `Expressions` port: a pure function of the source and the recorded results, so the same
+events always lead to the same decisions. Its answers are recorded in the events it leads to.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from itertools import islice
 
+from core.data_passing import Unprepared, condition_holds, resolve_outputs, resolve_parameters
+from core.json_value import JsonObject
 from core.plan import PlanState, StepState
+from core.ports import Expressions
 from core.spec import StepSpec
 from core.status import PlanStatus, StepStatus
+from core.trigger_rules import TriggerRule
+
+CONDITION_FALSE = "condition false"
 
 
 @dataclass(frozen=True)
 class StartStep:
-    """Start attempt `attempt` of a step."""
+    """Start attempt `attempt` of a step with its resolved `parameters`."""
 
     step_id: str
     attempt: int
+    parameters: JsonObject = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
 class SkipStep:
-    """Mark a pending step skipped: it can never run."""
+    """Mark a pending step skipped: it can never run (`by_condition`: a `when` caused it)."""
 
     step_id: str
     reason: str
     cause_step_id: str | None
+    by_condition: bool = False
+
+
+@dataclass(frozen=True)
+class FailStep:
+    """A ready step cannot run: its condition or a parameter template failed to evaluate."""
+
+    step_id: str
+    field: str
+    error_type: str
+    message: str
 
 
 @dataclass(frozen=True)
@@ -59,6 +80,7 @@ class FinishPlan:
 
     status: PlanStatus
     reason: str
+    outputs: JsonObject = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -66,7 +88,7 @@ class ExpireApproval:
     """Nobody approved the plan before its approval deadline."""
 
 
-Decision = StartStep | SkipStep | TimeOutStep | CancelStep | FinishPlan | ExpireApproval
+Decision = StartStep | SkipStep | FailStep | TimeOutStep | CancelStep | FinishPlan | ExpireApproval
 
 
 @dataclass(frozen=True)
@@ -77,8 +99,8 @@ class Schedule:
     wake_at: datetime | None
 
 
-def decide(plan: PlanState, now: datetime) -> Schedule:
-    """Decide what should happen to `plan` at `now`."""
+def decide(plan: PlanState, now: datetime, expressions: Expressions) -> Schedule:
+    """Decide what should happen to `plan` at `now`; `expressions` evaluates its templates."""
     if plan.status is PlanStatus.PENDING_APPROVAL:
         deadline = plan.approval_deadline
         if deadline is not None and now >= deadline:
@@ -93,9 +115,9 @@ def decide(plan: PlanState, now: datetime) -> Schedule:
     timed_out = _time_outs(plan, now, decisions, wake)
     _skips(plan, decisions)
     if plan.stopped_by is None and not _stops_now(plan, decisions):
-        _starts(plan, now, len(plan.running) - timed_out, decisions, wake)
+        _starts(plan, now, len(plan.running) - timed_out, decisions, wake, expressions)
     if not decisions and not plan.running and plan.counts[StepStatus.PENDING] == 0:
-        decisions.append(_finish(plan))
+        decisions.append(_finish(plan, expressions))
     return Schedule(tuple(decisions), min((at for at in wake if at is not None), default=None))
 
 
@@ -148,7 +170,10 @@ def _time_outs(
 
 def _skips(plan: PlanState, decisions: list[Decision]) -> None:
     for step_id, cause in plan.blocked.items():
-        decisions.append(SkipStep(step_id, _dependency_reason(plan, cause), cause))
+        as_skipped = plan.steps[step_id].blocked_as_skipped
+        decisions.append(
+            SkipStep(step_id, _dependency_reason(plan, step_id, cause), cause, as_skipped)
+        )
     if plan.stopped_by is None or plan.counts[StepStatus.PENDING] == len(plan.blocked):
         return
     reason = f"plan stopped: step {plan.stopped_by!r} failed"
@@ -157,8 +182,15 @@ def _skips(plan: PlanState, decisions: list[Decision]) -> None:
             decisions.append(SkipStep(step_id, reason, plan.stopped_by))
 
 
-def _dependency_reason(plan: PlanState, cause: str) -> str:
-    return f"dependency {cause!r} {plan.steps[cause].status.value}"
+def _dependency_reason(plan: PlanState, step_id: str, cause: str) -> str:
+    rule = plan.steps[step_id].spec.trigger
+    if rule is TriggerRule.ALL_SUCCESS:
+        return f"dependency {cause!r} {plan.steps[cause].status.value}"
+    tally = plan.tallies[step_id]
+    return (
+        f"trigger rule {rule.value} not met: of {tally.total} dependencies {tally.succeeded} "
+        f"succeeded, {tally.failed} failed, {tally.skipped} skipped"
+    )
 
 
 def _starts(
@@ -167,17 +199,55 @@ def _starts(
     busy: int,
     decisions: list[Decision],
     wake: list[datetime | None],
+    expressions: Expressions,
 ) -> None:
+    """Start ready steps while slots are free; a false `when` skips a step without a slot.
+
+    Under `stop_on_error`, a step that cannot be prepared stops the plan: nothing after it starts.
+    """
     free = plan.spec.options.parallel_slots - busy
-    candidates: list[StepState] = [plan.steps[s] for s in islice(plan.ready, max(free, 0))]
+    stops = plan.spec.options.stops_on_error
+    for step_id in plan.ready:
+        if free <= 0:
+            break
+        step = plan.steps[step_id]
+        decision = _prepared(plan, step, expressions, first=step.attempt == 0)
+        decisions.append(decision)
+        if isinstance(decision, StartStep):
+            free -= 1
+        elif isinstance(decision, FailStep) and stops:
+            return
     for step_id, due in plan.retrying.items():
-        if now >= due:
-            if len(candidates) < free:
-                candidates.append(plan.steps[step_id])
-        else:
+        if now < due:
             wake.append(due)
-    for step in candidates:
-        decisions.append(StartStep(step.spec.id, step.attempt + 1))
+        elif free > 0:
+            decision = _prepared(plan, plan.steps[step_id], expressions, first=False)
+            decisions.append(decision)
+            if isinstance(decision, StartStep):
+                free -= 1
+            elif stops:
+                return
+
+
+def _prepared(
+    plan: PlanState, step: StepState, expressions: Expressions, *, first: bool
+) -> StartStep | SkipStep | FailStep:
+    """Start the step with resolved parameters, or skip it (condition false), or fail it.
+
+    The condition is evaluated once, before the first attempt; retries and re-runs after an
+    interruption only resolve the parameters again (from the same recorded results).
+    """
+    step_id = step.spec.id
+    if first:
+        holds = condition_holds(plan, step, expressions)
+        if isinstance(holds, Unprepared):
+            return FailStep(step_id, holds.field, holds.error_type, holds.message)
+        if not holds:
+            return SkipStep(step_id, CONDITION_FALSE, None, by_condition=True)
+    parameters = resolve_parameters(plan, step, expressions)
+    if isinstance(parameters, Unprepared):
+        return FailStep(step_id, parameters.field, parameters.error_type, parameters.message)
+    return StartStep(step_id, step.attempt + 1, parameters)
 
 
 def _end_at_deadline(plan: PlanState) -> tuple[Decision, ...]:
@@ -195,15 +265,22 @@ def _end_at_deadline(plan: PlanState) -> tuple[Decision, ...]:
     return tuple(decisions)
 
 
-def _finish(plan: PlanState) -> FinishPlan:
+def _finish(plan: PlanState, expressions: Expressions) -> FinishPlan:
+    """The plan's end. A completed plan whose outputs do not resolve has failed its promise."""
     counts = plan.counts
     failed = counts[StepStatus.FAILED] + counts[StepStatus.CANCELLED]
     if failed == 0:
-        return FinishPlan(PlanStatus.COMPLETED, "every step completed")
+        outputs, problems = resolve_outputs(plan, expressions)
+        if problems:
+            return FinishPlan(PlanStatus.FAILED, "; ".join(problems))
+        return FinishPlan(PlanStatus.COMPLETED, "every step completed", outputs)
     if plan.stopped_by is not None:
         return FinishPlan(PlanStatus.FAILED, f"step {plan.stopped_by!r} failed")
     if counts[StepStatus.COMPLETED] > 0:
+        outputs, _ = resolve_outputs(plan, expressions)
         return FinishPlan(
-            PlanStatus.PARTIAL, f"{failed} step(s) failed, {counts[StepStatus.COMPLETED]} completed"
+            PlanStatus.PARTIAL,
+            f"{failed} step(s) failed, {counts[StepStatus.COMPLETED]} completed",
+            outputs,
         )
     return FinishPlan(PlanStatus.FAILED, "no step completed")

@@ -12,10 +12,11 @@ from uuid import UUID
 from core.callbacks import Callbacks
 from core.decisions import apply_decisions, approve, cancel, create_plan, reject, resume
 from core.engine import Engine
-from core.errors import ConcurrencyError, PlanNotFoundError
+from core.errors import ConcurrencyError, InvalidInputsError, PlanNotFoundError, SpecProblem
 from core.events import PlanEvent
+from core.json_value import JsonObject, unstorable_part
 from core.plan import PlanState, evolve, fold
-from core.ports import Clock, EventStore, IdFactory
+from core.ports import Clock, EventStore, Expressions, IdFactory, JsonSchemas
 from core.scheduler import ExpireApproval, decide
 from core.spec import PlanSpec
 from core.status import PlanStatus
@@ -37,6 +38,8 @@ class PlanService:
         clock: Clock,
         ids: IdFactory,
         *,
+        expressions: Expressions,
+        json_schemas: JsonSchemas,
         worker: str,
         callbacks: Callbacks | None = None,
         poll_interval_s: float = 0.5,
@@ -45,10 +48,13 @@ class PlanService:
         self._tools = tools
         self._clock = clock
         self._ids = ids
+        self._expressions = expressions
+        self._json_schemas = json_schemas
         self._engine = Engine(
             store,
             tools,
             clock,
+            expressions=expressions,
             worker=worker,
             callbacks=callbacks or Callbacks(),
             poll_interval_s=poll_interval_s,
@@ -61,17 +67,39 @@ class PlanService:
 
     def validate(self, data: object) -> PlanSpec:
         """Validate raw spec data against the enabled tools; raise with every problem found."""
-        return validate_spec(data, self._tools.schemas())
+        return validate_spec(data, self._tools.schemas(), self._expressions, self._json_schemas)
 
-    def create_plan(self, spec: object, *, by: str) -> UUID:
-        """Validate a spec, record the new plan, and return its id."""
+    def check_inputs(self, spec: PlanSpec, inputs: object) -> JsonObject:
+        """The inputs if they are a JSON object that passes the spec's `inputs_schema`."""
+        if not isinstance(inputs, dict) or not all(isinstance(key, str) for key in inputs):
+            raise InvalidInputsError([SpecProblem("inputs", "must be a mapping of names")])
+        unstorable = unstorable_part(inputs, "inputs")
+        if unstorable is not None:
+            raise InvalidInputsError([SpecProblem("inputs", unstorable)])
+        if spec.inputs_schema is not None:
+            problems = self._json_schemas.instance_problems(inputs, spec.inputs_schema)
+            if problems:
+                raise InvalidInputsError(problems)
+        return inputs
+
+    def create_plan(self, spec: object, *, by: str, inputs: object = None) -> UUID:
+        """Validate a spec and its inputs, record the new plan, and return its id.
+
+        Nothing is written when either is refused.
+        """
         data = (
             spec.model_dump(mode="json", exclude_unset=True) if isinstance(spec, PlanSpec) else spec
         )
         parsed = self.validate(data)
+        checked = self.check_inputs(parsed, {} if inputs is None else inputs)
         plan_id = self._ids.new_id()
         events = create_plan(
-            plan_id, parsed, by=by, now=self._clock.now(), correlation_id=self._ids.new_id()
+            plan_id,
+            parsed,
+            by=by,
+            now=self._clock.now(),
+            correlation_id=self._ids.new_id(),
+            inputs=checked,
         )
         self._store.append(events)
         return plan_id
@@ -129,9 +157,11 @@ class PlanService:
             )
         return self.execute(plan_id)
 
-    def run(self, spec: object, *, by: str, approve_as: str | None = None) -> PlanState:
+    def run(
+        self, spec: object, *, by: str, approve_as: str | None = None, inputs: object = None
+    ) -> PlanState:
         """Create a plan, approve it as `approve_as` if it needs approval, and execute it."""
-        plan_id = self.create_plan(spec, by=by)
+        plan_id = self.create_plan(spec, by=by, inputs=inputs)
         plan = self.get_plan(plan_id)
         if plan.status is PlanStatus.PENDING_APPROVAL and approve_as is not None:
             self.approve(plan_id, by=approve_as)
@@ -140,7 +170,7 @@ class PlanService:
     def get_plan(self, plan_id: UUID) -> PlanState:
         """The plan's current state, folded from its events (recording an expired approval)."""
         plan = self._load(plan_id)
-        schedule = decide(plan, self._clock.now())
+        schedule = decide(plan, self._clock.now(), self._expressions)
         if any(isinstance(decision, ExpireApproval) for decision in schedule.decisions):
             try:
                 self._append(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints
+
+from core.additive_fields import AdditiveFields
+from core.trigger_rules import TriggerRule
 
 StepId = Annotated[
     str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$")
@@ -46,10 +49,20 @@ class PlanOptions(BaseModel):
         return self.require_approval and not self.auto_approve
 
 
-class StepSpec(BaseModel):
-    """One step: a call of a named tool with parameters, after its dependencies."""
+Expression = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
+"""A condition or template in the sandboxed expression language (see `core.expressions`)."""
+
+
+class StepSpec(AdditiveFields):
+    """One step: a call of a named tool with parameters, after its dependencies.
+
+    String parameters may hold templates (`{{ steps.build.result.url }}`, `{{ plan.inputs.x }}`)
+    resolved when the step starts; `when` is a condition evaluated when its trigger rule lets it
+    run (false: skipped). `when` and `trigger` came later and are dumped only when set.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+    additive_fields: ClassVar[frozenset[str]] = frozenset({"when", "trigger"})
 
     id: StepId
     tool: Annotated[str, StringConstraints(min_length=1, max_length=100)]
@@ -61,17 +74,28 @@ class StepSpec(BaseModel):
     retry_backoff: Annotated[float, Field(ge=1.0, le=100.0)] = 1.0
     timeout_ms: Annotated[int, Field(gt=0)] | None = None
     idempotent: bool = True
+    when: Expression | None = None
+    trigger: TriggerRule = TriggerRule.ALL_SUCCESS
 
 
-class PlanSpec(BaseModel):
-    """A whole plan: a description, options and a DAG of steps."""
+class PlanSpec(AdditiveFields):
+    """A whole plan: a description, options and a DAG of steps.
+
+    `inputs_schema` (a JSON Schema) checks the inputs given at creation; `outputs` maps names to
+    templates resolved when the plan completes. Both came later and are dumped only when set.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+    additive_fields: ClassVar[frozenset[str]] = frozenset({"inputs_schema", "outputs"})
 
     description: Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
     name: Annotated[str, StringConstraints(max_length=200)] | None = None
     options: PlanOptions = Field(default_factory=PlanOptions)
     steps: Annotated[tuple[StepSpec, ...], Field(min_length=1, max_length=MAX_STEPS)]
+    inputs_schema: dict[str, JsonValue] | None = None
+    outputs: dict[Annotated[str, StringConstraints(min_length=1, max_length=100)], Expression] = (
+        Field(default_factory=dict)
+    )
 
     def step_timeout_ms(self, step: StepSpec) -> int | None:
         """The step's own timeout, else the plan's default step timeout."""

@@ -1,4 +1,8 @@
-"""Spec validation that reports every problem at once, each naming the step and field (pure)."""
+"""Spec validation that reports every problem at once, each naming the step and field (pure).
+
+Templates and conditions are checked through the `Expressions` port and the inputs schema
+through the `JsonSchemas` port, so the language and the schema dialect stay out of core.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,17 @@ from pydantic import BaseModel, ValidationError
 
 from core.errors import InvalidPlanSpecError, SpecProblem
 from core.graph import find_cycles
+from core.ports import Expressions, JsonSchemas
+from core.reference_checks import reference_problems, templated_locations
 from core.spec import PlanOptions, PlanSpec
 
 ToolSchemas = Mapping[str, type[BaseModel]]
 """Tool name -> the pydantic model its parameters must satisfy."""
 
 
-def validate_spec(data: object, tools: ToolSchemas) -> PlanSpec:
+def validate_spec(
+    data: object, tools: ToolSchemas, expressions: Expressions, json_schemas: JsonSchemas
+) -> PlanSpec:
     """Parse raw spec data into a `PlanSpec`, or raise `InvalidPlanSpecError` with all problems."""
     if not isinstance(data, Mapping):
         raise InvalidPlanSpecError([SpecProblem("spec", "must be a mapping of fields")])
@@ -28,6 +36,15 @@ def validate_spec(data: object, tools: ToolSchemas) -> PlanSpec:
         problems.extend(_from_pydantic(error, raw_steps))
     problems.extend(_graph_problems(raw_steps))
     problems.extend(_tool_problems(raw_steps, tools))
+    problems.extend(
+        reference_problems(raw_steps, data.get("outputs"), data.get("inputs_schema"), expressions)
+    )
+    schema = data.get("inputs_schema")
+    if isinstance(schema, Mapping):
+        problems.extend(
+            SpecProblem("inputs_schema", message)
+            for message in json_schemas.schema_problems(dict(schema))
+        )
     options = spec.options if spec is not None else _options_alone(data.get("options", {}))
     if options is not None:
         problems.extend(_option_problems(options))
@@ -125,10 +142,14 @@ def _tool_problems(
         parameters = step.get("parameters", {})
         if not isinstance(parameters, Mapping):
             continue
+        templated = templated_locations(parameters)
         try:
             model.model_validate(parameters)
         except ValidationError as error:
             for item in error.errors(include_url=False):
+                location = tuple(item["loc"])
+                if any(location[:size] in templated for size in range(1, len(location) + 1)):
+                    continue  # checked by the tool when the template is resolved
                 where = "".join(f".{part}" for part in item["loc"])
                 message = "unknown parameter" if item["type"] == "extra_forbidden" else item["msg"]
                 yield SpecProblem(f"{label}.parameters{where}", f"{message} (tool {tool!r})")

@@ -8,6 +8,7 @@ from projections.projection import Projection
 from projections.reader import ViewState
 from projections.rows import (
     AuditRow,
+    PlanDataRow,
     PlanStepRow,
     PlanSummaryRow,
     Row,
@@ -29,6 +30,7 @@ __all__ = [
     "PROJECTIONS",
     "AuditLogProjection",
     "AuditRow",
+    "PlanDataRow",
     "PlanStepRow",
     "PlanSummaryProjection",
     "PlanSummaryRow",

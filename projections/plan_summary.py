@@ -20,6 +20,7 @@ from core.events import (
     StepCompleted,
     StepFailed,
     StepInterrupted,
+    StepPreparationFailed,
     StepSkipped,
     StepStarted,
     StepTimedOut,
@@ -28,7 +29,7 @@ from core.scheduler import elapsed_ms
 from core.status import PlanStatus, StepStatus
 from projections.reader import ViewState
 from projections.row_update import updated
-from projections.rows import PlanStepRow, PlanSummaryRow, Row
+from projections.rows import PlanDataRow, PlanStepRow, PlanSummaryRow, Row
 
 StepEvent = (
     StepStarted
@@ -37,6 +38,7 @@ StepEvent = (
     | StepTimedOut
     | StepInterrupted
     | StepSkipped
+    | StepPreparationFailed
     | StepCancelled
 )
 """The events that change one step's row (and the summary's counts)."""
@@ -46,7 +48,8 @@ TERMINAL_STEP_STATUSES = tuple(status.value for status in StepStatus if status.i
 
 
 class PlanSummaryProjection:
-    """Plan status, step counts, progress and timings, plus each step's latest state.
+    """Plan status, step counts, progress and timings, each step's latest state, and the plan's
+    inputs and outputs (`plan_data`, one row each when not empty).
 
     The rows say what `core.plan_view.plan_view` says of the folded plan after the same events.
     Every event of a plan moves `last_version`, `last_event_at` and `head_hash`, so the view can
@@ -55,7 +58,7 @@ class PlanSummaryProjection:
     """
 
     name: str = "plan_summary"
-    row_types: tuple[type[Row], ...] = (PlanSummaryRow, PlanStepRow)
+    row_types: tuple[type[Row], ...] = (PlanSummaryRow, PlanStepRow, PlanDataRow)
 
     def apply(self, event: PlanEvent, view: ViewState) -> list[Row]:
         """The summary row (and the step's row, for a step event) this event changes."""
@@ -77,9 +80,17 @@ class PlanSummaryProjection:
                 | StepTimedOut()
                 | StepInterrupted()
                 | StepSkipped()
+                | StepPreparationFailed()
                 | StepCancelled()
             ):
                 return _step_changed(summary, head, event, view)
+            case PlanCompleted(outputs=outputs) | PlanPartiallyCompleted(outputs=outputs) if (
+                outputs
+            ):
+                return [
+                    _plan_changed(updated(summary, **head), event),
+                    PlanDataRow(event.plan_id, "outputs", outputs),
+                ]
             case _:
                 return [_plan_changed(updated(summary, **head), event)]
 
@@ -128,6 +139,8 @@ def _created(event: PlanCreated) -> list[Row]:
         )
         for position, step in enumerate(spec.steps)
     ]
+    if event.inputs:
+        steps.append(PlanDataRow(event.plan_id, "inputs", event.inputs))
     return [summary, *steps]
 
 
@@ -213,6 +226,13 @@ def _next_step(step: PlanStepRow, event: StepEvent) -> PlanStepRow:
             return updated(step, status=StepStatus.SKIPPED.value, skip_reason=reason)
         case StepCancelled(reason=reason):
             return updated(step, status=StepStatus.CANCELLED.value, skip_reason=reason)
+        case StepPreparationFailed(field=field, error_type=error_type, message=message):
+            return updated(
+                step,
+                status=StepStatus.FAILED.value,
+                error_type=error_type,
+                error_message=f"{field}: {message}",
+            )
 
 
 def _failed(

@@ -66,6 +66,17 @@ class PlanStepRow:
 
 
 @dataclass(frozen=True)
+class PlanDataRow:
+    """`plan_data`: a plan's `inputs` or `outputs` (`kind`), written only when not empty."""
+
+    KEY: ClassVar[tuple[str, ...]] = ("plan_id", "kind")
+
+    plan_id: UUID
+    kind: str
+    data: JsonValue
+
+
+@dataclass(frozen=True)
 class StepAttemptRow:
     """`step_history`: one row per step attempt."""
 
@@ -114,4 +125,4 @@ class ToolStatsRow:
     timeouts: int
 
 
-Row = PlanSummaryRow | PlanStepRow | StepAttemptRow | AuditRow | ToolStatsRow
+Row = PlanSummaryRow | PlanStepRow | PlanDataRow | StepAttemptRow | AuditRow | ToolStatsRow

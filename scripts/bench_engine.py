@@ -23,6 +23,8 @@ from uuid import UUID
 import psycopg
 from pydantic import BaseModel, ConfigDict
 
+from adapters.expressions import JinjaExpressions
+from adapters.json_schema_checker import JsonSchemaChecker
 from adapters.store import LibraryEventStore, open_event_store, parse_store_url
 from adapters.system_clock import RandomIds, SystemClock
 from core.events import PlanEvent
@@ -91,7 +93,15 @@ def run_engine(url: str, spec: dict[str, object]) -> Measurement:
     tools.register("noop", NoParameters, _noop)
     store = CountingStore(open_event_store(parse_store_url(url)))
     try:
-        service = PlanService(store, tools, SystemClock(), RandomIds(), worker="bench")
+        service = PlanService(
+            store,
+            tools,
+            SystemClock(),
+            RandomIds(),
+            expressions=JinjaExpressions(),
+            json_schemas=JsonSchemaChecker(),
+            worker="bench",
+        )
         started = time.perf_counter()
         plan = service.run(spec, by="bench")
         seconds = time.perf_counter() - started

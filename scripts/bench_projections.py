@@ -30,6 +30,8 @@ from uuid import UUID
 import psycopg
 from pydantic import BaseModel, ConfigDict
 
+from adapters.expressions import JinjaExpressions
+from adapters.json_schema_checker import JsonSchemaChecker
 from adapters.read_models import open_read_side
 from adapters.store import LibraryEventStore, open_event_store, parse_store_url
 from adapters.system_clock import RandomIds, SystemClock
@@ -76,7 +78,7 @@ def plan_history(index: int, steps: int, start: datetime) -> list[PlanEvent]:
     events += _applied(plan, start_execution(plan, now=now, correlation_id=correlation))
     while not plan.is_terminal:
         now += timedelta(milliseconds=7)
-        decisions = decide(plan, now).decisions
+        decisions = decide(plan, now, JinjaExpressions()).decisions
         events += _applied(
             plan,
             apply_decisions(plan, decisions, now=now, worker="bench", correlation_id=correlation),
@@ -249,7 +251,15 @@ def live_lag(url: str, plans: int, steps: int) -> list[float]:
     side = open_read_side(config, store, PROJECTIONS, on_commit=on_commit)
     tools = ToolRegistry()
     tools.register("noop", NoParameters, _noop)
-    service = PlanService(timed, tools, SystemClock(), RandomIds(), worker="bench")
+    service = PlanService(
+        timed,
+        tools,
+        SystemClock(),
+        RandomIds(),
+        expressions=JinjaExpressions(),
+        json_schemas=JsonSchemaChecker(),
+        worker="bench",
+    )
     with _following(side.projector.follow):
         for index in range(plans):
             spec = {

@@ -15,6 +15,8 @@ from uuid import UUID
 
 import orjson
 
+from adapters.expressions import JinjaExpressions
+from adapters.json_schema_checker import JsonSchemaChecker
 from adapters.store import open_event_store, parse_store_url
 from adapters.system_clock import RandomIds, SystemClock
 from adapters.tools import builtin_registry
@@ -117,7 +119,7 @@ def resumed_after_crash(service: PlanService, store: EventStore) -> UUID:
     events = start_execution(plan, now=clock.now(), correlation_id=ids.new_id())
     store.append(events)
     plan = fold(store.load(plan_id))
-    schedule = decide(plan, clock.now())
+    schedule = decide(plan, clock.now(), JinjaExpressions())
     store.append(
         apply_decisions(
             plan,
@@ -142,12 +144,49 @@ def cancelled_while_waiting(service: PlanService, store: EventStore) -> UUID:
     return plan_id
 
 
+def _echo(step_id: str, value: object, *depends_on: str, **extra: object) -> dict[str, object]:
+    return {
+        "id": step_id,
+        "tool": "echo",
+        "parameters": {"value": value},
+        "depends_on": list(depends_on),
+        **extra,
+    }
+
+
+def data_passing_with_conditions(service: PlanService, store: EventStore) -> UUID:
+    spec = {
+        "description": "inputs, templates, a false condition, trigger rules, a template error",
+        "options": {"continue_on_error": True},
+        "inputs_schema": {
+            "type": "object",
+            "properties": {"env": {"enum": ["qa", "prod"]}},
+            "required": ["env"],
+        },
+        "steps": [
+            _echo("fetch", {"rows": 3, "env": "{{ plan.inputs.env }}"}),
+            _echo("transform", "{{ steps.fetch.result.rows }}", "fetch"),
+            _echo("publish", "published", "transform", when="plan.inputs.env == 'prod'"),
+            _echo("audit", "{{ steps.publish.status }}", "publish", trigger="none_failed"),
+            _echo("broken", "{{ steps.fetch.result.missing }}", "fetch"),
+            _echo("cleanup", "cleaned", "broken", trigger="one_failed"),
+            _echo("after-broken", "never", "broken"),
+        ],
+        "outputs": {
+            "rows": "{{ steps.transform.result }}",
+            "lost": "{{ steps['after-broken'].result.x }}",
+        },
+    }
+    return service.run(spec, by="heidi", inputs={"env": "qa"}).plan_id
+
+
 SCENARIOS: dict[str, Callable[[PlanService, EventStore], UUID]] = {
     "cicd_approved": cicd_approved,
     "retried_then_failed": retried_then_failed,
     "partial_on_error": partial_on_error,
     "resumed_after_crash": resumed_after_crash,
     "cancelled_while_waiting": cancelled_while_waiting,
+    "data_passing_with_conditions": data_passing_with_conditions,
 }
 
 
@@ -157,7 +196,15 @@ def record(name: str) -> None:
     if history_path.exists() or expected_path.exists():
         sys.exit(f"{history_path.name} exists: recorded histories are never rewritten")
     store = open_event_store(parse_store_url("memory://"))
-    service = PlanService(store, builtin_registry(), SystemClock(), RandomIds(), worker="recorder")
+    service = PlanService(
+        store,
+        builtin_registry(),
+        SystemClock(),
+        RandomIds(),
+        expressions=JinjaExpressions(),
+        json_schemas=JsonSchemaChecker(),
+        worker="recorder",
+    )
     plan_id = SCENARIOS[name](service, store)
     rows = store.application.recorder.select_events(plan_id)
     lines = [

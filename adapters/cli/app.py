@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from adapters.bootstrap import build_tools, planledger
+from adapters.bootstrap import build_tools, planledger, validate_spec_data
 from adapters.cli import exit_codes
 from adapters.cli.audit_commands import audit_app, show
 from adapters.cli.command_context import (
@@ -24,8 +24,9 @@ from adapters.cli.command_context import (
     stderr_console,
     use_settings,
 )
+from adapters.cli.plan_inputs import InputOpt, InputsFileOpt, read_inputs
 from adapters.cli.read_commands import print_timeline, register_read_commands
-from adapters.cli.render import ProgressPrinter, render_history, render_status
+from adapters.cli.render import ProgressPrinter, render_history, render_status, status_view
 from adapters.cli.spec_file import read_spec_file
 from adapters.event_records import event_to_record
 from adapters.logging_setup import configure_logging, log_event
@@ -33,10 +34,8 @@ from adapters.settings import Settings
 from core.callbacks import Callbacks
 from core.events import PlanEvent
 from core.plan import PlanState
-from core.plan_view import plan_view
 from core.service import PlanService
 from core.spec import PlanSpec
-from core.validation import validate_spec
 
 app = typer.Typer(
     name="planledger",
@@ -85,8 +84,7 @@ def _engine_showing_progress(console: Console) -> AbstractContextManager[PlanSer
 
 
 def _finish(plan: PlanState, as_json: bool) -> None:
-    view = plan_view(plan)
-    answer(view, as_json, render_status)
+    answer(status_view(plan), as_json, render_status)
     raise typer.Exit(exit_codes.exit_code_for_plan(plan.status))
 
 
@@ -99,12 +97,15 @@ def run(
     ] = None,
     by: ByOpt = None,
     as_json: JsonOpt = False,
+    input_pairs: InputOpt = None,
+    inputs_file: InputsFileOpt = None,
 ) -> None:
     """Create a plan, approve it if asked, and execute it to the end with live progress."""
     data = read_spec_file(file)
+    inputs = read_inputs(data, input_pairs, inputs_file)
     console = stderr_console() if as_json else Console()
     with _engine_showing_progress(console) as service:
-        plan_id = service.create_plan(data, by=by or current_settings().actor)
+        plan_id = service.create_plan(data, by=by or current_settings().actor, inputs=inputs)
         console.print(f"plan {plan_id}", highlight=False)
         plan = service.get_plan(plan_id)
         if approve_as is not None and plan.status.value == "pending_approval":
@@ -114,11 +115,18 @@ def run(
 
 @app.command()
 @handles_errors
-def create(file: FileArg, by: ByOpt = None) -> None:
+def create(
+    file: FileArg,
+    by: ByOpt = None,
+    input_pairs: InputOpt = None,
+    inputs_file: InputsFileOpt = None,
+) -> None:
     """Create a plan and print only its id."""
     data = read_spec_file(file)
+    inputs = read_inputs(data, input_pairs, inputs_file)
     with planledger(current_settings(), project=True) as service:
-        typer.echo(str(service.create_plan(data, by=by or current_settings().actor)))
+        plan_id = service.create_plan(data, by=by or current_settings().actor, inputs=inputs)
+        typer.echo(str(plan_id))
 
 
 @app.command()
@@ -213,7 +221,7 @@ def history(
 def validate(file: FileArg) -> None:
     """Check a spec; print every problem (each naming step and field) and exit 2 if any."""
     data = read_spec_file(file)
-    spec = validate_spec(data, build_tools(current_settings()).schemas())
+    spec = validate_spec_data(data, current_settings())
     typer.echo(f"valid: {len(spec.steps)} steps")
 
 

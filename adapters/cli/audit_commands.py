@@ -26,11 +26,10 @@ from adapters.cli.command_context import (
 )
 from adapters.cli.plan_id_group import PLAN_COMMAND, PlanIdGroup
 from adapters.cli.read_render import render_audit_trail
-from adapters.cli.render import render_status
+from adapters.cli.render import render_status, status_view
 from adapters.cli.time_option import parse_moment
 from adapters.read_models import audit_trail, export_audit
 from adapters.time_travel import parse_point, state_at
-from core.plan_view import plan_view
 
 audit_app = typer.Typer(
     name="audit",
@@ -146,7 +145,7 @@ def show(plan_id: IdArg, at: AtOpt, as_json: JsonOpt = False) -> None:
         plan = state_at(store, parse_id(plan_id), point)
     finally:
         store.close()
-    view = plan_view(plan)
+    view = status_view(plan)
     if as_json:
         print_json(view)
         return

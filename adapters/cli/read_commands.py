@@ -39,6 +39,7 @@ from adapters.read_models import (
     PlanFilter,
     ProjectionReport,
     list_plans,
+    plan_data,
     show_plan,
     step_timeline,
     tool_stats,
@@ -92,7 +93,8 @@ def list_command(
 def show_command(plan_id: IdArg, as_json: JsonOpt = False) -> None:
     """Show a plan and its steps (the same shape as `status --json`), from the read models."""
     with read_models(current_settings()) as database:
-        view = show_plan(database, parse_id(plan_id))
+        plan_id_value = parse_id(plan_id)
+        view = {**show_plan(database, plan_id_value), **plan_data(database, plan_id_value)}
     answer(view, as_json, render_status)
 
 

@@ -16,11 +16,14 @@ from core.events import (
     StepCompleted,
     StepFailed,
     StepInterrupted,
+    StepPreparationFailed,
     StepSkipped,
     StepStarted,
     StepTimedOut,
 )
 from core.json_value import JsonObject
+from core.plan import PlanState
+from core.plan_view import plan_view
 
 STATUS_STYLES = {
     "completed": "green",
@@ -37,6 +40,11 @@ STATUS_STYLES = {
 }
 
 
+def status_view(plan: PlanState) -> JsonObject:
+    """What `status`, `show --at` and `plans show` print: the plan view, inputs and outputs."""
+    return {**plan_view(plan), "inputs": plan.inputs, "outputs": plan.outputs}
+
+
 def styled(status: str) -> str:
     """A status word in its colour."""
     return f"[{STATUS_STYLES.get(status, 'white')}]{status}[/]"
@@ -48,6 +56,8 @@ def render_status(console: Console, view: JsonObject) -> None:
     console.print(f"[bold]{escape(title)}[/]  {view['id']}  {styled(view['status'])}")
     if view.get("reason"):
         console.print(f"  reason: {escape(view['reason'])}")
+    if view.get("inputs"):
+        console.print(f"  inputs: {escape(_short(orjson.dumps(view['inputs']).decode(), 160))}")
     table = Table(show_edge=False, pad_edge=False)
     for column in ("step", "tool", "status", "attempts", "ms", "result / error"):
         table.add_column(column)
@@ -66,6 +76,8 @@ def render_status(console: Console, view: JsonObject) -> None:
         f"{summary['completed']}/{summary['total_steps']} completed, {summary['failed']} failed, "
         f"{summary['skipped']} skipped, progress {summary['progress']:.0%}"
     )
+    for name, value in (view.get("outputs") or {}).items():
+        console.print(f"  output {escape(name)} = {escape(_short(orjson.dumps(value).decode()))}")
 
 
 def _outcome(step: JsonObject) -> str:
@@ -105,8 +117,17 @@ HISTORY_DETAILS = (
     "approval_required",
     "deadline",
     "interrupted_steps",
+    "field",
+    "inputs",
+    "parameters",
+    "outputs",
 )
 """Fields the history table shows, in this order; `--json` has all of them."""
+
+
+def _detail(value: Any) -> str:
+    """Parameters, inputs and outputs as JSON, as they were recorded."""
+    return orjson.dumps(value).decode() if isinstance(value, dict | list) else str(value)
 
 
 def render_history(console: Console, records: list[dict[str, Any]]) -> None:
@@ -116,7 +137,7 @@ def render_history(console: Console, records: list[dict[str, Any]]) -> None:
         table.add_column(column, overflow="fold")
     for record in records:
         details = [
-            f"{key}={record[key]}"
+            f"{key}={_detail(record[key])}"
             for key in HISTORY_DETAILS
             if record.get(key) not in (None, "", [], {}, False)
         ]
@@ -125,7 +146,7 @@ def render_history(console: Console, records: list[dict[str, Any]]) -> None:
             record["timestamp"][11:23],
             record["type"],
             escape(record["actor"]),
-            escape(_short(" ".join(details), 110)),
+            escape(_short(" ".join(details), 160)),
         )
     console.print(table)
 
@@ -157,6 +178,9 @@ class ProgressPrinter:
                 return f"  [red]⏱[/] {event.step_id} timed out after {event.timeout_ms} ms"
             case StepSkipped():
                 return f"  [dim]⏭ {event.step_id} skipped: {escape(event.reason)}[/]"
+            case StepPreparationFailed():
+                message = escape(f"{event.error_type} in {event.field}: {_short(event.message)}")
+                return f"  [red]✗[/] {event.step_id} {message}"
             case StepCancelled():
                 return f"  [magenta]■[/] {event.step_id} cancelled: {escape(event.reason)}"
             case StepInterrupted():

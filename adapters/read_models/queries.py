@@ -17,7 +17,13 @@ from adapters.read_models.table_io import select_rows
 from adapters.read_models.tables import ColumnKind, table_spec
 from core.errors import PlanNotFoundError
 from core.json_value import JsonObject
-from projections.rows import PlanStepRow, PlanSummaryRow, StepAttemptRow, ToolStatsRow
+from projections.rows import (
+    PlanDataRow,
+    PlanStepRow,
+    PlanSummaryRow,
+    StepAttemptRow,
+    ToolStatsRow,
+)
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
@@ -168,6 +174,17 @@ def show_plan(database: ReadModelDatabase, plan_id: UUID) -> JsonObject:
         "steps": [_step_record(step) for step in steps if isinstance(step, PlanStepRow)],
         "summary": _counts(summary),
     }
+
+
+def plan_data(database: ReadModelDatabase, plan_id: UUID) -> JsonObject:
+    """A plan's `inputs` and `outputs` (empty objects when it has none)."""
+    spec = table_spec(PlanDataRow)
+    with database.session() as session:
+        _summary_row(session, plan_id)
+        key = session.dialect.encode(ColumnKind.UUID, plan_id)
+        rows = select_rows(session, spec, spec.name, "plan_id = ?", [key])
+    found = {row.kind: row.data for row in rows if isinstance(row, PlanDataRow)}
+    return {"inputs": found.get("inputs", {}), "outputs": found.get("outputs", {})}
 
 
 def _step_record(step: PlanStepRow) -> JsonObject:

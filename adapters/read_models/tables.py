@@ -17,6 +17,7 @@ from uuid import UUID
 
 from projections.rows import (
     AuditRow,
+    PlanDataRow,
     PlanStepRow,
     PlanSummaryRow,
     Row,
@@ -73,6 +74,7 @@ class TableSpec:
 TABLE_NAMES: dict[type[Row], str] = {
     PlanSummaryRow: "plan_summary",
     PlanStepRow: "plan_steps",
+    PlanDataRow: "plan_data",
     StepAttemptRow: "step_history",
     AuditRow: "audit_log",
     ToolStatsRow: "tool_stats",

@@ -31,13 +31,18 @@ def append_plans_elsewhere(cli: Cli, count: int) -> None:
     """Run `count` plans from another process that writes events but projects nothing."""
     script = textwrap.dedent(
         f"""
+        from adapters.expressions import JinjaExpressions
+        from adapters.json_schema_checker import JsonSchemaChecker
         from adapters.store import open_event_store, parse_store_url
         from adapters.system_clock import RandomIds, SystemClock
         from adapters.tools import builtin_registry
         from core.service import PlanService
 
         store = open_event_store(parse_store_url({cli.store!r}))
-        service = PlanService(store, builtin_registry(None), SystemClock(), RandomIds(), worker="w")
+        service = PlanService(
+            store, builtin_registry(None), SystemClock(), RandomIds(),
+            expressions=JinjaExpressions(), json_schemas=JsonSchemaChecker(), worker="w",
+        )
         for index in range({count}):
             steps = [{{"id": f"s{{n}}", "tool": "echo", "parameters": {{"value": n}}}}
                      for n in range(3)]

@@ -19,6 +19,8 @@ from uuid import UUID
 import pytest
 from pydantic import BaseModel, ConfigDict
 
+from adapters.expressions import JinjaExpressions
+from adapters.json_schema_checker import JsonSchemaChecker
 from adapters.store import LibraryEventStore, open_event_store, parse_store_url
 from core.callbacks import Callbacks
 from core.errors import ToolFailedError
@@ -301,6 +303,8 @@ def make_service(
             bench.registry(),
             clock,
             RandomIds(),
+            expressions=JinjaExpressions(),
+            json_schemas=JsonSchemaChecker(),
             worker=worker,
             callbacks=callbacks,
             poll_interval_s=POLL_INTERVAL_S,

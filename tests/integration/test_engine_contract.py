@@ -11,6 +11,7 @@ from uuid import UUID
 
 import pytest
 
+from adapters.expressions import JinjaExpressions
 from adapters.store import LibraryEventStore
 from core.callbacks import Callbacks
 from core.decisions import Outcome, apply_decisions, record_outcome, start_execution
@@ -95,7 +96,7 @@ def crash_while_running(
     correlation_id = uuid.uuid4()
     events = applied(plan, start_execution(plan, now=now, correlation_id=correlation_id))
     while True:
-        decisions = decide(plan, now).decisions
+        decisions = decide(plan, now, JinjaExpressions()).decisions
         events += applied(
             plan,
             apply_decisions(
@@ -189,7 +190,16 @@ def run_one_plan_of_each_kind(
     cancelled = service.create_plan(plan_spec(step("a"), step("b", depends_on=["a"])), by="alice")
     crash_while_running(service, recording, cancelled, clock)
     service.cancel(cancelled, by="carol", reason="stop")
-    return [rejected, partial, failed, resumed, cancelled]
+    passing_spec = plan_spec(
+        step("a", parameters={"value": "{{ plan.inputs.word }}"}),
+        step("skip", depends_on=["a"], when="steps.a.result.value == 'nope'"),
+        step("bad", depends_on=["a"], parameters={"value": "{{ steps.a.result.nope }}"}),
+        step("last", depends_on=["skip", "bad"], trigger="all_done"),
+        continue_on_error=True,
+    )
+    passing_spec["outputs"] = {"word": "{{ steps.a.result.value }}"}
+    passing = service.run(passing_spec, by="alice", inputs={"word": "hi"}).plan_id
+    return [rejected, partial, failed, resumed, cancelled, passing]
 
 
 class EngineContract:

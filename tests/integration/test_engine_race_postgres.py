@@ -9,6 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from adapters.expressions import JinjaExpressions
+from adapters.json_schema_checker import JsonSchemaChecker
 from adapters.store import LibraryEventStore
 from core.events import PlanCompleted, StepCompleted, StepStarted
 from core.plan import PlanState
@@ -69,6 +71,8 @@ def test_two_engines_running_one_plan_never_start_the_same_attempt_twice(
             bench.registry(),
             SystemClock(),
             RandomIds(),
+            expressions=JinjaExpressions(),
+            json_schemas=JsonSchemaChecker(),
             worker=worker,
             poll_interval_s=POLL_INTERVAL_S,
         )

@@ -81,6 +81,7 @@ def test_the_read_models_package_exports_its_queries_and_projector() -> None:
             "list_plans",
             "open_read_model_database",
             "open_read_side",
+            "plan_data",
             "plan_heads",
             "projection_status",
             "rebuild",

@@ -117,3 +117,20 @@ def test_a_history_with_a_changed_field_type_fails_loudly(tmp_path: Path) -> Non
 
     with pytest.raises(CorruptHistoryError, match="StepStarted"):
         load_through_sqlite(tmp_path, rows)
+
+
+def test_the_data_passing_history_keeps_its_inputs_conditions_and_outputs(
+    tmp_path: Path,
+) -> None:
+    events = load_through_sqlite(tmp_path, rows_of("data_passing_with_conditions"))
+
+    plan = fold(events)
+
+    assert plan.inputs == {"env": "qa"}
+    assert plan.outputs == {"rows": 3}
+    assert plan.steps["transform"].parameters == {"value": 3}
+    assert plan.steps["publish"].skip_reason == "condition false"
+    assert plan.steps["audit"].result == "skipped"
+    assert plan.steps["broken"].error is not None
+    assert plan.steps["broken"].error.error_type == "parameter_error"
+    assert plan.tallies["cleanup"].failed == 1

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from adapters.expressions import JinjaExpressions
 from core.decisions import (
     Outcome,
     apply_decisions,
@@ -29,6 +30,8 @@ T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 PLAN_ID = UUID(int=1)
 CORRELATION_ID = UUID(int=2)
 WORKER = "worker-1"
+EXPRESSIONS = JinjaExpressions()
+"""The real sandboxed language: the core takes it as a port, tests use the real thing."""
 
 
 def at(ms: int) -> datetime:
@@ -64,12 +67,12 @@ class Ledger:
         return recorded
 
     def decide(self, now: datetime) -> Schedule:
-        return decide(self.plan, now)
+        return decide(self.plan, now, EXPRESSIONS)
 
     def settle(self, now: datetime) -> list[PlanEvent]:
         """Decide and apply until nothing is left to decide at `now`, as the engine does."""
         recorded: list[PlanEvent] = []
-        while decisions := decide(self.plan, now).decisions:
+        while decisions := decide(self.plan, now, EXPRESSIONS).decisions:
             recorded += self.record(
                 apply_decisions(
                     self.plan, decisions, now=now, worker=WORKER, correlation_id=CORRELATION_ID

@@ -25,6 +25,7 @@ from core.events import (
     StepCompleted,
     StepFailed,
     StepInterrupted,
+    StepPreparationFailed,
     StepSkipped,
     StepStarted,
     StepTimedOut,
@@ -47,6 +48,12 @@ FIELDS: dict[type[PlanEvent], dict[str, Any]] = {
     PlanRejected: {"by": "engine", "reason": "approval expired", "expired": True},
     PlanExecutionStarted: {"deadline": at(120_000)},
     PlanResumed: {"by": "ops", "interrupted_steps": ("build", "ship")},
+    StepPreparationFailed: {
+        "step_id": "ship",
+        "field": "when",
+        "error_type": "condition_error",
+        "message": "'dict object' has no attribute 'nope'",
+    },
     StepStarted: {
         "step_id": "build",
         "attempt": 1,

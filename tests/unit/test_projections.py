@@ -514,6 +514,7 @@ def test_the_projections_package_exports_its_views_rows_and_protocols() -> None:
             "PROJECTIONS",
             "AuditLogProjection",
             "AuditRow",
+            "PlanDataRow",
             "PlanStepRow",
             "PlanSummaryProjection",
             "PlanSummaryRow",
@@ -532,7 +533,7 @@ def test_every_view_is_registered_once_in_order_with_the_rows_it_owns() -> None:
     owned = {projection.name: projection.row_types for projection in PROJECTIONS}
 
     assert owned == {
-        "plan_summary": (projections.PlanSummaryRow, PlanStepRow),
+        "plan_summary": (projections.PlanSummaryRow, PlanStepRow, projections.PlanDataRow),
         "step_history": (StepAttemptRow,),
         "audit_log": (AuditRow,),
         "tool_stats": (ToolStatsRow,),

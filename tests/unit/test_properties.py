@@ -29,7 +29,7 @@ from core.plan_view import plan_view
 from core.scheduler import decide, elapsed_ms
 from core.spec import PlanSpec
 from core.status import PlanStatus, StepStatus
-from tests.unit.builders import CORRELATION_ID, PLAN_ID, T0, WORKER, spec, step
+from tests.unit.builders import CORRELATION_ID, EXPRESSIONS, PLAN_ID, T0, WORKER, spec, step
 
 PROPERTY_SETTINGS = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -172,7 +172,7 @@ def simulate(scenario: Scenario, data: st.DataObject, crashes: int = 0) -> Run:
 
 def _turn(run: Run, data: st.DataObject) -> None:
     plan = run.plan
-    schedule = decide(plan, run.now)
+    schedule = decide(plan, run.now, EXPRESSIONS)
     if schedule.decisions:
         run.record(
             apply_decisions(
@@ -218,7 +218,7 @@ def test_every_run_ends_in_a_terminal_status(scenario: Scenario, data: st.DataOb
 
     assert run.plan.status.is_terminal
     assert run.plan.status in (PlanStatus.COMPLETED, PlanStatus.FAILED, PlanStatus.PARTIAL)
-    assert decide(run.plan, run.now + timedelta(days=1)).decisions == ()
+    assert decide(run.plan, run.now + timedelta(days=1), EXPRESSIONS).decisions == ()
 
 
 @PROPERTY_SETTINGS

@@ -134,3 +134,30 @@ def test_the_counter_sees_the_one_scan_that_stopping_a_plan_needs(wide_plan_spec
 
     assert len(schedule.decisions) == SIZE - SLOTS
     assert steps.touched >= SIZE
+
+
+def test_conditions_and_templates_touch_only_the_steps_they_read() -> None:
+    ledger = executing_plan(
+        spec(
+            step("root"),
+            *(
+                step(
+                    f"s{i}",
+                    "root",
+                    when="steps.root.result.go",
+                    parameters={"value": "{{ steps.root.result.n }}"},
+                )
+                for i in range(SIZE)
+            ),
+            max_parallel_steps=SLOTS,
+        )
+    )
+    ledger.settle(T0)
+    ledger.succeed("root", at(1), result={"go": True, "n": 7})
+    steps = counted(ledger)
+
+    schedule = ledger.decide(at(1))
+
+    assert schedule.decisions == tuple(StartStep(f"s{i}", 1) for i in range(SLOTS))
+    assert all(decision.parameters == {"value": 7} for decision in schedule.decisions)
+    assert steps.touched <= 3 * SLOTS

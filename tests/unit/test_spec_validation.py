@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
+from adapters.json_schema_checker import JsonSchemaChecker
 from core.errors import InvalidPlanSpecError, SpecProblem
 from core.graph import find_cycles
 from core.spec import PlanSpec
 from core.validation import validate_spec
-from tests.unit.builders import step
+from tests.unit.builders import EXPRESSIONS, step
 
 
 class EchoParameters(BaseModel):
@@ -40,7 +41,7 @@ def plan_data(*steps: object, **options: Any) -> dict[str, Any]:
 
 def problems_of(data: object) -> list[SpecProblem]:
     with pytest.raises(InvalidPlanSpecError) as raised:
-        validate_spec(data, TOOLS)
+        validate_spec(data, TOOLS, EXPRESSIONS, JsonSchemaChecker())
     return list(raised.value.problems)
 
 
@@ -51,7 +52,7 @@ def as_text(problems: list[SpecProblem]) -> set[str]:
 def test_a_valid_spec_parses_with_defaults() -> None:
     data = {"description": "deploy", "steps": [echo("build"), echo("ship", "build")]}
 
-    parsed = validate_spec(data, TOOLS)
+    parsed = validate_spec(data, TOOLS, EXPRESSIONS, JsonSchemaChecker())
 
     assert isinstance(parsed, PlanSpec)
     assert [s.id for s in parsed.steps] == ["build", "ship"]
@@ -102,7 +103,7 @@ def test_the_error_message_counts_and_lists_every_problem() -> None:
     data = plan_data(echo("a", "ghost"), echo("a"))
 
     with pytest.raises(InvalidPlanSpecError) as raised:
-        validate_spec(data, TOOLS)
+        validate_spec(data, TOOLS, EXPRESSIONS, JsonSchemaChecker())
 
     message = str(raised.value)
     assert message.startswith("invalid plan spec (2 problems):")
@@ -177,7 +178,7 @@ def test_with_no_tools_enabled_the_message_says_none_are_available() -> None:
     data = plan_data(echo("a"))
 
     with pytest.raises(InvalidPlanSpecError) as raised:
-        validate_spec(data, {})
+        validate_spec(data, {}, EXPRESSIONS, JsonSchemaChecker())
 
     assert raised.value.problems == (
         SpecProblem("steps[a].tool", "unknown tool 'echo' (available: none)"),
@@ -269,7 +270,7 @@ def test_continue_on_error_with_an_explicit_stop_on_error_is_inconsistent() -> N
 def test_continue_on_error_alone_overrides_the_default_stop_on_error() -> None:
     data = plan_data(echo("a"), continue_on_error=True)
 
-    parsed = validate_spec(data, TOOLS)
+    parsed = validate_spec(data, TOOLS, EXPRESSIONS, JsonSchemaChecker())
 
     assert parsed.options.stops_on_error is False
 

@@ -1,0 +1,159 @@
+"""The `Expressions` port on Jinja2's sandbox: parse once, check, then render or test.
+
+A template that is one lone `{{ expr }}` evaluates to the expression's own JSON value (a
+number stays a number); any other template renders to text, values embedded as JSON. Every
+Jinja, sandbox or Python error on the way becomes an `ExpressionError` here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import TemplateError, Undefined, nodes
+from jinja2.environment import Template
+from jinja2.parser import Parser
+
+from adapters.expressions.references import References, checked_references
+from adapters.expressions.sandbox import Sandbox
+from core.errors import ExpressionError
+from core.json_value import JsonObject, JsonValue
+
+EVALUATION_ERRORS = (
+    TemplateError,
+    TypeError,
+    ValueError,
+    ArithmeticError,
+    LookupError,
+    AttributeError,
+    RecursionError,
+)
+"""What evaluating a checked expression can still raise (sandbox refusals are TemplateErrors)."""
+
+MAX_CACHED = 4096
+
+MAX_TEXT = 1_000_000
+"""The longest string a template may produce: it is recorded in `StepStarted` or an output."""
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    references: References
+    template: Template
+    whole_value: bool
+
+
+class JinjaExpressions:
+    """Templates and conditions, parsed and checked once per source text."""
+
+    def __init__(self) -> None:
+        self._sandbox = Sandbox()
+        self._cache: dict[tuple[str, bool], _Compiled] = {}
+
+    def step_references(self, source: str, *, condition: bool) -> frozenset[str]:
+        return self._compiled(source, condition).references.steps
+
+    def input_references(self, source: str, *, condition: bool) -> frozenset[str]:
+        return self._compiled(source, condition).references.inputs
+
+    def render(self, source: str, scope: JsonObject) -> JsonValue:
+        compiled = self._compiled(source, condition=False)
+        if compiled.whole_value:
+            with _translated(source):
+                value = _value(compiled.template, scope)
+            if not isinstance(value, str):
+                return _json(value, source)
+            text = value
+        else:
+            with _translated(source):
+                text = compiled.template.render(scope)
+        if len(text) > MAX_TEXT:
+            raise ExpressionError(source, f"renders to more than {MAX_TEXT} characters")
+        return str(text)
+
+    def test(self, source: str, scope: JsonObject) -> bool:
+        compiled = self._compiled(source, condition=True)
+        with _translated(source):
+            return bool(_value(compiled.template, scope))
+
+    def _compiled(self, source: str, condition: bool) -> _Compiled:
+        key = (source, condition)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        with _translated(source):
+            compiled = self._compile(source, condition)
+        if len(self._cache) >= MAX_CACHED:
+            self._cache.pop(next(iter(self._cache)))
+        self._cache[key] = compiled
+        return compiled
+
+    def _compile(self, source: str, condition: bool) -> _Compiled:
+        sandbox = self._sandbox
+        tree: nodes.Template | None = None
+        expression: nodes.Expr | None
+        if condition:
+            parser = Parser(sandbox, source, state="variable")
+            expression = parser.parse_expression()
+            if not parser.stream.eos:
+                raise ExpressionError(source, "a condition is one expression, without {{ }}")
+        else:
+            tree = sandbox.parse(source)
+            expression = _lone_expression(tree)
+        checked: nodes.Node | None = expression if expression is not None else tree
+        assert checked is not None
+        references = checked_references(checked, source, set(sandbox.filters), set(sandbox.tests))
+        if expression is None:
+            assert tree is not None
+            return _Compiled(references, sandbox.from_string(tree), whole_value=False)
+        expression.set_environment(sandbox)
+        body = [nodes.Assign(nodes.Name("result", "store"), expression, lineno=1)]
+        template = sandbox.from_string(nodes.Template(body, lineno=1))
+        return _Compiled(references, template, whole_value=True)
+
+
+def _lone_expression(tree: nodes.Template) -> nodes.Expr | None:
+    """The expression of a template that is exactly one `{{ expr }}`, else None."""
+    if len(tree.body) != 1 or not isinstance(tree.body[0], nodes.Output):
+        return None
+    parts = tree.body[0].nodes
+    if len(parts) != 1 or isinstance(parts[0], nodes.TemplateData):
+        return None
+    return parts[0]
+
+
+def _value(template: Template, scope: JsonObject) -> Any:
+    """Run an expression template and take its `result` (jinja's `compile_expression` way)."""
+    context = template.new_context(scope)
+    for _ in template.root_render_func(context):
+        pass
+    value = context.vars["result"]
+    if isinstance(value, Undefined):
+        str(value)  # StrictUndefined raises, naming what is missing
+    return value
+
+
+def _json(value: Any, source: str) -> JsonValue:
+    """The value as plain JSON types; anything else (a method, a sandbox object) is refused."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_json(item, source) for item in value]
+    if isinstance(value, dict) and all(isinstance(key, str) for key in value):
+        return {str(key): _json(item, source) for key, item in value.items()}
+    raise ExpressionError(source, f"the value is a {type(value).__name__}, not JSON data")
+
+
+@contextmanager
+def _translated(source: str) -> Iterator[None]:
+    """Turns whatever the template engine raises into an `ExpressionError`."""
+    try:
+        yield
+    except EVALUATION_ERRORS as error:
+        text = (error.message if isinstance(error, TemplateError) else None) or str(error)
+        message = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+        raise ExpressionError(source, f"{type(error).__name__}: {message}") from None

@@ -1,0 +1,31 @@
+"""The `JsonSchemas` port on the `jsonschema` library (Draft 2020-12 unless `$schema` says)."""
+
+from __future__ import annotations
+
+from jsonschema import validators
+from jsonschema.exceptions import SchemaError
+
+from core.errors import SpecProblem
+from core.json_value import JsonObject, JsonValue
+
+
+class JsonSchemaChecker:
+    """Checks schemas and instances; references to other documents are not followed."""
+
+    def schema_problems(self, schema: JsonObject) -> list[str]:
+        try:
+            validators.validator_for(schema).check_schema(schema)
+        except SchemaError as error:
+            where = "".join(f"[{part!r}]" for part in error.path)
+            return [f"not a valid JSON Schema{where}: {error.message}"]
+        return []
+
+    def instance_problems(self, instance: JsonValue, schema: JsonObject) -> list[SpecProblem]:
+        validator = validators.validator_for(schema)(schema)
+        problems = []
+        for error in sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.path))):
+            where = "inputs" + "".join(
+                f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.path
+            )
+            problems.append(SpecProblem(where, error.message))
+        return problems
