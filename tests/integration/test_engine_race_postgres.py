@@ -29,6 +29,7 @@ from tests.integration.conftest import (
 pytestmark = pytest.mark.postgres
 
 WIDTH = 60
+RACES = 3
 
 
 @pytest.fixture
@@ -63,8 +64,21 @@ def wide_plan_with_one_retry_per_step() -> dict[str, object]:
 
 
 def test_two_engines_running_one_plan_never_start_the_same_attempt_twice(
-    two_stores: tuple[LibraryEventStore, LibraryEventStore], bench: ToolBench
+    two_stores: tuple[LibraryEventStore, LibraryEventStore],
 ) -> None:
+    # Which engine wins each race is up to the machine; on a busy one a single plan may go
+    # wholly to one engine, so race again (at most RACES plans) until both have taken part.
+    took_part: set[str | None] = set()
+    for _ in range(RACES):
+        took_part |= race_one_plan(two_stores)
+        if took_part == {"w-a", "w-b"}:
+            break
+    assert took_part == {"w-a", "w-b"}
+
+
+def race_one_plan(two_stores: tuple[LibraryEventStore, LibraryEventStore]) -> set[str | None]:
+    """Both engines execute one fresh plan; check each attempt started once; who started any."""
+    bench = ToolBench()
     services = [
         PlanService(
             store,
@@ -101,4 +115,4 @@ def test_two_engines_running_one_plan_never_start_the_same_attempt_twice(
     assert bench.call_counts() == attempts
     ran_on = {(call.step_id, call.attempt): call.worker for call in bench.calls}
     assert ran_on == {(event.step_id, event.attempt): event.worker for event in starts}
-    assert {event.worker for event in starts} == {"w-a", "w-b"}
+    return {event.worker for event in starts}
