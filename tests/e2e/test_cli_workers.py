@@ -172,6 +172,18 @@ def test_wait_with_a_timeout_exits_124_while_the_plan_waits_for_approval(
     assert time.monotonic() - started < 20
 
 
+def test_submit_approve_as_approves_a_plan_that_needs_approval(
+    initialised: Cli, view: StoreView
+) -> None:
+    plan = initialised.write_spec(spec(shell_step("a", "true"), require_approval=True))
+
+    plan_id = initialised("submit", plan, "--approve-as", "alice").stdout.strip()
+
+    approved = view.plan(plan_id)
+    assert approved.status is PlanStatus.APPROVED
+    assert approved.approved_by == "alice"
+
+
 def test_two_workers_share_twenty_plans_and_no_attempt_completes_twice(
     initialised: Cli, view: StoreView, workers: Callable[..., WorkerProcess], wait_until: Any
 ) -> None:
