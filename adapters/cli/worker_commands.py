@@ -133,6 +133,10 @@ def worker_command(
     concurrency: Annotated[
         int, typer.Option("--concurrency", min=1, help="Tool calls at once, over all plans.")
     ] = 4,
+    max_plans: Annotated[
+        int | None,
+        typer.Option("--max-plans", min=1, help="Plans held at once (default: --concurrency)."),
+    ] = None,
     worker_id: Annotated[
         str | None,
         typer.Option("--id", help="This worker's name (default: $PLANLEDGER_WORKER or host:pid)."),
@@ -163,6 +167,7 @@ def worker_command(
     options = WorkerOptions(
         worker_id=worker_id or settings.worker_id,
         concurrency=concurrency,
+        max_plans=max_plans,
         lease_s=lease_s,
         grace_s=grace_s,
         poll_s=min(1.0, lease_s / 4),

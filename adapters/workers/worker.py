@@ -39,7 +39,8 @@ class WorkerOptions:
 
     Attributes:
         worker_id: names the worker on its leases and on the `StepStarted` events it records.
-        concurrency: tool calls at once, over every plan it holds (also the plans it holds).
+        concurrency: tool calls at once, over every plan it holds.
+        max_plans: plans held at once (default: `concurrency`); fewer spreads plans over workers.
         lease_s: how long a lease lasts unrenewed: the bound on taking over a dead worker's plans.
         grace_s: on SIGTERM/SIGINT, how long running steps may take to finish.
         poll_s: the longest wait without a notification before looking for work again.
@@ -47,6 +48,7 @@ class WorkerOptions:
 
     worker_id: str
     concurrency: int = 4
+    max_plans: int | None = None
     lease_s: float = 15.0
     grace_s: float = 30.0
     poll_s: float = 1.0
@@ -106,7 +108,7 @@ class Worker:
     def _claim_until(self, stop: threading.Event, wakeup: Wakeup) -> None:
         backoff = Backoff()
         while not stop.is_set():
-            free = self.options.concurrency - len(self._runs)
+            free = (self.options.max_plans or self.options.concurrency) - len(self._runs)
             if free <= 0:
                 self._run_ended.wait(self.options.poll_s)
                 self._run_ended.clear()
