@@ -19,6 +19,7 @@ Exit 0 when every check holds, 1 otherwise.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import signal
@@ -75,7 +76,7 @@ class Fleet:
     def kill_one(self, rng: random.Random) -> str:
         name = rng.choice(sorted(self.processes))
         process = self.processes.pop(name)
-        os.killpg(process.pid, signal.SIGKILL)
+        kill_tree(process.pid)
         process.wait(timeout=30)
         return name
 
@@ -86,6 +87,32 @@ class Fleet:
         for process in self.processes.values():
             codes.append(process.wait(timeout=120))
         return codes
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (tools run in sessions of their own, out of its group)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, queue = [], [pid]
+    while queue:
+        for child in children.get(queue.pop(), []):
+            found.append(child)
+            queue.append(child)
+    return found
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL a process and everything it started, as a machine that dies would."""
+    for victim in [pid, *descendants(pid)]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(victim, signal.SIGKILL)
 
 
 def shell(step_id: str, token: str, command: str, **fields: Any) -> dict[str, Any]:

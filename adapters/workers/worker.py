@@ -61,6 +61,7 @@ class _PlanRun:
     claim: Claim
     stop: threading.Event = field(default_factory=threading.Event)
     lost: bool = False
+    handing_back: bool = False
     thread: threading.Thread | None = None
 
 
@@ -149,7 +150,7 @@ class Worker:
                     if plan.status in (PlanStatus.APPROVED, PlanStatus.EXECUTING):
                         plan = self._service.execute(plan_id, stop=run.stop, slots=self._slots)
                     if not run.lost:
-                        self._hand_back(plan)
+                        self._hand_back(run, plan)
                     return
                 except CorruptHistoryError as error:
                     self._log.error("plan_cannot_be_folded", plan_id=str(plan_id), error=str(error))
@@ -175,14 +176,15 @@ class Worker:
         try:
             plan = self._service.get_plan(run.claim.plan_id)
             if not run.lost:
-                self._hand_back(plan)
+                self._hand_back(run, plan)
         except PlanLedgerError:
             return True
         return False
 
-    def _hand_back(self, plan: PlanState) -> None:
+    def _hand_back(self, run: _PlanRun, plan: PlanState) -> None:
         """Done for good, claimable again at once (stopped early), or at the next event."""
         owner = self.options.worker_id
+        run.handing_back = True  # no more renewals: a renewal now would report it lost
         if plan.is_terminal:
             self._queue.release(
                 owner, plan.plan_id, seen_version=plan.version, due_at=None, done=True
@@ -197,7 +199,11 @@ class Worker:
 
     def _held(self) -> list[UUID]:
         with self._lock:
-            return [plan_id for plan_id, run in self._runs.items() if not run.lost]
+            return [
+                plan_id
+                for plan_id, run in self._runs.items()
+                if not run.lost and not run.handing_back
+            ]
 
     def _lost(self, plan_ids: set[UUID]) -> None:
         with self._lock:

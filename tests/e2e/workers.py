@@ -1,11 +1,13 @@
 """Worker processes and store inspection for the worker tests (real processes, real PostgreSQL).
 
-Each worker runs in its own session (process group), so `kill -9` can take its tool processes
-with it, as a machine that dies would; its stderr is kept beside the test for diagnosis.
+`kill -9` takes a worker's tool processes with it, as a machine that dies would (the shell tool
+starts each command in a session of its own, so they are found through /proc); a worker's
+stderr is kept beside the test for diagnosis.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -77,7 +79,7 @@ class WorkerProcess:
     def kill_9(self) -> None:
         """SIGKILL the worker and every process it started."""
         assert self.process is not None
-        os.killpg(self.process.pid, signal.SIGKILL)
+        kill_tree(self.process.pid)
         self.process.wait(timeout=10)
 
     def terminate(self, timeout: float) -> int:
@@ -157,3 +159,29 @@ def terminate_backends(conninfo_url: str, app_name: str) -> int:
 def iter_lines(path: Path) -> Iterator[str]:
     if path.exists():
         yield from path.read_text().split()
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (tools run in sessions of their own, out of its group)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, queue = [], [pid]
+    while queue:
+        for child in children.get(queue.pop(), []):
+            found.append(child)
+            queue.append(child)
+    return found
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL a process and everything it started, as a machine that dies would."""
+    for victim in [pid, *descendants(pid)]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(victim, signal.SIGKILL)
