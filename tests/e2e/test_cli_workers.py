@@ -25,7 +25,7 @@ from core.status import PlanStatus
 from .conftest import PLANLEDGER, Cli, cli_environment
 from .workers import StoreView, WorkerProcess, iter_lines, terminate_backends
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 LEASE_S = 2.0
 TAKEOVER_BOUND_S = 8.0
@@ -85,6 +85,7 @@ def completed_attempts(events: list[Any]) -> Counter[tuple[str, int]]:
     return Counter((e.step_id, e.attempt) for e in events if isinstance(e, StepCompleted))
 
 
+@pytest.mark.postgres
 def test_db_init_succeeds_twice_and_from_several_processes_at_once(pg_cli: Cli) -> None:
     argv = [str(PLANLEDGER), "--store", pg_cli.store, "db", "init"]
     processes = [
@@ -106,6 +107,7 @@ def test_db_init_succeeds_twice_and_from_several_processes_at_once(pg_cli: Cli) 
     assert "work table" in again.stdout
 
 
+@pytest.mark.postgres
 def test_worker_refuses_a_store_that_was_never_initialised(pg_cli: Cli) -> None:
     result = pg_cli("worker", "--lease-s", "2")
 
@@ -125,6 +127,18 @@ def test_worker_and_submit_refuse_sqlite_with_a_clear_message(cli: Cli) -> None:
     assert "needs a PostgreSQL store" in submitted.stderr
 
 
+def test_wait_on_sqlite_follows_a_plan_by_polling_and_exits_as_run_does(cli: Cli) -> None:
+    failing = cli.write_spec(spec(shell_step("a", "exit 3")))
+    plan_id = cli("create", failing).stdout.strip()
+    assert cli("execute", plan_id).exit_code == 1
+
+    waited = cli("wait", plan_id, "--timeout", "10", "--json")
+
+    assert waited.exit_code == 1, waited
+    assert waited.json()["status"] == "failed"
+
+
+@pytest.mark.postgres
 def test_submit_with_a_used_key_returns_the_same_plan_even_when_submitted_at_once(
     initialised: Cli, view: StoreView
 ) -> None:
@@ -149,6 +163,7 @@ def test_submit_with_a_used_key_returns_the_same_plan_even_when_submitted_at_onc
     assert len(view.work_rows()) == 2
 
 
+@pytest.mark.postgres
 def test_submit_refuses_a_bad_key_naming_the_option(initialised: Cli) -> None:
     plan = initialised.write_spec(spec(shell_step("a", "true")))
 
@@ -158,6 +173,7 @@ def test_submit_refuses_a_bad_key_naming_the_option(initialised: Cli) -> None:
     assert "--key" in result.stderr
 
 
+@pytest.mark.postgres
 def test_wait_with_a_timeout_exits_124_while_the_plan_waits_for_approval(
     initialised: Cli,
 ) -> None:
@@ -172,6 +188,7 @@ def test_wait_with_a_timeout_exits_124_while_the_plan_waits_for_approval(
     assert time.monotonic() - started < 20
 
 
+@pytest.mark.postgres
 def test_submit_approve_as_approves_a_plan_that_needs_approval(
     initialised: Cli, view: StoreView
 ) -> None:
@@ -184,6 +201,7 @@ def test_submit_approve_as_approves_a_plan_that_needs_approval(
     assert approved.approved_by == "alice"
 
 
+@pytest.mark.postgres
 def test_two_workers_share_twenty_plans_and_no_attempt_completes_twice(
     initialised: Cli, view: StoreView, workers: Callable[..., WorkerProcess], wait_until: Any
 ) -> None:
@@ -220,6 +238,7 @@ def test_two_workers_share_twenty_plans_and_no_attempt_completes_twice(
     assert [owner for _, owner, _ in view.work_rows()] == [None] * 20
 
 
+@pytest.mark.postgres
 def test_a_killed_workers_plans_are_taken_over_within_the_lease_bound(
     initialised: Cli, view: StoreView, workers: Callable[..., WorkerProcess], wait_until: Any
 ) -> None:
@@ -277,6 +296,7 @@ def test_a_killed_workers_plans_are_taken_over_within_the_lease_bound(
     assert list(iter_lines(initialised.cwd / "once.log")) == ["once"]
 
 
+@pytest.mark.postgres
 def test_sigterm_lets_the_running_step_finish_then_exits_0_holding_no_lease(
     initialised: Cli, view: StoreView, workers: Callable[..., WorkerProcess], wait_until: Any
 ) -> None:
@@ -310,6 +330,7 @@ def test_sigterm_lets_the_running_step_finish_then_exits_0_holding_no_lease(
     assert starts == {"slow": "w-leaving", "next": "w-next"}
 
 
+@pytest.mark.postgres
 def test_a_worker_goes_on_after_its_database_connections_are_terminated(
     initialised: Cli,
     view: StoreView,
