@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import psycopg
@@ -149,3 +150,18 @@ def test_a_terminated_connection_is_replaced_without_an_error(
     queue.close()
 
     assert terminated == [(True,)]
+
+
+def test_a_plan_parked_until_a_deadline_is_claimable_once_the_deadline_has_passed(
+    queue: WorkQueue, service: PlanService
+) -> None:
+    later, due = queued_plans(service, queue, 2)
+    queue.claim("w", 5, 30)
+    version = len(service.history(due))
+    now = datetime.now(UTC)
+
+    queue.release("w", later, seen_version=version, due_at=now + timedelta(hours=1))
+    queue.release("w", due, seen_version=version, due_at=now - timedelta(seconds=1))
+    claimed = queue.claim("w", 5, 30)
+
+    assert [claim.plan_id for claim in claimed] == [due]
