@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import structlog
 
 from adapters.expressions import JinjaExpressions
 from adapters.json_schema_checker import JsonSchemaChecker
+from adapters.logging_setup import log_event
 from adapters.read_models import (
+    EventLog,
     ReadModelDatabase,
     ReadSide,
     open_read_model_database,
     open_read_side,
 )
+from adapters.read_models.follower import PollingWakeup, Wakeup
 from adapters.settings import Settings
 from adapters.store import LibraryEventStore, open_event_store, parse_store_url
 from adapters.system_clock import RandomIds, SystemClock
 from adapters.tools import builtin_registry
+from adapters.workers import EventSignal, Worker, WorkerOptions, WorkQueue
 from core.callbacks import Callbacks
 from core.errors import PlanLedgerError
 from core.service import PlanService
@@ -26,6 +30,9 @@ from core.spec import PlanSpec
 from core.tools import ToolRegistry
 from core.validation import validate_spec
 from projections import PROJECTIONS
+
+SQLITE_WAIT_POLL_S = 0.1
+"""SQLite has no notifications: a waiting command looks for new events this often."""
 
 
 def build_tools(settings: Settings) -> ToolRegistry:
@@ -40,9 +47,31 @@ def validate_spec_data(data: object, settings: Settings) -> PlanSpec:
     )
 
 
-def open_store(settings: Settings) -> LibraryEventStore:
-    """The event store the settings name."""
-    return open_event_store(parse_store_url(settings.store_url))
+def open_store(settings: Settings, *, create_tables: bool = True) -> LibraryEventStore:
+    """The event store the settings name; without `create_tables` it must exist (`db init`)."""
+    extra = None if create_tables else {"CREATE_TABLE": "n"}
+    return open_event_store(parse_store_url(settings.store_url), extra)
+
+
+def build_service(
+    settings: Settings,
+    store: LibraryEventStore,
+    *,
+    callbacks: Callbacks | None = None,
+    tools: ToolRegistry | None = None,
+) -> PlanService:
+    """A `PlanService` on an opened store, with the real clock, ids and expression language."""
+    return PlanService(
+        store,
+        tools if tools is not None else build_tools(settings),
+        SystemClock(),
+        RandomIds(),
+        expressions=JinjaExpressions(),
+        json_schemas=JsonSchemaChecker(),
+        worker=settings.worker_id,
+        callbacks=callbacks,
+        poll_interval_s=settings.poll_interval_s,
+    )
 
 
 @contextmanager
@@ -52,25 +81,16 @@ def planledger(
     callbacks: Callbacks | None = None,
     tools: ToolRegistry | None = None,
     project: bool = False,
+    create_tables: bool = True,
 ) -> Iterator[PlanService]:
     """A ready `PlanService` on the configured store; the store is closed on exit.
 
     With `project`, the read models catch up with the store on the way out (also when the
     command ended in an error: it may have written first), so the caller reads its own writes.
     """
-    store = open_store(settings)
+    store = open_store(settings, create_tables=create_tables)
     try:
-        yield PlanService(
-            store,
-            tools if tools is not None else build_tools(settings),
-            SystemClock(),
-            RandomIds(),
-            expressions=JinjaExpressions(),
-            json_schemas=JsonSchemaChecker(),
-            worker=settings.worker_id,
-            callbacks=callbacks,
-            poll_interval_s=settings.poll_interval_s,
-        )
+        yield build_service(settings, store, callbacks=callbacks, tools=tools)
     except Exception:
         if project:
             catch_up_read_models(settings, store)
@@ -124,3 +144,37 @@ def catch_up_read_models(settings: Settings, store: LibraryEventStore) -> None:
         structlog.get_logger("planledger.projector").warning(
             "read_models_not_updated", error=str(error)
         )
+
+
+def store_wakeup(settings: Settings, store: LibraryEventStore) -> Callable[[], Wakeup]:
+    """Waits for new events: LISTEN on PostgreSQL (backlog drained), polling elsewhere."""
+    config = parse_store_url(settings.store_url)
+    channel = EventLog(store).notify_channel
+    conninfo = config.conninfo
+    if config.kind == "postgresql" and channel is not None and conninfo is not None:
+        return lambda: EventSignal(conninfo, channel)
+    return lambda: PollingWakeup(SQLITE_WAIT_POLL_S)
+
+
+@contextmanager
+def work_queue(settings: Settings, command: str) -> Iterator[WorkQueue]:
+    """The work table of an initialised PostgreSQL store (`NeedsPostgresError` elsewhere)."""
+    queue = WorkQueue(parse_store_url(settings.store_url), command)
+    try:
+        queue.require_initialised()
+        yield queue
+    finally:
+        queue.close()
+
+
+@contextmanager
+def worker(settings: Settings, options: WorkerOptions) -> Iterator[Worker]:
+    """A worker on an initialised PostgreSQL store; its engine logs every event it records."""
+    named = settings.with_overrides(worker_id=options.worker_id)
+    with work_queue(named, "worker") as queue:
+        store = open_store(named, create_tables=False)
+        try:
+            service = build_service(named, store, callbacks=Callbacks(on_event=log_event))
+            yield Worker(service, queue, store_wakeup(named, store), options)
+        finally:
+            store.close()

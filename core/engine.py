@@ -17,6 +17,7 @@ from uuid import UUID
 from pydantic import ValidationError
 from pydantic_core import PydanticSerializationError, to_jsonable_python
 
+from core.call_slots import CallSlots
 from core.call_threads import CallThreads
 from core.callbacks import Callbacks
 from core.decisions import Outcome, apply_decisions, record_outcome, start_execution
@@ -25,7 +26,7 @@ from core.events import PlanEvent, StepCancelled, StepInterrupted, StepStarted, 
 from core.json_value import unstorable_part
 from core.plan import PlanState, evolve, fold
 from core.ports import Clock, EventStore, Expressions
-from core.scheduler import decide, elapsed_ms
+from core.scheduler import Decision, StartStep, decide, elapsed_ms
 from core.status import PlanStatus
 from core.tools import ToolContext, ToolRegistry
 
@@ -42,6 +43,15 @@ class _Run:
     )
     finished: list[Outcome] = field(default_factory=list)
     wake_at: datetime | None = None
+    stop: threading.Event | None = None
+    slots: CallSlots | None = None
+    holding: set[tuple[str, int]] = field(default_factory=set)
+    reserved: int = 0
+
+    @property
+    def stopping(self) -> bool:
+        """True once the caller asked this run to start nothing new."""
+        return self.stop is not None and self.stop.is_set()
 
 
 class Engine:
@@ -70,19 +80,35 @@ class Engine:
         self._callbacks = callbacks
         self._poll_interval_s = poll_interval_s
 
-    def execute(self, plan: PlanState, correlation_id: UUID) -> PlanState:
-        """Run an approved or executing plan until it ends; return it as it ended."""
-        run = _Run(plan, correlation_id, CallThreads("planledger-tool"))
+    def execute(
+        self,
+        plan: PlanState,
+        correlation_id: UUID,
+        *,
+        stop: threading.Event | None = None,
+        slots: CallSlots | None = None,
+    ) -> PlanState:
+        """Run an approved or executing plan until it ends; return it as it ended.
+
+        Once `stop` is set nothing new starts, and the plan is returned (still executing) as
+        soon as the calls in flight have ended. `slots`, shared with other engines, caps the
+        calls they run together.
+        """
+        run = _Run(plan, correlation_id, CallThreads("planledger-tool"), stop=stop, slots=slots)
         try:
             while True:
                 self._turn(run)
                 if run.plan.status is not PlanStatus.EXECUTING:
+                    return run.plan
+                if run.stopping and not run.in_flight:
                     return run.plan
                 self._wait(run)
         finally:
             for _, context in run.in_flight.values():
                 context.cancelled.set()
             run.threads.shutdown()
+            if run.slots is not None:
+                run.slots.give_back(len(run.holding))
 
     def _turn(self, run: _Run) -> None:
         """Record finished calls and the decisions they lead to; retry on a conflict."""
@@ -101,11 +127,12 @@ class Engine:
             while True:
                 schedule = decide(plan, now, self._expressions)
                 run.wake_at = schedule.wake_at
-                if not schedule.decisions:
+                decisions = _admitted(run, schedule.decisions)
+                if not decisions:
                     break
                 decided = apply_decisions(
                     plan,
-                    schedule.decisions,
+                    decisions,
                     now=now,
                     worker=self._worker,
                     correlation_id=run.correlation_id,
@@ -116,6 +143,9 @@ class Engine:
             try:
                 self._store.append(batch)
             except ConcurrencyError:
+                if run.slots is not None:
+                    run.slots.give_back(run.reserved)
+                run.reserved = 0
                 known = plan.version - len(batch)
                 history = self._store.load(plan.plan_id)
                 run.plan = fold(history)
@@ -124,6 +154,9 @@ class Engine:
                 continue
             run.finished.clear()
             self._after_append(run, batch)
+            if run.slots is not None and run.reserved:
+                run.slots.give_back(run.reserved)
+            run.reserved = 0
             return
 
     def _after_append(self, run: _Run, events: Sequence[PlanEvent]) -> None:
@@ -134,6 +167,7 @@ class Engine:
                 abandoned = run.in_flight.pop((event.step_id, event.attempt), None)
                 if abandoned is not None:
                     abandoned[1].cancelled.set()
+                    _free_slot(run, (event.step_id, event.attempt))
         self._callbacks.dispatch(events)
 
     def _start_call(self, run: _Run, event: StepStarted) -> None:
@@ -147,6 +181,9 @@ class Engine:
         )
         future = run.threads.submit(lambda: self._call(event, context))
         run.in_flight[(event.step_id, event.attempt)] = (future, context)
+        if run.slots is not None and run.reserved > 0:
+            run.reserved -= 1
+            run.holding.add((event.step_id, event.attempt))
 
     def _call(self, event: StepStarted, context: ToolContext) -> Outcome:
         """Run one tool call; every way it can end becomes an `Outcome`, never an exception."""
@@ -201,11 +238,29 @@ class Engine:
             if future in done or future.done():
                 run.finished.append(future.result())
                 del run.in_flight[key]
+                _free_slot(run, key)
         if not run.finished:
             foreign = self._store.load(run.plan.plan_id, after_version=run.plan.version)
             if foreign:
                 _applied(run.plan, foreign)
                 self._after_append(run, foreign)
+
+
+def _admitted(run: _Run, decisions: Sequence[Decision]) -> list[Decision]:
+    """The decisions to apply now: no start once stopping, and no start without a free slot."""
+    starts = [decision for decision in decisions if isinstance(decision, StartStep)]
+    if not starts or (run.slots is None and not run.stopping):
+        return list(decisions)
+    allowed = 0 if run.stopping else run.slots.take(len(starts)) if run.slots else 0
+    run.reserved += allowed
+    dropped = {id(start) for start in starts[allowed:]}
+    return [decision for decision in decisions if id(decision) not in dropped]
+
+
+def _free_slot(run: _Run, key: tuple[str, int]) -> None:
+    if run.slots is not None and key in run.holding:
+        run.holding.discard(key)
+        run.slots.give_back()
 
 
 def _applied(plan: PlanState, events: Sequence[PlanEvent]) -> list[PlanEvent]:

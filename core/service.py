@@ -6,9 +6,11 @@ plan and decide again; a command that does not fit the plan raises and writes no
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from uuid import UUID
 
+from core.call_slots import CallSlots
 from core.callbacks import Callbacks
 from core.decisions import apply_decisions, approve, cancel, create_plan, reject, resume
 from core.engine import Engine
@@ -82,17 +84,21 @@ class PlanService:
                 raise InvalidInputsError(problems)
         return inputs
 
-    def create_plan(self, spec: object, *, by: str, inputs: object = None) -> UUID:
+    def create_plan(
+        self, spec: object, *, by: str, inputs: object = None, plan_id: UUID | None = None
+    ) -> UUID:
         """Validate a spec and its inputs, record the new plan, and return its id.
 
-        Nothing is written when either is refused.
+        Nothing is written when either is refused. `plan_id` lets a caller that reserved an id
+        first (an idempotent submission) use it; a plan that already has it raises
+        `ConcurrencyError` and is left as it is.
         """
         data = (
             spec.model_dump(mode="json", exclude_unset=True) if isinstance(spec, PlanSpec) else spec
         )
         parsed = self.validate(data)
         checked = self.check_inputs(parsed, {} if inputs is None else inputs)
-        plan_id = self._ids.new_id()
+        plan_id = plan_id or self._ids.new_id()
         events = create_plan(
             plan_id,
             parsed,
@@ -131,15 +137,39 @@ class PlanService:
             ),
         )
 
-    def execute(self, plan_id: UUID) -> PlanState:
+    def execute(
+        self,
+        plan_id: UUID,
+        *,
+        stop: threading.Event | None = None,
+        slots: CallSlots | None = None,
+    ) -> PlanState:
         """Execute an approved plan, or go on with an executing one, until it ends.
 
-        A plan that is not approved yet, or has ended, is returned as it is.
+        A plan that is not approved yet, or has ended, is returned as it is. Once `stop` is set
+        nothing new starts and the plan is returned when its calls in flight have ended; `slots`
+        caps the tool calls of every engine that shares it (a worker's `--concurrency`).
         """
         plan = self.get_plan(plan_id)
         if plan.status not in (PlanStatus.APPROVED, PlanStatus.EXECUTING):
             return plan
-        return self._engine.execute(plan, self._ids.new_id())
+        return self._engine.execute(plan, self._ids.new_id(), stop=stop, slots=slots)
+
+    def recover(self, plan_id: UUID, *, by: str) -> PlanState:
+        """Record what a stop left behind, without executing: attempts left running end.
+
+        A worker calls it when it takes over a plan whose lease expired. As in `resume`, an
+        idempotent step left running is interrupted (it runs again), a non-idempotent one fails
+        with `interrupted`; each event names the worker that started the attempt. A plan with
+        nothing left running gets no event.
+        """
+
+        def interrupt(plan: PlanState, correlation_id: UUID) -> list[PlanEvent]:
+            if plan.status is not PlanStatus.EXECUTING or not plan.running:
+                return []
+            return resume(plan, by=by, now=self._clock.now(), correlation_id=correlation_id)
+
+        return self._command(plan_id, interrupt)
 
     def resume(self, plan_id: UUID, *, by: str) -> PlanState:
         """Go on after a stop (even kill -9); attempts left running are re-run or failed.

@@ -28,6 +28,7 @@ from adapters.cli.plan_inputs import InputOpt, InputsFileOpt, read_inputs
 from adapters.cli.read_commands import print_timeline, register_read_commands
 from adapters.cli.render import ProgressPrinter, render_history, render_status, status_view
 from adapters.cli.spec_file import read_spec_file
+from adapters.cli.worker_commands import register_worker_commands
 from adapters.event_records import event_to_record
 from adapters.logging_setup import configure_logging, log_event
 from adapters.settings import Settings
@@ -239,6 +240,7 @@ def schema() -> None:
 app.add_typer(audit_app, name="audit")
 app.command()(show)
 register_read_commands(app)
+register_worker_commands(app)
 
 
 def main() -> None:

@@ -18,6 +18,8 @@ WAITING_FOR_APPROVAL = 3
 STORE_UNAVAILABLE = 4
 CORRUPT_HISTORY = 5
 CONFLICT = 6
+WAIT_TIMED_OUT = 124
+"""`wait --timeout` gave up before the plan ended (the code `timeout(1)` uses)."""
 INTERRUPTED = 130
 
 PLAN_STATUS_CODES: dict[PlanStatus, int] = {

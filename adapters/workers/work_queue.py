@@ -1,0 +1,222 @@
+"""The work table on PostgreSQL: submissions, and leases that workers claim, renew and release.
+
+Leases are timed by the database's clock (`now()`), never a worker's, so workers on machines
+whose clocks disagree still agree on when a lease has expired. A claim takes rows with
+`FOR UPDATE SKIP LOCKED`, so two workers never claim the same plan and never wait for each
+other. The lease only decides who works on a plan; the event store's optimistic concurrency on
+the plan's version stays the final guard against two appends of the same step.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+import psycopg
+
+from adapters.store.event_store import POSTGRES_EVENTS_TABLE
+from adapters.store.store_url import StoreConfig
+from adapters.workers.errors import NeedsPostgresError, StoreNotInitialisedError
+from adapters.workers.work_schema import WORK_TABLE
+from core.errors import StoreUnavailableError
+
+T = TypeVar("T")
+
+Connection = psycopg.Connection[tuple[Any, ...]]
+
+CLAIM = f"""
+WITH candidate AS (
+    SELECT plan_id, owner FROM {WORK_TABLE} AS w
+    WHERE NOT done
+      AND (owner IS NULL OR expires_at < now())
+      AND (owner IS NOT NULL OR due_at <= now() OR EXISTS (
+            SELECT 1 FROM {POSTGRES_EVENTS_TABLE} AS e
+            WHERE e.originator_id = w.plan_id AND e.originator_version > w.seen_version))
+    ORDER BY submitted_at
+    LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE {WORK_TABLE} AS w
+SET owner = %(owner)s, expires_at = now() + %(lease_s)s * interval '1 second',
+    last_owner = coalesce(candidate.owner, w.last_owner)
+FROM candidate WHERE w.plan_id = candidate.plan_id
+RETURNING w.plan_id, candidate.owner
+"""
+"""A free or expired lease on a plan with something new to do; an expired one (a dead or stalled
+owner) is always taken, since its plan may have attempts left running."""
+
+RENEW = f"""
+UPDATE {WORK_TABLE} SET expires_at = now() + %(lease_s)s * interval '1 second'
+WHERE owner = %(owner)s AND plan_id = ANY(%(plan_ids)s)
+RETURNING plan_id
+"""
+
+RELEASE = f"""
+UPDATE {WORK_TABLE}
+SET owner = NULL, expires_at = NULL, seen_version = %(seen)s, due_at = %(due)s, done = %(done)s
+WHERE plan_id = %(plan_id)s AND owner = %(owner)s
+"""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A plan this worker now holds; `expired_owner` held it before and let its lease lapse."""
+
+    plan_id: UUID
+    expired_owner: str | None
+
+
+class WorkQueue:
+    """Submissions and leases in the work table of one store; errors leave as core errors.
+
+    One connection, shared by the worker's threads under a lock (each statement is short). A
+    connection lost (a restart, `pg_terminate_backend`) is replaced at the next call.
+    """
+
+    def __init__(self, config: StoreConfig, command: str = "worker") -> None:
+        if config.kind != "postgresql" or config.conninfo is None or config.schema is None:
+            raise NeedsPostgresError(command, config.display)
+        self.display = config.display
+        self._conninfo = config.conninfo
+        self._options = f"-c search_path={config.schema} -c timezone=UTC"
+        self._schema = config.schema
+        self._lock = threading.Lock()
+        self._connection: Connection | None = None
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+    def require_initialised(self) -> None:
+        """Raise `StoreNotInitialisedError` unless `planledger db init` has run."""
+        rows = self._run(
+            lambda c: c.execute(
+                "SELECT to_regclass(%s)", (f"{self._schema}.{WORK_TABLE}",)
+            ).fetchall()
+        )
+        if rows[0][0] is None:
+            raise StoreNotInitialisedError(self.display)
+
+    def add(self, plan_id: UUID, key: str | None) -> UUID:
+        """Queue a plan; with a key already used, the plan queued under it (race-safe)."""
+
+        def add(connection: Connection) -> UUID:
+            connection.execute(
+                f"INSERT INTO {WORK_TABLE} (plan_id, submit_key) VALUES (%s, %s) "
+                "ON CONFLICT DO NOTHING",
+                (plan_id, key),
+            )
+            if key is None:
+                return plan_id
+            row = connection.execute(
+                f"SELECT plan_id FROM {WORK_TABLE} WHERE submit_key = %s", (key,)
+            ).fetchone()
+            assert row is not None
+            return UUID(str(row[0]))
+
+        return self._run(add)
+
+    def claim(self, owner: str, limit: int, lease_s: float) -> list[Claim]:
+        """Take up to `limit` plans that are ready and not held by a live lease."""
+        rows = self._run(
+            lambda c: c.execute(
+                CLAIM, {"owner": owner, "limit": limit, "lease_s": lease_s}
+            ).fetchall()
+        )
+        return [Claim(UUID(str(row[0])), row[1]) for row in rows]
+
+    def renew(self, owner: str, plan_ids: Iterable[UUID], lease_s: float) -> set[UUID]:
+        """Extend `owner`'s leases; return the plans it still holds (others took the rest)."""
+        wanted = list(plan_ids)
+        if not wanted:
+            return set()
+        rows = self._run(
+            lambda c: c.execute(
+                RENEW, {"owner": owner, "plan_ids": wanted, "lease_s": lease_s}
+            ).fetchall()
+        )
+        return {UUID(str(row[0])) for row in rows}
+
+    def release(
+        self,
+        owner: str,
+        plan_id: UUID,
+        *,
+        seen_version: int,
+        due_at: datetime | None,
+        done: bool = False,
+    ) -> None:
+        """Give a plan back: claimable again on a newer event or at `due_at`; never if `done`."""
+        params = {
+            "owner": owner,
+            "plan_id": plan_id,
+            "seen": seen_version,
+            "due": due_at,
+            "done": done,
+        }
+        self._run(lambda c: c.execute(RELEASE, params))
+
+    def release_all(self, owner: str) -> int:
+        """Free every lease `owner` still holds, claimable at once by anyone; return how many."""
+        return self._run(
+            lambda c: (
+                c.execute(
+                    f"UPDATE {WORK_TABLE} SET owner = NULL, expires_at = NULL, due_at = now() "
+                    "WHERE owner = %s",
+                    (owner,),
+                ).rowcount
+            )
+        )
+
+    def leases(self) -> list[tuple[UUID, str | None, bool]]:
+        """Every plan with its current owner and whether it is done (for operators and tests)."""
+        rows = self._run(
+            lambda c: c.execute(
+                f"SELECT plan_id, owner, done FROM {WORK_TABLE} ORDER BY submitted_at"
+            ).fetchall()
+        )
+        return [(UUID(str(row[0])), row[1], bool(row[2])) for row in rows]
+
+    def _run(self, statement: Callable[[Connection], T]) -> T:
+        """Run on the shared connection; a dead one (the server ended the session) is replaced
+        and the statement tried once more, so one `pg_terminate_backend` costs no error."""
+        with self._lock:
+            for attempt in range(2):
+                try:
+                    return statement(self._connected())
+                except (psycopg.OperationalError, psycopg.InterfaceError) as error:
+                    self._drop_connection()
+                    if attempt == 1:
+                        raise StoreUnavailableError(self.display, _first_line(error)) from None
+        raise AssertionError("unreachable")
+
+    def _connected(self) -> Connection:
+        connection = self._connection
+        if connection is None or connection.closed or connection.broken:
+            self._drop_connection()
+            connection = psycopg.connect(
+                self._conninfo,
+                autocommit=True,
+                options=self._options,
+            )
+            self._connection = connection
+        return connection
+
+    def _drop_connection(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.close()
+            finally:
+                self._connection = None
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0]

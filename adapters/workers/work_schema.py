@@ -1,0 +1,62 @@
+"""`planledger db init`: every table of a store, created once under the set-up advisory lock.
+
+The work table is created last, so its presence means the whole store is set up: commands that
+need it (`worker`, `submit`) check for it and refuse with `StoreNotInitialisedError` instead of
+racing each other to create tables.
+"""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg import sql
+
+from adapters.read_models import open_read_model_database
+from adapters.store import StoreConfig, open_event_store
+from adapters.store.postgres_setup import schema_lock
+
+WORK_TABLE = "planledger_work"
+"""One row per submitted plan: its idempotency key, its lease, and what its last owner saw."""
+
+WORK_TABLE_DDL = (
+    "CREATE TABLE IF NOT EXISTS {table} ("
+    " plan_id uuid PRIMARY KEY,"
+    " submit_key text UNIQUE,"
+    " submitted_at timestamptz NOT NULL DEFAULT now(),"
+    " owner text,"
+    " expires_at timestamptz,"
+    " seen_version integer NOT NULL DEFAULT 0,"
+    " due_at timestamptz,"
+    " done boolean NOT NULL DEFAULT false,"
+    " last_owner text)"
+)
+"""`owner`/`expires_at` are the lease; a plan is claimable when its lease is free or expired and
+it has events newer than `seen_version` or `due_at` has come (an approval deadline)."""
+
+OPEN_WORK_INDEX_DDL = "CREATE INDEX IF NOT EXISTS {index} ON {table} (submitted_at) WHERE NOT done"
+
+
+def init_store(config: StoreConfig) -> list[str]:
+    """Create the events, read-model and work tables that are missing; return what exists now.
+
+    Safe to run twice and from several processes at once: each part is created under the
+    store's set-up advisory lock (PostgreSQL) or inside one write transaction (SQLite).
+    """
+    open_event_store(config).close()
+    open_read_model_database(config).close()
+    parts = ["events", "read models"]
+    if config.kind == "postgresql":
+        assert config.conninfo is not None
+        assert config.schema is not None
+        with schema_lock(config.conninfo, config.schema) as connection:
+            create_work_table(connection, config.schema)
+        parts.append("work table")
+    return parts
+
+
+def create_work_table(connection: psycopg.Connection[tuple[object, ...]], schema: str) -> None:
+    """The work table and its index of open plans."""
+    table = sql.Identifier(schema, WORK_TABLE)
+    connection.execute(sql.SQL(WORK_TABLE_DDL).format(table=table))
+    connection.execute(
+        sql.SQL(OPEN_WORK_INDEX_DDL).format(index=sql.Identifier(f"{WORK_TABLE}_open"), table=table)
+    )
