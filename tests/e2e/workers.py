@@ -7,8 +7,6 @@ stderr is kept beside the test for diagnosis.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import signal
 import subprocess
 from collections.abc import Iterator
@@ -22,6 +20,7 @@ from psycopg import sql
 from adapters.store import LibraryEventStore, open_event_store, parse_store_url
 from core.events import PlanEvent
 from core.plan import PlanState, fold
+from scripts.chaos import kill_tree  # the same "machine dies" kill the chaos check uses
 
 from .conftest import PLANLEDGER, Cli, cli_environment
 
@@ -159,29 +158,3 @@ def terminate_backends(conninfo_url: str, app_name: str) -> int:
 def iter_lines(path: Path) -> Iterator[str]:
     if path.exists():
         yield from path.read_text().split()
-
-
-def descendants(pid: int) -> list[int]:
-    """Every process below `pid` (tools run in sessions of their own, out of its group)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry.name))
-    found, queue = [], [pid]
-    while queue:
-        for child in children.get(queue.pop(), []):
-            found.append(child)
-            queue.append(child)
-    return found
-
-
-def kill_tree(pid: int) -> None:
-    """SIGKILL a process and everything it started, as a machine that dies would."""
-    for victim in [pid, *descendants(pid)]:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(victim, signal.SIGKILL)
