@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from core.additive_fields import AdditiveFields
 from core.json_value import JsonObject, JsonValue
@@ -23,8 +23,11 @@ ENGINE_ACTOR = "engine"
 """The actor named on events the engine decides by itself."""
 
 
-class PlanEvent(AdditiveFields):
+class PlanEvent(BaseModel):
     """Fields every event carries.
+
+    An event class that gains a field later also mixes in `AdditiveFields` (and lists it), so
+    old events keep their bytes; the others skip that serializer, which runs on every dump.
 
     Attributes:
         originator_id: the plan the event belongs to.
@@ -58,7 +61,7 @@ class PlanEvent(AdditiveFields):
         return self.originator_version
 
 
-class PlanCreated(PlanEvent):
+class PlanCreated(PlanEvent, AdditiveFields):
     """A plan was created from a validated spec (`spec`, the whole of it) and its `inputs`.
 
     `inputs` passed the spec's `inputs_schema`; templates read them as `plan.inputs.NAME`.
@@ -176,7 +179,7 @@ class StepInterrupted(PlanEvent):
         return f"attempt {self.attempt} on {self.worker} was cut off"
 
 
-class StepSkipped(PlanEvent):
+class StepSkipped(PlanEvent, AdditiveFields):
     """The step will not run: `reason`, and the step that caused it (`cause_step_id`) if any.
 
     `by_condition` is true when the skip comes from a `when` that was false (this step's, or an
@@ -212,7 +215,7 @@ class StepCancelled(PlanEvent):
     reason: str
 
 
-class PlanCompleted(PlanEvent):
+class PlanCompleted(PlanEvent, AdditiveFields):
     """Every step completed (or was skipped for a reason that is not a failure).
 
     `outputs` are the spec's `outputs`, resolved from the step results at completion.
@@ -229,7 +232,7 @@ class PlanFailed(PlanEvent):
     reason: str
 
 
-class PlanPartiallyCompleted(PlanEvent):
+class PlanPartiallyCompleted(PlanEvent, AdditiveFields):
     """The plan continued on error: some steps failed, some completed.
 
     `outputs` holds the spec's outputs that could be resolved from the steps that completed.
