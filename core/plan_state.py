@@ -1,0 +1,86 @@
+"""A plan's state as the fold leaves it, with the indexes the scheduler reads (pure).
+
+The fold (`core.plan`) updates these in place, per event, from what that event touched; that is
+what keeps the cost of a scheduling decision proportional to what changed, not to the plan's size.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+from core.json_value import JsonObject, JsonValue
+from core.spec import PlanSpec, StepSpec
+from core.status import PlanStatus, StepStatus
+from core.trigger_rules import Tally
+
+
+@dataclass(frozen=True)
+class StepError:
+    """Why the last attempt of a step failed."""
+
+    error_type: str
+    message: str
+    details: JsonValue = None
+
+
+@dataclass
+class StepState:
+    """One step as its events left it."""
+
+    spec: StepSpec
+    timeout_ms: int | None
+    status: StepStatus = StepStatus.PENDING
+    attempt: int = 0
+    worker: str | None = None
+    parameters: JsonObject | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    duration_ms: int | None = None
+    result: JsonValue = None
+    error: StepError | None = None
+    retry_at: datetime | None = None
+    skip_reason: str | None = None
+    blocked_as_skipped: bool = False
+
+
+@dataclass
+class PlanState:
+    """A plan as its events left it, with the scheduler's indexes."""
+
+    plan_id: UUID
+    spec: PlanSpec
+    created_at: datetime
+    created_by: str
+    correlation_id: UUID
+    inputs: JsonObject = field(default_factory=dict)
+    outputs: JsonObject = field(default_factory=dict)
+    version: int = 1
+    status: PlanStatus = PlanStatus.DRAFT
+    last_event_at: datetime | None = None
+    head_hash: str | None = None
+    approval_deadline: datetime | None = None
+    approved_by: str | None = None
+    rejected_by: str | None = None
+    cancelled_by: str | None = None
+    reason: str | None = None
+    started_at: datetime | None = None
+    deadline: datetime | None = None
+    finished_at: datetime | None = None
+    steps: dict[str, StepState] = field(default_factory=dict)
+    dependants: dict[str, list[str]] = field(default_factory=dict)
+    unmet: dict[str, int] = field(default_factory=dict)
+    tallies: dict[str, Tally] = field(default_factory=dict)
+    ready: dict[str, None] = field(default_factory=dict)
+    running: dict[str, None] = field(default_factory=dict)
+    retrying: dict[str, datetime] = field(default_factory=dict)
+    blocked: dict[str, str] = field(default_factory=dict)
+    counts: Counter[StepStatus] = field(default_factory=Counter)
+    stopped_by: str | None = None
+
+    @property
+    def is_terminal(self) -> bool:
+        """True once the plan has ended."""
+        return self.status.is_terminal
