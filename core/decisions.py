@@ -115,13 +115,17 @@ def create_plan(
 ) -> list[PlanEvent]:
     """Create and submit a plan with its (already checked) `inputs`; auto-approve if asked."""
     stamp = EventStamper(plan_id, 1, now, by, correlation_id)
+    return [stamp(PlanCreated, spec=spec, inputs=inputs or {}), *submit(stamp, spec, now)]
+
+
+def submit(stamp: EventStamper, spec: PlanSpec, now: datetime) -> list[PlanEvent]:
+    """Take a new plan out of `draft`: to approval, or approved (at once with `auto_approve`)."""
     options = spec.options
     deadline = None
     if options.needs_approval and options.approval_timeout_ms is not None:
         deadline = now + timedelta(milliseconds=options.approval_timeout_ms)
     events: list[PlanEvent] = [
-        stamp(PlanCreated, spec=spec, inputs=inputs or {}),
-        stamp(PlanSubmitted, approval_required=options.needs_approval, approval_deadline=deadline),
+        stamp(PlanSubmitted, approval_required=options.needs_approval, approval_deadline=deadline)
     ]
     if options.require_approval and options.auto_approve:
         stamp.actor = ENGINE_ACTOR

@@ -8,6 +8,8 @@ PlanLedgerError
 │   ├── InvalidStoreUrlError       a store URL the bootstrap cannot use
 │   ├── NotAnApproverError         the actor is not in the plan's `approvers`
 │   ├── InvalidTransitionError     the command does not fit the plan's status
+│   ├── UnknownStepError           a command names a step the plan does not have
+│   ├── RevisionRefusedError       a revision that would break the plan (each problem named)
 │   └── NotInHistoryError          a version or time before the plan existed or beyond its log
 ├── ConcurrencyError               another writer appended first: reload and decide again
 ├── StoreUnavailableError          the database cannot be reached (CLI exit 4)
@@ -104,6 +106,28 @@ class InvalidTransitionError(InvalidInputError):
         self.status = status
         self.action = action
         super().__init__(f"cannot {action} plan {plan_id}: it is {status}")
+
+
+class UnknownStepError(InvalidInputError):
+    """A revision or a fork names a step the plan does not have."""
+
+    def __init__(self, plan_id: UUID, step_id: str) -> None:
+        self.plan_id = plan_id
+        self.step_id = step_id
+        super().__init__(f"plan {plan_id} has no step {step_id!r}")
+
+
+class RevisionRefusedError(InvalidInputError):
+    """A revision was refused: it touches a started step, orphans a dependant, or makes a spec
+    that fails validation (a cycle, a bad reference). `problems` name each step and field.
+    """
+
+    def __init__(self, plan_id: UUID, action: str, problems: Sequence[SpecProblem]) -> None:
+        self.plan_id = plan_id
+        self.action = action
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  {problem}" for problem in self.problems)
+        super().__init__(f"cannot {action} plan {plan_id}:\n{lines}")
 
 
 class NotInHistoryError(InvalidInputError):

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core.additive_fields import AdditiveFields
 from core.json_value import JsonObject, JsonValue
-from core.spec import PlanSpec
+from core.spec import PlanSpec, StepSpec
 from core.status import PlanStatus
 
 ENGINE_ACTOR = "engine"
@@ -251,6 +251,51 @@ class PlanCancelled(PlanEvent):
     reason: str
 
 
+class StepAdded(PlanEvent):
+    """`by` added `step` (validated with the whole revised spec) to a plan that has not ended."""
+
+    step: StepSpec
+    by: str
+    reason: str
+
+
+class StepRevised(PlanEvent):
+    """`by` replaced the spec of a step that has not started with `step`; `fields` changed."""
+
+    step: StepSpec
+    fields: tuple[str, ...]
+    by: str
+    reason: str
+
+
+class StepRemoved(PlanEvent):
+    """`by` removed a step that had not started and that no other step depends on."""
+
+    step_id: str
+    by: str
+    reason: str
+
+
+class PlanForked(PlanEvent):
+    """This plan was forked by `by` from `source_plan_id` as it stood at `source_version`.
+
+    `from_step` and every step downstream of it run again; the others reuse their results.
+    """
+
+    source_plan_id: UUID
+    source_version: int
+    from_step: str
+    by: str
+
+
+class StepResultReused(PlanEvent):
+    """The step completed with `result`, recorded by `source_plan_id`: no tool was called."""
+
+    step_id: str
+    source_plan_id: UUID
+    result: JsonValue = None
+
+
 EVENT_TYPES: tuple[type[PlanEvent], ...] = (
     PlanCreated,
     PlanSubmitted,
@@ -270,6 +315,11 @@ EVENT_TYPES: tuple[type[PlanEvent], ...] = (
     PlanFailed,
     PlanPartiallyCompleted,
     PlanCancelled,
+    StepAdded,
+    StepRevised,
+    StepRemoved,
+    PlanForked,
+    StepResultReused,
 )
 """Every concrete event class, in the order a plan usually meets them."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from core import revision_transitions as revisions
 from core import step_transitions as steps
 from core.errors import CorruptHistoryError
 from core.events import (
@@ -20,15 +21,20 @@ from core.events import (
     PlanEvent,
     PlanExecutionStarted,
     PlanFailed,
+    PlanForked,
     PlanPartiallyCompleted,
     PlanRejected,
     PlanResumed,
     PlanSubmitted,
+    StepAdded,
     StepCancelled,
     StepCompleted,
     StepFailed,
     StepInterrupted,
     StepPreparationFailed,
+    StepRemoved,
+    StepResultReused,
+    StepRevised,
     StepSkipped,
     StepStarted,
     StepTimedOut,
@@ -147,6 +153,16 @@ def _apply(state: PlanState, event: PlanEvent) -> None:
             steps.on_step_preparation_failed(state, event)
         case StepCancelled():
             steps.on_step_cancelled(state, event)
+        case StepAdded():
+            revisions.on_step_added(state, event)
+        case StepRevised():
+            revisions.on_step_revised(state, event)
+        case StepRemoved():
+            revisions.on_step_removed(state, event)
+        case PlanForked():
+            revisions.on_plan_forked(state, event)
+        case StepResultReused():
+            revisions.on_step_result_reused(state, event)
         case PlanSubmitted():
             _on_submitted(state, event)
         case PlanApproved():

@@ -14,7 +14,7 @@ from uuid import UUID
 from core.json_value import JsonObject, JsonValue
 from core.spec import PlanSpec, StepSpec
 from core.status import PlanStatus, StepStatus
-from core.trigger_rules import Tally
+from core.trigger_rules import Ending, Tally
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,16 @@ class StepState:
     retry_at: datetime | None = None
     skip_reason: str | None = None
     blocked_as_skipped: bool = False
+    ending: Ending | None = None
+
+
+@dataclass(frozen=True)
+class ForkLink:
+    """Where a forked plan came from: the source plan, its version, the step it re-ran from."""
+
+    source_plan_id: UUID
+    source_version: int
+    from_step: str
 
 
 @dataclass
@@ -79,6 +89,7 @@ class PlanState:
     blocked: dict[str, str] = field(default_factory=dict)
     counts: Counter[StepStatus] = field(default_factory=Counter)
     stopped_by: str | None = None
+    forked_from: ForkLink | None = None
 
     @property
     def is_terminal(self) -> bool:

@@ -8,8 +8,11 @@ from core.status import StepStatus
 
 
 def plan_view(plan: PlanState) -> JsonObject:
-    """The plan's id, description, status, each step, and the summary counts."""
-    return {
+    """The plan's id, description, status, each step, and the summary counts.
+
+    A fork also names its source (`forked_from`); other plans do not have the key.
+    """
+    view: JsonObject = {
         "id": str(plan.plan_id),
         "name": plan.spec.name,
         "description": plan.spec.description,
@@ -21,6 +24,14 @@ def plan_view(plan: PlanState) -> JsonObject:
         "steps": [step_view(step) for step in plan.steps.values()],
         "summary": summary_view(plan),
     }
+    link = plan.forked_from
+    if link is not None:
+        view["forked_from"] = {
+            "plan_id": str(link.source_plan_id),
+            "version": link.source_version,
+            "from_step": link.from_step,
+        }
+    return view
 
 
 def step_view(step: StepState) -> JsonObject:

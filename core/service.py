@@ -7,18 +7,27 @@ plan and decide again; a command that does not fit the plan raises and writes no
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 from uuid import UUID
 
 from core.call_slots import CallSlots
 from core.callbacks import Callbacks
 from core.decisions import apply_decisions, approve, cancel, create_plan, reject, resume
 from core.engine import Engine
-from core.errors import ConcurrencyError, InvalidInputsError, PlanNotFoundError, SpecProblem
+from core.errors import (
+    ConcurrencyError,
+    InvalidInputsError,
+    InvalidPlanSpecError,
+    PlanNotFoundError,
+    SpecProblem,
+)
 from core.events import PlanEvent
+from core.forks import check_fork, fork_plan
 from core.json_value import JsonObject, unstorable_part
 from core.plan import PlanState, evolve, fold
 from core.ports import Clock, EventStore, Expressions, IdFactory, JsonSchemas
+from core.revisions import add_step, remove_step, revise_step, spec_data
 from core.scheduler import ExpireApproval, decide
 from core.spec import PlanSpec
 from core.status import PlanStatus
@@ -137,6 +146,82 @@ class PlanService:
             ),
         )
 
+    def add_step(self, plan_id: UUID, step: object, *, by: str, reason: str) -> PlanState:
+        """Add a step (raw step data) to a plan that has not ended; an engine running it picks
+        the step up. The revised spec is validated in full; a refusal writes nothing."""
+        data = _mapping(step, "step")
+        return self._command(
+            plan_id,
+            lambda plan, cid: add_step(
+                plan,
+                data,
+                validate=self.validate,
+                by=by,
+                reason=reason,
+                now=self._clock.now(),
+                correlation_id=cid,
+            ),
+        )
+
+    def revise_step(
+        self, plan_id: UUID, step_id: str, changes: object, *, by: str, reason: str
+    ) -> PlanState:
+        """Change fields (parameters, depends_on, max_retries, ...) of a step not yet started."""
+        data = _mapping(changes, "changes")
+        return self._command(
+            plan_id,
+            lambda plan, cid: revise_step(
+                plan,
+                step_id,
+                data,
+                validate=self.validate,
+                by=by,
+                reason=reason,
+                now=self._clock.now(),
+                correlation_id=cid,
+            ),
+        )
+
+    def remove_step(self, plan_id: UUID, step_id: str, *, by: str, reason: str) -> PlanState:
+        """Remove a step that has not started and that no other step depends on."""
+        return self._command(
+            plan_id,
+            lambda plan, cid: remove_step(
+                plan,
+                step_id,
+                validate=self.validate,
+                by=by,
+                reason=reason,
+                now=self._clock.now(),
+                correlation_id=cid,
+            ),
+        )
+
+    def fork(self, plan_id: UUID, *, from_step: str, by: str, spec: object = None) -> UUID:
+        """Create a plan from an ended one that re-runs `from_step` and what depends on it.
+
+        Other steps that completed keep their results (see `core.forks`). The fork has the
+        source's inputs and its spec as it ended, or `spec`; either is validated in full. It
+        then waits for approval or execution like any new plan.
+        """
+        source = self.get_plan(plan_id)
+        check_fork(source, from_step)
+        parsed = self.validate(spec_data(source.spec) if spec is None else spec)
+        inputs = self.check_inputs(parsed, source.inputs)
+        fork_id = self._ids.new_id()
+        events = fork_plan(
+            source,
+            plan_id=fork_id,
+            from_step=from_step,
+            spec=parsed,
+            inputs=inputs,
+            by=by,
+            now=self._clock.now(),
+            correlation_id=self._ids.new_id(),
+        )
+        self._store.append(events)
+        return fork_id
+
     def execute(
         self,
         plan_id: UUID,
@@ -241,3 +326,9 @@ class PlanService:
                 continue
             return plan
         raise ConcurrencyError(plan_id, -1)
+
+
+def _mapping(data: object, what: str) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping) or not all(isinstance(key, str) for key in data):
+        raise InvalidPlanSpecError([SpecProblem(what, "must be a mapping of fields")])
+    return data

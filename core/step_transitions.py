@@ -49,7 +49,9 @@ def settle(state: PlanState, step_id: str, ending: Ending) -> None:
     """A step ended: count it for each dependant and let the dependant's trigger rule decide.
 
     A dependant its rule already released (ready, started) or condemned (blocked) stays so.
+    The ending is kept on the step, for a step added or revised later to count it.
     """
+    state.steps[step_id].ending = ending
     for dependant in state.dependants[step_id]:
         state.unmet[dependant] -= 1
         tally = state.tallies[dependant]
