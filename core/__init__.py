@@ -18,9 +18,11 @@ from core.errors import (
     NotInHistoryError,
     PlanLedgerError,
     PlanNotFoundError,
+    RevisionRefusedError,
     SpecProblem,
     StoreUnavailableError,
     ToolFailedError,
+    UnknownStepError,
 )
 from core.events import EVENT_TYPES, PlanEvent
 from core.plan import PlanState, StepState, evolve, fold
@@ -60,6 +62,7 @@ __all__ = [
     "PlanSpec",
     "PlanState",
     "PlanStatus",
+    "RevisionRefusedError",
     "Schedule",
     "SpecProblem",
     "StepSpec",
@@ -71,6 +74,7 @@ __all__ = [
     "ToolFailedError",
     "ToolRegistry",
     "TriggerRule",
+    "UnknownStepError",
     "decide",
     "evolve",
     "fold",

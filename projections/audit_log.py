@@ -10,12 +10,13 @@ from core.events import (
     PlanRejected,
     PlanResumed,
 )
+from projections.plan_revisions import revision_audit
 from projections.reader import ViewState
 from projections.rows import AuditRow, Row
 
 
 class AuditLogProjection:
-    """Who created, approved, rejected, cancelled or resumed a plan, when, and why.
+    """Who created, approved, rejected, cancelled, resumed, revised or forked a plan, when, why.
 
     Policy actions are rows too: an `auto_approve` approval and an expired approval name the
     engine as their actor. Each row carries the event's version and hash, so it can be checked
@@ -39,8 +40,8 @@ class AuditLogProjection:
                 return [_row(event, "cancelled", by, reason)]
             case PlanResumed(by=by):
                 return [_row(event, "resumed", by, None)]
-            case _:
-                return []
+        revision = revision_audit(event)
+        return [] if revision is None else [_row(event, *revision)]
 
 
 def _row(event: PlanEvent, action: str, actor: str, reason: str | None) -> AuditRow:

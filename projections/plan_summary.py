@@ -13,20 +13,26 @@ from core.events import (
     PlanEvent,
     PlanExecutionStarted,
     PlanFailed,
+    PlanForked,
     PlanPartiallyCompleted,
     PlanRejected,
     PlanSubmitted,
+    StepAdded,
     StepCancelled,
     StepCompleted,
     StepFailed,
     StepInterrupted,
     StepPreparationFailed,
+    StepRemoved,
+    StepResultReused,
+    StepRevised,
     StepSkipped,
     StepStarted,
     StepTimedOut,
 )
 from core.scheduler import elapsed_ms
 from core.status import PlanStatus, StepStatus
+from projections.plan_revisions import revision_rows
 from projections.reader import ViewState
 from projections.row_update import updated
 from projections.rows import PlanDataRow, PlanStepRow, PlanSummaryRow, Row
@@ -84,6 +90,8 @@ class PlanSummaryProjection:
                 | StepCancelled()
             ):
                 return _step_changed(summary, head, event, view)
+            case StepAdded() | StepRevised() | StepRemoved() | StepResultReused() | PlanForked():
+                return revision_rows(summary, head, event, view)
             case PlanCompleted(outputs=outputs) | PlanPartiallyCompleted(outputs=outputs) if (
                 outputs
             ):

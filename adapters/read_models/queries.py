@@ -17,6 +17,7 @@ from adapters.read_models.table_io import select_rows
 from adapters.read_models.tables import ColumnKind, table_spec
 from core.errors import PlanNotFoundError
 from core.json_value import JsonObject
+from projections.plan_revisions import FORKED_FROM, REMOVED
 from projections.rows import (
     PlanDataRow,
     PlanStepRow,
@@ -171,20 +172,27 @@ def show_plan(database: ReadModelDatabase, plan_id: UUID) -> JsonObject:
         "version": summary.last_version,
         "created_by": summary.created_by,
         "approved_by": summary.approved_by,
-        "steps": [_step_record(step) for step in steps if isinstance(step, PlanStepRow)],
+        "steps": [
+            _step_record(step)
+            for step in steps
+            if isinstance(step, PlanStepRow) and step.status != REMOVED
+        ],
         "summary": _counts(summary),
     }
 
 
 def plan_data(database: ReadModelDatabase, plan_id: UUID) -> JsonObject:
-    """A plan's `inputs` and `outputs` (empty objects when it has none)."""
+    """A plan's `inputs` and `outputs` (empty objects when it has none), and a fork's source."""
     spec = table_spec(PlanDataRow)
     with database.session() as session:
         _summary_row(session, plan_id)
         key = session.dialect.encode(ColumnKind.UUID, plan_id)
         rows = select_rows(session, spec, spec.name, "plan_id = ?", [key])
     found = {row.kind: row.data for row in rows if isinstance(row, PlanDataRow)}
-    return {"inputs": found.get("inputs", {}), "outputs": found.get("outputs", {})}
+    data: JsonObject = {"inputs": found.get("inputs", {}), "outputs": found.get("outputs", {})}
+    if FORKED_FROM in found:
+        data[FORKED_FROM] = found[FORKED_FROM]
+    return data
 
 
 def _step_record(step: PlanStepRow) -> JsonObject:

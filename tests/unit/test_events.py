@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 import pytest
 from pydantic import ValidationError
@@ -17,15 +18,20 @@ from core.events import (
     PlanEvent,
     PlanExecutionStarted,
     PlanFailed,
+    PlanForked,
     PlanPartiallyCompleted,
     PlanRejected,
     PlanResumed,
     PlanSubmitted,
+    StepAdded,
     StepCancelled,
     StepCompleted,
     StepFailed,
     StepInterrupted,
     StepPreparationFailed,
+    StepRemoved,
+    StepResultReused,
+    StepRevised,
     StepSkipped,
     StepStarted,
     StepTimedOut,
@@ -98,6 +104,21 @@ FIELDS: dict[type[PlanEvent], dict[str, Any]] = {
     PlanFailed: {"reason": "step 'ship' failed"},
     PlanPartiallyCompleted: {"reason": "1 step(s) failed, 1 completed"},
     PlanCancelled: {"by": "ops", "reason": "enough"},
+    StepAdded: {"step": PLAN_SPEC.steps[1], "by": "ann", "reason": "needed"},
+    StepRevised: {
+        "step": PLAN_SPEC.steps[1],
+        "fields": ("max_retries",),
+        "by": "ann",
+        "reason": "flaky",
+    },
+    StepRemoved: {"step_id": "ship", "by": "ann", "reason": "not needed"},
+    PlanForked: {
+        "source_plan_id": UUID(int=7),
+        "source_version": 12,
+        "from_step": "ship",
+        "by": "ann",
+    },
+    StepResultReused: {"step_id": "build", "source_plan_id": UUID(int=7), "result": {"ok": 1}},
 }
 
 

@@ -9,7 +9,9 @@ from uuid import UUID
 from core.events import PlanEvent
 from core.json_value import JsonObject, JsonValue
 from projections import PROJECTIONS, Projection
+from projections.plan_revisions import FORKED_FROM, REMOVED
 from projections.rows import (
+    PlanDataRow,
     PlanStepRow,
     PlanSummaryRow,
     Row,
@@ -87,7 +89,9 @@ def projected_plan_view(view: InMemoryViewState, plan_id: UUID) -> JsonObject:
         (row for row in view.rows(PlanStepRow) if row.plan_id == plan_id),
         key=lambda row: row.position,
     )
-    steps: list[JsonValue] = [step_as_view(row) for row in rows]
+    steps: list[JsonValue] = [step_as_view(row) for row in rows if row.status != REMOVED]
+    fork = view.tables.get(PlanDataRow, {}).get((plan_id, FORKED_FROM))
+    linked = {"forked_from": fork.data} if isinstance(fork, PlanDataRow) else {}
     return {
         "id": str(plan_id),
         "name": summary.name,
@@ -108,6 +112,7 @@ def projected_plan_view(view: InMemoryViewState, plan_id: UUID) -> JsonObject:
             "running": summary.running,
             "progress": summary.progress,
         },
+        **linked,
     }
 
 
