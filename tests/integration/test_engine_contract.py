@@ -199,7 +199,25 @@ def run_one_plan_of_each_kind(
     )
     passing_spec["outputs"] = {"word": "{{ steps.a.result.value }}"}
     passing = service.run(passing_spec, by="alice", inputs={"word": "hi"}).plan_id
-    return [rejected, partial, failed, resumed, cancelled, passing]
+    return [rejected, partial, failed, resumed, cancelled, passing, *revised_and_forked(service)]
+
+
+def revised_and_forked(service: PlanService) -> list[UUID]:
+    """A plan revised while it waits for approval, and a fork of a failed plan."""
+    revised = service.create_plan(
+        plan_spec(step("a"), step("b", depends_on=["a"]), require_approval=True), by="alice"
+    )
+    service.add_step(revised, step("c", depends_on=["a"]), by="alice", reason="one more")
+    service.revise_step(revised, "b", {"max_retries": 1}, by="alice", reason="flaky")
+    service.remove_step(revised, "c", by="alice", reason="one too many")
+    service.approve(revised, by="bob")
+    service.execute(revised)
+    source = service.run(
+        plan_spec(step("a"), step("bad", tool="fail", depends_on=["a"])), by="alice"
+    ).plan_id
+    forked = service.fork(source, from_step="bad", by="alice")
+    service.execute(forked)
+    return [revised, source, forked]
 
 
 class EngineContract:

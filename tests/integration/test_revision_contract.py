@@ -1,0 +1,277 @@
+"""Live revision and fork-from-a-step through the service, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from adapters.store import LibraryEventStore
+from core.errors import (
+    InvalidTransitionError,
+    PlanLedgerError,
+    RevisionRefusedError,
+    UnknownStepError,
+)
+from core.events import StepAdded, StepRemoved, StepResultReused, StepRevised, StepStarted
+from core.plan import PlanState
+from core.service import PlanService
+from core.status import PlanStatus, StepStatus
+from tests.integration.conftest import ToolBench, plan_spec, step, wait_until
+
+
+def stored(store: LibraryEventStore) -> tuple[int, list[dict[str, Any]]]:
+    """Every stored event: the head of the global log and each event of every plan."""
+    recorder = store.application.recorder
+    head = recorder.max_notification_id() or 0
+    rows = recorder.select_notifications(start=1, limit=10_000) if head else []
+    return head, [{"topic": row.topic, "state": row.state} for row in rows]
+
+
+def executing_in_background(
+    service: PlanService, plan_id: UUID
+) -> tuple[threading.Thread, list[PlanState]]:
+    ended: list[PlanState] = []
+    thread = threading.Thread(target=lambda: ended.append(service.execute(plan_id)))
+    thread.start()
+    return thread, ended
+
+
+class RevisionContract:
+    """What every backend must keep of revisions and forks; subclasses name the store URL."""
+
+    @pytest.fixture
+    def store_url(self) -> str:
+        raise NotImplementedError
+
+    def test_steps_added_revised_and_removed_before_approval_shape_what_runs(
+        self, service: PlanService, bench: ToolBench
+    ) -> None:
+        spec = plan_spec(
+            step("a", parameters={"value": "A"}),
+            step("b", depends_on=["a"], parameters={"value": "old"}),
+            step("c", depends_on=["a"]),
+            require_approval=True,
+        )
+        plan_id = service.create_plan(spec, by="alice")
+
+        service.add_step(
+            plan_id,
+            step("d", depends_on=["b"], parameters={"value": "{{ steps.a.result.value }}-d"}),
+            by="bob",
+            reason="report",
+        )
+        service.revise_step(plan_id, "b", {"parameters": {"value": "new"}}, by="bob", reason="fix")
+        service.remove_step(plan_id, "c", by="carol", reason="not needed")
+        service.approve(plan_id, by="dan")
+        plan = service.execute(plan_id)
+
+        assert plan.status is PlanStatus.COMPLETED
+        assert [s.id for s in plan.spec.steps] == ["a", "b", "d"]
+        assert {s: len(bench.calls_of(s)) for s in "abcd"} == {"a": 1, "b": 1, "c": 0, "d": 1}
+        history = service.history(plan_id)
+        starts = {e.step_id: e.parameters for e in history if isinstance(e, StepStarted)}
+        assert starts["b"] == {"value": "new"}
+        assert starts["d"] == {"value": "A-d"}
+        revisions = [
+            (type(e).__name__, e.by, e.reason, e.actor)
+            for e in history
+            if isinstance(e, StepAdded | StepRevised | StepRemoved)
+        ]
+        assert revisions == [
+            ("StepAdded", "bob", "report", "bob"),
+            ("StepRevised", "bob", "fix", "bob"),
+            ("StepRemoved", "carol", "not needed", "carol"),
+        ]
+
+    def test_a_refused_revision_leaves_the_event_log_unchanged(
+        self, service: PlanService, store: LibraryEventStore, bench: ToolBench
+    ) -> None:
+        spec = plan_spec(
+            step("hold", tool="block", parameters={"gate": "go"}),
+            step("b", depends_on=["hold"]),
+            step("c", depends_on=["b"]),
+        )
+        plan_id = service.create_plan(spec, by="alice")
+        thread, _ = executing_in_background(service, plan_id)
+        wait_until(lambda: bench.has_started("hold"), what="hold to start")
+        before = stored(store)
+        refusals: list[tuple[type[PlanLedgerError], Any]] = [
+            (
+                RevisionRefusedError,
+                lambda: service.revise_step(
+                    plan_id, "b", {"depends_on": ["c"]}, by="x", reason="cycle"
+                ),
+            ),
+            (
+                RevisionRefusedError,
+                lambda: service.remove_step(plan_id, "b", by="x", reason="orphans c"),
+            ),
+            (
+                RevisionRefusedError,
+                lambda: service.revise_step(
+                    plan_id, "hold", {"max_retries": 2}, by="x", reason="started"
+                ),
+            ),
+            (
+                RevisionRefusedError,
+                lambda: service.add_step(
+                    plan_id, step("d", parameters={"nope": 1}), by="x", reason="bad parameter"
+                ),
+            ),
+            (
+                UnknownStepError,
+                lambda: service.remove_step(plan_id, "ghost", by="x", reason="unknown"),
+            ),
+        ]
+
+        raised = []
+        for error_type, attempt in refusals:
+            with pytest.raises(error_type) as refused:
+                attempt()
+            raised.append(str(refused.value))
+        after = stored(store)
+        bench.gate("go").set()
+        thread.join(timeout=10)
+
+        assert after == before
+        assert "dependency cycle" in raised[0]
+        assert "orphan" in raised[1]
+        assert "steps[c].depends_on" in raised[1]
+        assert "has started" in raised[2]
+        assert "steps[d].parameters.nope: unknown parameter" in raised[3]
+        assert "no step 'ghost'" in raised[4]
+        assert service.get_plan(plan_id).status is PlanStatus.COMPLETED
+        finished = stored(store)
+        with pytest.raises(InvalidTransitionError):
+            service.add_step(plan_id, step("late"), by="x", reason="too late")
+        assert stored(store) == finished
+
+    def test_steps_added_and_revised_while_the_plan_runs_are_run_by_the_running_engine(
+        self, service: PlanService, bench: ToolBench
+    ) -> None:
+        spec = plan_spec(
+            step("hold", tool="block", parameters={"gate": "release"}),
+            step("next", depends_on=["hold"], parameters={"value": "old"}),
+        )
+        plan_id = service.create_plan(spec, by="alice")
+        thread, ended = executing_in_background(service, plan_id)
+        wait_until(lambda: bench.has_started("hold"), what="hold to start")
+
+        service.add_step(plan_id, step("extra"), by="bob", reason="independent")
+        wait_until(lambda: bench.has_started("extra"), what="the engine to start the new step")
+        service.add_step(
+            plan_id, step("after", depends_on=["hold", "extra"]), by="bob", reason="joins"
+        )
+        service.revise_step(plan_id, "next", {"parameters": {"value": "new"}}, by="bob", reason="r")
+        bench.gate("release").set()
+        thread.join(timeout=10)
+
+        assert not thread.is_alive()
+        plan = ended[0]
+        assert plan.status is PlanStatus.COMPLETED
+        assert {s: len(bench.calls_of(s)) for s in ("hold", "extra", "after", "next")} == {
+            "hold": 1,
+            "extra": 1,
+            "after": 1,
+            "next": 1,
+        }
+        assert plan.steps["next"].result == {"value": "new", "step": "next"}
+        assert service.get_plan(plan_id).version == plan.version
+
+    def test_a_fork_of_a_failed_plan_re_runs_only_the_failed_step_and_its_dependants(
+        self, service: PlanService, bench: ToolBench
+    ) -> None:
+        shape = [
+            step("fetch", parameters={"value": "rev-1"}),
+            step("build", tool="fail", depends_on=["fetch"], parameters={"times": 1}),
+            step("test", depends_on=["build"]),
+            step("docs", depends_on=["fetch"]),
+            step("lint"),
+        ]
+        source = service.run(plan_spec(*shape), by="alice")
+        counts_before = {s: len(bench.calls_of(s)) for s in ("fetch", "docs", "lint")}
+        shape[1] = step("build", tool="fail", depends_on=["fetch"], parameters={"times": 0})
+
+        fork_id = service.fork(source.plan_id, from_step="build", by="bob", spec=plan_spec(*shape))
+        fork = service.execute(fork_id)
+
+        assert source.status is PlanStatus.FAILED
+        assert fork.status is PlanStatus.COMPLETED
+        rerun = {s for s in fork.steps if fork.steps[s].attempt > 0}
+        reused = {
+            e.step_id: e.result for e in service.history(fork_id) if isinstance(e, StepResultReused)
+        }
+        assert reused["fetch"] == {"value": "rev-1", "step": "fetch"}
+        assert rerun == {"build", "test"} | ({"docs", "lint"} - set(reused))
+        after = {s: len(bench.calls_of(s)) for s in ("fetch", "docs", "lint")}
+        assert after["fetch"] == counts_before["fetch"] == 1
+        assert len(bench.calls_of("build")) == 2
+        assert len(bench.calls_of("test")) == 1
+        assert fork.forked_from is not None
+        assert (fork.forked_from.source_plan_id, fork.forked_from.source_version) == (
+            source.plan_id,
+            source.version,
+        )
+
+    def test_a_fork_of_a_completed_plan_from_a_middle_step_reuses_what_is_upstream(
+        self, service: PlanService, bench: ToolBench
+    ) -> None:
+        spec = plan_spec(
+            step("a", parameters={"value": "A"}),
+            step("b", depends_on=["a"], parameters={"value": "{{ steps.a.result.value }}-b"}),
+            step("c", depends_on=["b"]),
+            step("side", depends_on=["a"]),
+            require_approval=True,
+        )
+        source = service.run(spec, by="alice", approve_as="dan")
+
+        fork_id = service.fork(source.plan_id, from_step="b", by="bob")
+        waiting = service.get_plan(fork_id)
+        service.approve(fork_id, by="dan")
+        fork = service.execute(fork_id)
+
+        assert waiting.status is PlanStatus.PENDING_APPROVAL
+        assert waiting.created_by == "bob"
+        assert fork.status is PlanStatus.COMPLETED
+        assert {s: len(bench.calls_of(s)) for s in ("a", "b", "c", "side")} == {
+            "a": 1,
+            "b": 2,
+            "c": 2,
+            "side": 1,
+        }
+        assert fork.steps["b"].result == {"value": "A-b", "step": "b"}
+        assert (fork.steps["a"].status, fork.steps["a"].attempt) == (StepStatus.COMPLETED, 0)
+        assert fork.inputs == source.inputs
+
+    def test_a_fork_of_a_running_plan_or_from_an_unknown_step_is_refused_and_writes_nothing(
+        self, service: PlanService, store: LibraryEventStore
+    ) -> None:
+        waiting = service.create_plan(plan_spec(step("a"), require_approval=True), by="alice")
+        ended = service.run(plan_spec(step("a")), by="alice").plan_id
+        before = stored(store)
+
+        with pytest.raises(InvalidTransitionError) as not_ended:
+            service.fork(waiting, from_step="a", by="bob")
+        with pytest.raises(UnknownStepError) as unknown:
+            service.fork(ended, from_step="ghost", by="bob")
+
+        assert stored(store) == before
+        assert not_ended.value.status == "pending_approval"
+        assert unknown.value.step_id == "ghost"
+
+
+class TestRevisionOnSqlite(RevisionContract):
+    @pytest.fixture
+    def store_url(self, tmp_path: Path) -> str:
+        return f"sqlite:///{tmp_path / 'planledger.db'}"
+
+
+@pytest.mark.postgres
+class TestRevisionOnPostgres(RevisionContract):
+    @pytest.fixture
+    def store_url(self, postgres_url: str) -> str:
+        return postgres_url
