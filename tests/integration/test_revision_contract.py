@@ -182,6 +182,26 @@ class RevisionContract:
         assert plan.steps["next"].result == {"value": "new", "step": "next"}
         assert service.get_plan(plan_id).version == plan.version
 
+    def test_revisions_racing_the_engines_appends_are_each_applied_once(
+        self, service: PlanService, bench: ToolBench
+    ) -> None:
+        chain = [step(f"s{i}", depends_on=[f"s{i - 1}"] if i else []) for i in range(15)]
+        spec = plan_spec(*chain, step("end", tool="block", parameters={"gate": "end"}))
+        plan_id = service.create_plan(spec, by="alice")
+        thread, ended = executing_in_background(service, plan_id)
+
+        for index in range(10):
+            service.add_step(plan_id, step(f"x{index}"), by="bob", reason="race")
+        bench.gate("end").set()
+        thread.join(timeout=20)
+
+        plan = ended[0]
+        added = [e for e in service.history(plan_id) if isinstance(e, StepAdded)]
+        assert plan.status is PlanStatus.COMPLETED
+        assert [e.step.id for e in added] == [f"x{i}" for i in range(10)]
+        assert all(len(bench.calls_of(f"x{i}")) == 1 for i in range(10))
+        assert set(bench.call_counts().values()) == {1}
+
     def test_a_fork_of_a_failed_plan_re_runs_only_the_failed_step_and_its_dependants(
         self, service: PlanService, bench: ToolBench
     ) -> None:
