@@ -27,6 +27,7 @@ from adapters.cli.command_context import (
 from adapters.cli.plan_inputs import InputOpt, InputsFileOpt, read_inputs
 from adapters.cli.read_commands import print_timeline, register_read_commands
 from adapters.cli.render import ProgressPrinter, render_history, render_status, status_view
+from adapters.cli.revision_commands import register_revision_commands
 from adapters.cli.spec_file import read_spec_file
 from adapters.cli.worker_commands import register_worker_commands
 from adapters.event_records import event_to_record
@@ -241,6 +242,7 @@ app.add_typer(audit_app, name="audit")
 app.command()(show)
 register_read_commands(app)
 register_worker_commands(app)
+register_revision_commands(app)
 
 
 def main() -> None:

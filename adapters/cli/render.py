@@ -121,6 +121,11 @@ HISTORY_DETAILS = (
     "inputs",
     "parameters",
     "outputs",
+    "fields",
+    "source_plan_id",
+    "source_version",
+    "from_step",
+    "step",
 )
 """Fields the history table shows, in this order; `--json` has all of them."""
 

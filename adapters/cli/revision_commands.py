@@ -1,0 +1,177 @@
+"""The revision commands: `revise add|change|remove` a step of a live plan, and `fork`.
+
+Like every command, each one only parses, calls one service method, and renders; the rules
+(what may change, full validation, refusal without writing) live in `core.revisions` and
+`core.forks`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+
+from adapters.bootstrap import planledger
+from adapters.cli.command_context import (
+    ByOpt,
+    IdArg,
+    JsonOpt,
+    answer,
+    current_settings,
+    handles_errors,
+    parse_id,
+)
+from adapters.cli.render import render_status, status_view
+from adapters.cli.spec_file import read_spec_file
+from core.errors import InvalidPlanSpecError, SpecProblem
+from core.plan import PlanState
+
+revise_app = typer.Typer(
+    name="revise",
+    help="Add, change or remove a step of a plan that has not ended (even while it runs).",
+    no_args_is_help=True,
+)
+
+StepArg = Annotated[str, typer.Argument(help="Step id.", show_default=False)]
+ReasonOpt = Annotated[str, typer.Option("--reason", help="Why (recorded in the audit log).")]
+
+
+@revise_app.command("add")
+@handles_errors
+def add_command(
+    plan_id: IdArg,
+    reason: ReasonOpt,
+    step_file: Annotated[
+        Path | None, typer.Option("--step", help="The new step, a YAML/JSON file.")
+    ] = None,
+    step_json: Annotated[
+        str | None, typer.Option("--step-json", help="The new step as inline JSON/YAML.")
+    ] = None,
+    by: ByOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add a step; it may depend on steps that already ended."""
+    if (step_file is None) == (step_json is None):
+        raise InvalidPlanSpecError(
+            [SpecProblem("--step", "give exactly one of --step FILE or --step-json TEXT")]
+        )
+    step = read_spec_file(step_file) if step_file is not None else _parsed("--step-json", step_json)
+    with planledger(current_settings(), project=True) as service:
+        plan = service.add_step(parse_id(plan_id), step, by=_actor(by), reason=reason)
+    _report(plan, "added", _step_id(step), as_json)
+
+
+@revise_app.command("change")
+@handles_errors
+def change_command(
+    plan_id: IdArg,
+    step_id: StepArg,
+    reason: ReasonOpt,
+    parameters_json: Annotated[
+        str | None, typer.Option("--parameters-json", help="New parameters (a JSON object).")
+    ] = None,
+    depends_on: Annotated[
+        str | None, typer.Option("--depends-on", help="New dependencies, comma-separated.")
+    ] = None,
+    retries: Annotated[int | None, typer.Option("--retries", help="New max_retries.")] = None,
+    when: Annotated[str | None, typer.Option("--when", help="New condition.")] = None,
+    settings: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="FIELD=VALUE (YAML) for any other step field; repeatable."),
+    ] = None,
+    by: ByOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Change fields of a step that has not started; the revised plan is validated in full."""
+    changes: dict[str, Any] = {}
+    for pair in settings or []:
+        name, equals, text = pair.partition("=")
+        if not equals or not name:
+            raise InvalidPlanSpecError([SpecProblem(f"--set {pair}", "expected FIELD=VALUE")])
+        changes[name] = _parsed(f"--set {name}", text)
+    if parameters_json is not None:
+        changes["parameters"] = _parsed("--parameters-json", parameters_json)
+    if depends_on is not None:
+        changes["depends_on"] = [name.strip() for name in depends_on.split(",") if name.strip()]
+    if retries is not None:
+        changes["max_retries"] = retries
+    if when is not None:
+        changes["when"] = when
+    if not changes:
+        raise InvalidPlanSpecError([SpecProblem(f"steps[{step_id}]", "no change given")])
+    with planledger(current_settings(), project=True) as service:
+        plan = service.revise_step(
+            parse_id(plan_id), step_id, changes, by=_actor(by), reason=reason
+        )
+    _report(plan, "revised", step_id, as_json)
+
+
+@revise_app.command("remove")
+@handles_errors
+def remove_command(
+    plan_id: IdArg, step_id: StepArg, reason: ReasonOpt, by: ByOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Remove a step that has not started and that no other step depends on."""
+    with planledger(current_settings(), project=True) as service:
+        plan = service.remove_step(parse_id(plan_id), step_id, by=_actor(by), reason=reason)
+    _report(plan, "removed", step_id, as_json)
+
+
+@handles_errors
+def fork_command(
+    plan_id: IdArg,
+    from_step: Annotated[
+        str, typer.Option("--from", help="Re-run this step and its dependants; reuse the rest.")
+    ],
+    by: ByOpt = None,
+    with_spec: Annotated[
+        Path | None, typer.Option("--with-spec", help="Run the fork with this spec instead.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a new plan from an ended one, re-running a step and what depends on it.
+
+    Prints the new plan's id; run it with `planledger execute ID` (after approval, if its spec
+    requires one).
+    """
+    spec = read_spec_file(with_spec) if with_spec is not None else None
+    with planledger(current_settings(), project=True) as service:
+        fork_id = service.fork(parse_id(plan_id), from_step=from_step, by=_actor(by), spec=spec)
+        plan = service.get_plan(fork_id)
+    if as_json:
+        answer(status_view(plan), True, render_status)
+    else:
+        typer.echo(str(fork_id))
+
+
+def _actor(by: str | None) -> str:
+    return by or current_settings().actor
+
+
+def _parsed(option: str, text: str | None) -> Any:
+    try:
+        return yaml.safe_load(text or "")
+    except yaml.YAMLError as error:
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise InvalidPlanSpecError(
+            [SpecProblem(option, f"malformed YAML/JSON: {problem}")]
+        ) from None
+
+
+def _step_id(step: object) -> str:
+    return str(step.get("id")) if isinstance(step, dict) else "?"
+
+
+def _report(plan: PlanState, action: str, step_id: str, as_json: bool) -> None:
+    if as_json:
+        answer(status_view(plan), True, render_status)
+    else:
+        typer.echo(f"{plan.plan_id} step {step_id} {action} (version {plan.version})")
+
+
+def register_revision_commands(app: typer.Typer) -> None:
+    """Add `revise` and `fork` to the root app."""
+    app.add_typer(revise_app, name="revise")
+    app.command("fork")(fork_command)
