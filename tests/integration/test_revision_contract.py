@@ -9,7 +9,9 @@ from uuid import UUID
 
 import pytest
 
+from adapters.audit import verify_store
 from adapters.store import LibraryEventStore
+from adapters.time_travel import PointInHistory, state_at
 from core.errors import (
     InvalidTransitionError,
     PlanLedgerError,
@@ -17,10 +19,12 @@ from core.errors import (
     UnknownStepError,
 )
 from core.events import StepAdded, StepRemoved, StepResultReused, StepRevised, StepStarted
-from core.plan import PlanState
+from core.plan import PlanState, fold
+from core.plan_view import plan_view
 from core.service import PlanService
 from core.status import PlanStatus, StepStatus
 from tests.integration.conftest import ToolBench, plan_spec, step, wait_until
+from tests.integration.test_engine_contract import revised_and_forked
 
 
 def stored(store: LibraryEventStore) -> tuple[int, list[dict[str, Any]]]:
@@ -282,6 +286,20 @@ class RevisionContract:
         assert stored(store) == before
         assert not_ended.value.status == "pending_approval"
         assert unknown.value.step_id == "ghost"
+
+    def test_revised_and_forked_histories_verify_and_show_every_past_version(
+        self, service: PlanService, store: LibraryEventStore
+    ) -> None:
+        plan_ids = revised_and_forked(service)
+
+        report = verify_store(store, plan_ids).to_json()
+
+        assert report == {"plans_checked": 3, "findings": []}
+        for plan_id in plan_ids:
+            history = service.history(plan_id)
+            for version in range(1, len(history) + 1):
+                shown = state_at(store, plan_id, PointInHistory(version=version))
+                assert plan_view(shown) == plan_view(fold(history[:version]))
 
 
 class TestRevisionOnSqlite(RevisionContract):
