@@ -155,7 +155,10 @@ def _summary_row(session: Session, plan_id: UUID) -> PlanSummaryRow:
 
 
 def show_plan(database: ReadModelDatabase, plan_id: UUID) -> JsonObject:
-    """A plan and its steps, shaped exactly as `core.plan_view.plan_view` shapes a loaded plan."""
+    """A plan and its steps, shaped exactly as `core.plan_view.plan_view` shapes a loaded plan.
+
+    Removed steps' tombstone rows are left out; a fork names its source (`forked_from`).
+    """
     steps_spec = table_spec(PlanStepRow)
     with database.session() as session:
         summary = _summary_row(session, plan_id)
@@ -163,7 +166,11 @@ def show_plan(database: ReadModelDatabase, plan_id: UUID) -> JsonObject:
         steps = select_rows(
             session, steps_spec, steps_spec.name, "plan_id = ?", [key], order="position"
         )
-    return {
+        data_spec = table_spec(PlanDataRow)
+        links = select_rows(
+            session, data_spec, data_spec.name, "plan_id = ? AND kind = ?", [key, FORKED_FROM]
+        )
+    view: JsonObject = {
         "id": str(summary.plan_id),
         "name": summary.name,
         "description": summary.description,
@@ -179,20 +186,21 @@ def show_plan(database: ReadModelDatabase, plan_id: UUID) -> JsonObject:
         ],
         "summary": _counts(summary),
     }
+    for link in links:
+        if isinstance(link, PlanDataRow):
+            view[FORKED_FROM] = link.data
+    return view
 
 
 def plan_data(database: ReadModelDatabase, plan_id: UUID) -> JsonObject:
-    """A plan's `inputs` and `outputs` (empty objects when it has none), and a fork's source."""
+    """A plan's `inputs` and `outputs` (empty objects when it has none)."""
     spec = table_spec(PlanDataRow)
     with database.session() as session:
         _summary_row(session, plan_id)
         key = session.dialect.encode(ColumnKind.UUID, plan_id)
         rows = select_rows(session, spec, spec.name, "plan_id = ?", [key])
     found = {row.kind: row.data for row in rows if isinstance(row, PlanDataRow)}
-    data: JsonObject = {"inputs": found.get("inputs", {}), "outputs": found.get("outputs", {})}
-    if FORKED_FROM in found:
-        data[FORKED_FROM] = found[FORKED_FROM]
-    return data
+    return {"inputs": found.get("inputs", {}), "outputs": found.get("outputs", {})}
 
 
 def _step_record(step: PlanStepRow) -> JsonObject:
