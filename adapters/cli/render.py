@@ -12,11 +12,14 @@ from rich.table import Table
 from core.events import (
     TERMINAL_EVENTS,
     PlanEvent,
+    StepAdded,
     StepCancelled,
     StepCompleted,
     StepFailed,
     StepInterrupted,
     StepPreparationFailed,
+    StepRemoved,
+    StepRevised,
     StepSkipped,
     StepStarted,
     StepTimedOut,
@@ -191,7 +194,21 @@ class ProgressPrinter:
             case StepInterrupted():
                 attempt = event.attempt
                 return f"  [yellow]↻[/] {event.step_id} attempt {attempt} was interrupted; re-run"
+            case StepAdded() | StepRevised() | StepRemoved():
+                return _revision_line(event)
         if type(event) in TERMINAL_EVENTS:
             status = TERMINAL_EVENTS[type(event)].value
             return f"plan {styled(status)}"
         return None
+
+
+def _revision_line(event: StepAdded | StepRevised | StepRemoved) -> str:
+    """A revision seen while the plan runs: which step, what happened, who and why."""
+    match event:
+        case StepAdded(step=step):
+            what = f"{step.id} added"
+        case StepRevised(step=step, fields=fields):
+            what = f"{step.id} revised ({', '.join(fields)})"
+        case StepRemoved(step_id=step_id):
+            what = f"{step_id} removed"
+    return f"  [blue]✎[/] {escape(what)} by {escape(event.by)}: {escape(_short(event.reason))}"
