@@ -59,6 +59,12 @@ def render_status(console: Console, view: JsonObject) -> None:
     console.print(f"[bold]{escape(title)}[/]  {view['id']}  {styled(view['status'])}")
     if view.get("reason"):
         console.print(f"  reason: {escape(view['reason'])}")
+    fork = view.get("forked_from")
+    if fork:
+        console.print(
+            f"  forked from {fork['plan_id']} (version {fork['version']}), "
+            f"re-running {escape(fork['from_step'])}"
+        )
     if view.get("inputs"):
         console.print(f"  inputs: {escape(_short(orjson.dumps(view['inputs']).decode(), 160))}")
     table = Table(show_edge=False, pad_edge=False)
