@@ -10,7 +10,8 @@ from uuid import UUID
 import pytest
 
 from adapters.audit import verify_store
-from adapters.store import LibraryEventStore
+from adapters.read_models import audit_trail, open_read_side, show_plan
+from adapters.store import LibraryEventStore, parse_store_url
 from adapters.time_travel import PointInHistory, state_at
 from core.errors import (
     InvalidTransitionError,
@@ -23,6 +24,7 @@ from core.plan import PlanState, fold
 from core.plan_view import plan_view
 from core.service import PlanService
 from core.status import PlanStatus, StepStatus
+from projections import PROJECTIONS
 from tests.integration.conftest import ToolBench, plan_spec, step, wait_until
 from tests.integration.test_engine_contract import revised_and_forked
 
@@ -300,6 +302,39 @@ class RevisionContract:
             for version in range(1, len(history) + 1):
                 shown = state_at(store, plan_id, PointInHistory(version=version))
                 assert plan_view(shown) == plan_view(fold(history[:version]))
+
+    def test_the_read_models_count_added_and_removed_steps_and_audit_each_revision(
+        self, service: PlanService, store: LibraryEventStore, store_url: str
+    ) -> None:
+        side = open_read_side(parse_store_url(store_url), store, PROJECTIONS)
+        plan_id = service.create_plan(
+            plan_spec(step("a"), step("b"), require_approval=True), by="alice"
+        )
+        side.catch_up()
+
+        service.add_step(plan_id, step("c", depends_on=["a"]), by="bob", reason="more")
+        service.remove_step(plan_id, "b", by="carol", reason="less")
+        side.catch_up()
+        waiting = show_plan(side.database, plan_id)
+        service.approve(plan_id, by="dan")
+        service.execute(plan_id)
+        side.catch_up()
+        ended = show_plan(side.database, plan_id)
+        trail = audit_trail(side.database, plan_id)
+        side.close()
+
+        assert waiting == plan_view(fold(service.history(plan_id)[:4]))
+        assert (waiting["summary"]["total_steps"], waiting["summary"]["pending"]) == (2, 2)
+        assert [s["id"] for s in ended["steps"]] == ["a", "c"]
+        assert ended == plan_view(service.get_plan(plan_id))
+        assert [(r["action"], r["actor"], r["version"]) for r in trail] == [
+            ("created", "alice", 1),
+            ("step_added", "bob", 3),
+            ("step_removed", "carol", 4),
+            ("approved", "dan", 5),
+        ]
+        history = service.history(plan_id)
+        assert [r["event_hash"] for r in trail] == [history[r["version"] - 1].hash for r in trail]
 
 
 class TestRevisionOnSqlite(RevisionContract):
