@@ -180,6 +180,38 @@ def data_passing_with_conditions(service: PlanService, store: EventStore) -> UUI
     return service.run(spec, by="heidi", inputs={"env": "qa"}).plan_id
 
 
+def revised_while_waiting(service: PlanService, store: EventStore) -> UUID:
+    spec = {
+        "description": "revised while it waits for approval",
+        "options": {"require_approval": True},
+        "steps": [_echo("fetch", "f"), _echo("build", "b", "fetch"), _echo("docs", "d", "fetch")],
+    }
+    plan_id = service.create_plan(spec, by="ivan")
+    service.add_step(
+        plan_id, _echo("ship", "{{ steps.build.result }}", "build"), by="judy", reason="ship it"
+    )
+    service.revise_step(plan_id, "build", {"max_retries": 2}, by="judy", reason="flaky")
+    service.remove_step(plan_id, "docs", by="ken", reason="docs are built elsewhere")
+    service.approve(plan_id, by="ken")
+    service.execute(plan_id)
+    return plan_id
+
+
+def forked_from_failed(service: PlanService, store: EventStore) -> UUID:
+    steps = [
+        _echo("fetch", "f"),
+        _shell("check", "exit 3", depends_on=["fetch"]),
+        _echo("ship", "s", "check"),
+        _echo("docs", "d", "fetch"),
+    ]
+    spec = {"description": "a failed check, fixed in a fork", "steps": steps}
+    source = service.run(spec, by="liam", inputs={}).plan_id
+    steps[1] = _shell("check", "exit 0", depends_on=["fetch"])
+    fork_id = service.fork(source, from_step="check", by="mia", spec={**spec, "steps": steps})
+    service.execute(fork_id)
+    return fork_id
+
+
 SCENARIOS: dict[str, Callable[[PlanService, EventStore], UUID]] = {
     "cicd_approved": cicd_approved,
     "retried_then_failed": retried_then_failed,
@@ -187,6 +219,8 @@ SCENARIOS: dict[str, Callable[[PlanService, EventStore], UUID]] = {
     "resumed_after_crash": resumed_after_crash,
     "cancelled_while_waiting": cancelled_while_waiting,
     "data_passing_with_conditions": data_passing_with_conditions,
+    "revised_while_waiting": revised_while_waiting,
+    "forked_from_failed": forked_from_failed,
 }
 
 
