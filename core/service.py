@@ -147,8 +147,11 @@ class PlanService:
         )
 
     def add_step(self, plan_id: UUID, step: object, *, by: str, reason: str) -> PlanState:
-        """Add a step (raw step data) to a plan that has not ended; an engine running it picks
-        the step up. The revised spec is validated in full; a refusal writes nothing."""
+        """Add a step (raw step data) to a plan that has not ended, even one that is running.
+
+        The revised spec is validated in full; a refusal writes nothing. An engine running the
+        plan picks the step up (see `core.revisions`).
+        """
         data = _mapping(step, "step")
         return self._command(
             plan_id,

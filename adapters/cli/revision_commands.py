@@ -85,12 +85,7 @@ def change_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Change fields of a step that has not started; the revised plan is validated in full."""
-    changes: dict[str, Any] = {}
-    for pair in settings or []:
-        name, equals, text = pair.partition("=")
-        if not equals or not name:
-            raise InvalidPlanSpecError([SpecProblem(f"--set {pair}", "expected FIELD=VALUE")])
-        changes[name] = _parsed(f"--set {name}", text)
+    changes = _set_fields(settings or [])
     if parameters_json is not None:
         changes["parameters"] = _parsed("--parameters-json", parameters_json)
     if depends_on is not None:
@@ -144,6 +139,17 @@ def fork_command(
         answer(status_view(plan), True, render_status)
     else:
         typer.echo(str(fork_id))
+
+
+def _set_fields(pairs: list[str]) -> dict[str, Any]:
+    """`--set FIELD=VALUE` pairs as step fields, each value read as YAML/JSON."""
+    changes: dict[str, Any] = {}
+    for pair in pairs:
+        name, equals, text = pair.partition("=")
+        if not equals or not name:
+            raise InvalidPlanSpecError([SpecProblem(f"--set {pair}", "expected FIELD=VALUE")])
+        changes[name] = _parsed(f"--set {name}", text)
+    return changes
 
 
 def _actor(by: str | None) -> str:
