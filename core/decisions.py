@@ -32,10 +32,13 @@ from core.events import (
     StepFailed,
     StepInterrupted,
     StepPreparationFailed,
+    StepsExpanded,
+    StepsGathered,
     StepSkipped,
     StepStarted,
     StepTimedOut,
 )
+from core.expansion import ExpandStep, GatherItems, closing_gathers
 from core.hash_chain import seal
 from core.json_value import JsonObject, JsonValue
 from core.plan import PlanState
@@ -161,6 +164,7 @@ def cancel(
         for step_id, step in plan.steps.items()
         if step.status is StepStatus.PENDING
     )
+    events.extend(_decision_event(plan, gather, stamp, by) for gather in closing_gathers(plan, now))
     events.append(stamp(PlanCancelled, by=by, reason=reason))
     return events
 
@@ -304,6 +308,17 @@ def _decision_event(
             return stamp(PlanPartiallyCompleted, reason=reason, outputs=outputs)
         case FinishPlan(status, reason):
             return stamp(_FINISH_EVENTS[status], reason=reason)
+        case ExpandStep(step_id, items):
+            return stamp(StepsExpanded, step_id=step_id, items=items)
+        case GatherItems(step_id, result, failed_items, first_failed, duration_ms):
+            return stamp(
+                StepsGathered,
+                step_id=step_id,
+                result=result,
+                failed_items=failed_items,
+                first_failed=first_failed,
+                duration_ms=duration_ms,
+            )
         case ExpireApproval():
             return stamp(PlanRejected, by=ENGINE_ACTOR, reason="approval expired", expired=True)
     raise AssertionError(f"unhandled decision {decision!r}")

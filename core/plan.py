@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from core import expansion_transitions as expansions
 from core import step_transitions as steps
 from core.errors import CorruptHistoryError
 from core.events import (
@@ -29,6 +30,8 @@ from core.events import (
     StepFailed,
     StepInterrupted,
     StepPreparationFailed,
+    StepsExpanded,
+    StepsGathered,
     StepSkipped,
     StepStarted,
     StepTimedOut,
@@ -147,6 +150,10 @@ def _apply(state: PlanState, event: PlanEvent) -> None:
             steps.on_step_preparation_failed(state, event)
         case StepCancelled():
             steps.on_step_cancelled(state, event)
+        case StepsExpanded():
+            expansions.on_steps_expanded(state, event)
+        case StepsGathered():
+            expansions.on_steps_gathered(state, event)
         case PlanSubmitted():
             _on_submitted(state, event)
         case PlanApproved():

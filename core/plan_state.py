@@ -44,6 +44,17 @@ class StepState:
     retry_at: datetime | None = None
     skip_reason: str | None = None
     blocked_as_skipped: bool = False
+    parent: str | None = None
+    item: JsonValue = None
+    index: int = 0
+
+
+@dataclass
+class Expansion:
+    """A `for_each` step's children, in item order, and how many of them have not ended."""
+
+    children: tuple[str, ...]
+    open: int
 
 
 @dataclass
@@ -79,6 +90,15 @@ class PlanState:
     blocked: dict[str, str] = field(default_factory=dict)
     counts: Counter[StepStatus] = field(default_factory=Counter)
     stopped_by: str | None = None
+    expansions: dict[str, Expansion] = field(default_factory=dict)
+    gathering: dict[str, None] = field(default_factory=dict)
+
+    def item_ended(self, parent: str) -> None:
+        """A child of `parent` ended; once none is left, the parent waits to be gathered."""
+        expansion = self.expansions[parent]
+        expansion.open -= 1
+        if expansion.open == 0:
+            self.gathering[parent] = None
 
     @property
     def is_terminal(self) -> bool:

@@ -49,7 +49,12 @@ def settle(state: PlanState, step_id: str, ending: Ending) -> None:
     """A step ended: count it for each dependant and let the dependant's trigger rule decide.
 
     A dependant its rule already released (ready, started) or condemned (blocked) stays so.
+    A child of a `for_each` step has no dependants: its parent is told instead.
     """
+    parent = state.steps[step_id].parent
+    if parent is not None:
+        state.item_ended(parent)
+        return
     for dependant in state.dependants[step_id]:
         state.unmet[dependant] -= 1
         tally = state.tallies[dependant]

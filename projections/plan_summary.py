@@ -21,12 +21,15 @@ from core.events import (
     StepFailed,
     StepInterrupted,
     StepPreparationFailed,
+    StepsExpanded,
+    StepsGathered,
     StepSkipped,
     StepStarted,
     StepTimedOut,
 )
 from core.scheduler import elapsed_ms
 from core.status import PlanStatus, StepStatus
+from projections.expansion_rows import expanded_rows, gathered_rows
 from projections.reader import ViewState
 from projections.row_update import updated
 from projections.rows import PlanDataRow, PlanStepRow, PlanSummaryRow, Row
@@ -84,6 +87,10 @@ class PlanSummaryProjection:
                 | StepCancelled()
             ):
                 return _step_changed(summary, head, event, view)
+            case StepsExpanded():
+                return expanded_rows(summary, head, event, view)
+            case StepsGathered():
+                return gathered_rows(summary, head, event, view)
             case PlanCompleted(outputs=outputs) | PlanPartiallyCompleted(outputs=outputs) if (
                 outputs
             ):

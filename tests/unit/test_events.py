@@ -26,6 +26,8 @@ from core.events import (
     StepFailed,
     StepInterrupted,
     StepPreparationFailed,
+    StepsExpanded,
+    StepsGathered,
     StepSkipped,
     StepStarted,
     StepTimedOut,
@@ -98,6 +100,14 @@ FIELDS: dict[type[PlanEvent], dict[str, Any]] = {
     PlanFailed: {"reason": "step 'ship' failed"},
     PlanPartiallyCompleted: {"reason": "1 step(s) failed, 1 completed"},
     PlanCancelled: {"by": "ops", "reason": "enough"},
+    StepsExpanded: {"step_id": "build", "items": ["a.txt", {"n": 2}, None]},
+    StepsGathered: {
+        "step_id": "build",
+        "result": [3, None, 5],
+        "failed_items": 1,
+        "first_failed": "build[1]",
+        "duration_ms": 40,
+    },
 }
 
 
