@@ -17,6 +17,7 @@ from core.plan_view import plan_view
 from core.status import PlanStatus, StepStatus
 from tests.unit.builders import T0, Ledger, at, executing_plan, spec, step
 from tests.unit.test_projections import assert_summary_agrees_after_every_event
+from tests.unit.test_scheduler_cost import counted
 
 
 def mapped(*rest: dict[str, Any], for_each: str = "{{ steps.list.result }}", **options: Any) -> Any:
@@ -244,3 +245,17 @@ def test_a_failed_map_is_summarised_as_the_fold_says() -> None:
 
     assert ledger.plan.status is PlanStatus.PARTIAL
     assert_summary_agrees_after_every_event(ledger.events)
+
+
+def test_a_decision_in_a_map_of_5000_items_touches_a_few_steps_not_every_item() -> None:
+    ledger = listed(list(range(5000)), max_parallel_steps=8)
+    for index in range(100):
+        ledger.succeed(f"map[{index}]", at(2), index)
+        ledger.settle(at(2))
+    steps = counted(ledger)
+
+    ledger.succeed("map[100]", at(3), 100)
+    schedule = ledger.decide(at(3))
+
+    assert [getattr(d, "step_id", None) for d in schedule.decisions] == ["map[108]"]
+    assert steps.touched <= 4 * 8
