@@ -7,9 +7,9 @@ from typing import Any
 from core.events import (
     PlanEvent,
     StepPreparationFailed,
-    StepSkipped,
     StepsExpanded,
     StepsGathered,
+    StepSkipped,
     StepStarted,
 )
 from core.plan import fold
@@ -50,7 +50,9 @@ def of_type(events: list[PlanEvent], kind: type[PlanEvent]) -> list[Any]:
     return [event for event in events if isinstance(event, kind)]
 
 
-def test_a_for_each_step_expands_into_one_child_per_item_started_within_the_parallel_limit() -> None:
+def test_a_for_each_step_expands_into_one_child_per_item_started_within_the_parallel_limit() -> (
+    None
+):
     ledger = listed(["a", "b", "c"], max_parallel_steps=2)
 
     expanded = of_type(ledger.events, StepsExpanded)
@@ -129,7 +131,8 @@ def test_with_continue_on_error_the_other_items_run_and_the_plan_ends_partial() 
     ledger.settle(at(4))
 
     error = ledger.plan.steps["map"].error
-    assert error is not None and error.message == "1 of 3 items did not complete (first: map[0])"
+    assert error is not None
+    assert error.message == "1 of 3 items did not complete (first: map[0])"
     assert ledger.plan.steps["map"].result == [None, "B", "C"]
     assert ledger.plan.status is PlanStatus.PARTIAL
 
