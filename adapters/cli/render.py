@@ -17,6 +17,8 @@ from core.events import (
     StepFailed,
     StepInterrupted,
     StepPreparationFailed,
+    StepsExpanded,
+    StepsGathered,
     StepSkipped,
     StepStarted,
     StepTimedOut,
@@ -186,6 +188,13 @@ class ProgressPrinter:
             case StepInterrupted():
                 attempt = event.attempt
                 return f"  [yellow]↻[/] {event.step_id} attempt {attempt} was interrupted; re-run"
+            case StepsExpanded():
+                count = len(event.items)
+                return f"  [cyan]⇉[/] {event.step_id} [dim]expanded into {count} item(s)[/]"
+            case StepsGathered(failed_items=0):
+                return f"  [green]✓[/] {event.step_id} [dim]gathered {len(event.result)} item(s)[/]"
+            case StepsGathered():
+                return f"  [red]✗[/] {event.step_id} {escape(event.error_message)}"
         if type(event) in TERMINAL_EVENTS:
             status = TERMINAL_EVENTS[type(event)].value
             return f"plan {styled(status)}"
