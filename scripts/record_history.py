@@ -180,6 +180,20 @@ def data_passing_with_conditions(service: PlanService, store: EventStore) -> UUI
     return service.run(spec, by="heidi", inputs={"env": "qa"}).plan_id
 
 
+def map_reduce_with_a_bad_item(service: PlanService, store: EventStore) -> UUID:
+    spec = {
+        "description": "a for_each map with an item whose parameters fail, an empty map, a reduce",
+        "options": {"continue_on_error": True, "max_parallel_steps": 2},
+        "steps": [
+            _echo("list", [{"n": 1}, {"n": 2}, {"x": 0}, {"n": 4}]),
+            _echo("map", "{{ item.n * 10 }}", "list", for_each="{{ steps.list.result }}"),
+            _echo("none", "{{ item }}", "list", for_each="{{ [] }}"),
+            _echo("reduce", "{{ steps.map.result | select | list }}", "map", trigger="all_done"),
+        ],
+    }
+    return service.run(spec, by="ivan").plan_id
+
+
 SCENARIOS: dict[str, Callable[[PlanService, EventStore], UUID]] = {
     "cicd_approved": cicd_approved,
     "retried_then_failed": retried_then_failed,
@@ -187,6 +201,7 @@ SCENARIOS: dict[str, Callable[[PlanService, EventStore], UUID]] = {
     "resumed_after_crash": resumed_after_crash,
     "cancelled_while_waiting": cancelled_while_waiting,
     "data_passing_with_conditions": data_passing_with_conditions,
+    "map_reduce_with_a_bad_item": map_reduce_with_a_bad_item,
 }
 
 
