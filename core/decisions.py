@@ -151,7 +151,10 @@ def reject(
 def cancel(
     plan: PlanState, *, by: str, reason: str, now: datetime, correlation_id: UUID
 ) -> list[PlanEvent]:
-    """Cancel a plan that has not ended: running attempts are cancelled, pending steps skipped."""
+    """Cancel a plan that has not ended: running attempts are cancelled, pending steps skipped.
+
+    An expanded `for_each` step is gathered (failed) once its children have been ended.
+    """
     if plan.is_terminal:
         raise InvalidTransitionError(plan.plan_id, plan.status.value, "cancel")
     stamp = EventStamper.after(plan, now, by, correlation_id)

@@ -4,6 +4,9 @@ It reads only the fold's indexes (ready, running, waiting for a retry, blocked),
 costs what changed since the last one, not the plan's size. The engine turns its decisions
 into events, applies them and asks again until nothing is left to decide.
 
+A ready `for_each` step is expanded rather than started, and gathered once its children
+ended (`core.expansion`); its children are ordinary steps in every index.
+
 Conditions and parameter templates are evaluated here, for the steps about to start, through
 the `Expressions` port: a pure function of the source and the recorded results, so the same
 events always lead to the same decisions. Its answers are recorded in the events it leads to.
@@ -244,7 +247,9 @@ def _starts(
 def _prepared(
     plan: PlanState, step: StepState, expressions: Expressions, *, first: bool
 ) -> StartStep | SkipStep | FailStep | ExpandStep:
-    """Start the step with resolved parameters, or skip it (condition false), or fail it.
+    """Start the step with resolved parameters, skip it (condition false), or fail it.
+
+    A `for_each` step is expanded instead of started (see `core.expansion`).
 
     The condition is evaluated once, before the first attempt; retries and re-runs after an
     interruption only resolve the parameters again (from the same recorded results).

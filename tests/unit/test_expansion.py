@@ -262,3 +262,18 @@ def test_a_decision_in_a_map_of_5000_items_touches_a_few_steps_not_every_item() 
 
     assert [getattr(d, "step_id", None) for d in schedule.decisions] == ["map[108]"]
     assert steps.touched <= 4 * 8
+
+
+def test_each_item_has_its_own_timeout_and_retry() -> None:
+    ledger = listed(["a", "b"], map={"timeout_ms": 50, "max_retries": 1})
+    ledger.succeed("map[0]", at(10), "A")
+    ledger.settle(at(10))
+
+    timed_out = ledger.settle(at(60))
+
+    assert [(e.step_id, type(e).__name__) for e in timed_out[:2]] == [
+        ("map[1]", "StepTimedOut"),
+        ("map[1]", "StepStarted"),
+    ]
+    assert ledger.attempt("map[1]") == 2
+    assert ledger.status("map[0]") is StepStatus.COMPLETED
