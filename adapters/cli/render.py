@@ -120,6 +120,8 @@ HISTORY_DETAILS = (
     "deadline",
     "interrupted_steps",
     "field",
+    "failed_items",
+    "first_failed",
     "inputs",
     "parameters",
     "outputs",
