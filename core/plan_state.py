@@ -28,7 +28,11 @@ class StepError:
 
 @dataclass
 class StepState:
-    """One step as its events left it."""
+    """One step as its events left it.
+
+    A child of a `for_each` step (`ID[index]`) names its `parent` and holds its `item` and
+    `index`; its `spec` is the parent's, without dependencies, condition or `for_each`.
+    """
 
     spec: StepSpec
     timeout_ms: int | None
