@@ -57,18 +57,31 @@ def _step_scope(step: StepState) -> JsonObject:
     return {"result": step.result, "status": step.status.value, "error": error}
 
 
-def resolve(value: JsonValue, plan: PlanState, expressions: Expressions) -> JsonValue:
-    """`value` with every template in it replaced by its value (raises `ExpressionError`)."""
+def resolve(
+    value: JsonValue, plan: PlanState, expressions: Expressions, item: JsonObject | None = None
+) -> JsonValue:
+    """`value` with every template in it replaced by its value (raises `ExpressionError`).
+
+    `item` (`item` and `index`, see `item_scope`) is what a child of a `for_each` step reads.
+    """
     if isinstance(value, str):
         if not is_template(value):
             return value
-        references = expressions.step_references(value, condition=False)
-        return expressions.render(value, scope(plan, references))
+        per_item = item is not None
+        references = expressions.step_references(value, condition=False, per_item=per_item)
+        return expressions.render(value, scope(plan, references) | (item or {}))
     if isinstance(value, dict):
-        return {key: resolve(child, plan, expressions) for key, child in value.items()}
+        return {key: resolve(child, plan, expressions, item) for key, child in value.items()}
     if isinstance(value, list | tuple):
-        return [resolve(child, plan, expressions) for child in value]
+        return [resolve(child, plan, expressions, item) for child in value]
     return value
+
+
+def item_scope(step: StepState) -> JsonObject | None:
+    """What a child of a `for_each` step reads beside the plan: its `item` and `index`."""
+    if step.parent is None:
+        return None
+    return {"item": step.item, "index": step.index}
 
 
 @dataclass(frozen=True)
@@ -99,9 +112,10 @@ def resolve_parameters(
 ) -> JsonObject | Unprepared:
     """The parameters the step's tool receives (recorded in `StepStarted`), or why not."""
     resolved: JsonObject = {}
+    item = item_scope(step)
     for name, value in step.spec.parameters.items():
         try:
-            resolved[name] = resolve(value, plan, expressions)
+            resolved[name] = resolve(value, plan, expressions, item)
         except ExpressionError as error:
             return Unprepared(f"parameters.{name}", PARAMETER_ERROR, str(error))
         unstorable = unstorable_part(resolved[name], f"parameters.{name}")

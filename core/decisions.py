@@ -32,10 +32,13 @@ from core.events import (
     StepFailed,
     StepInterrupted,
     StepPreparationFailed,
+    StepsExpanded,
+    StepsGathered,
     StepSkipped,
     StepStarted,
     StepTimedOut,
 )
+from core.expansion import ExpandStep, GatherItems, closing_gathers
 from core.hash_chain import seal
 from core.json_value import JsonObject, JsonValue
 from core.plan import PlanState
@@ -152,7 +155,10 @@ def reject(
 def cancel(
     plan: PlanState, *, by: str, reason: str, now: datetime, correlation_id: UUID
 ) -> list[PlanEvent]:
-    """Cancel a plan that has not ended: running attempts are cancelled, pending steps skipped."""
+    """Cancel a plan that has not ended: running attempts are cancelled, pending steps skipped.
+
+    An expanded `for_each` step is gathered (failed) once its children have been ended.
+    """
     if plan.is_terminal:
         raise InvalidTransitionError(plan.plan_id, plan.status.value, "cancel")
     stamp = EventStamper.after(plan, now, by, correlation_id)
@@ -165,6 +171,7 @@ def cancel(
         for step_id, step in plan.steps.items()
         if step.status is StepStatus.PENDING
     )
+    events.extend(_decision_event(plan, gather, stamp, by) for gather in closing_gathers(plan, now))
     events.append(stamp(PlanCancelled, by=by, reason=reason))
     return events
 
@@ -308,6 +315,17 @@ def _decision_event(
             return stamp(PlanPartiallyCompleted, reason=reason, outputs=outputs)
         case FinishPlan(status, reason):
             return stamp(_FINISH_EVENTS[status], reason=reason)
+        case ExpandStep(step_id, items):
+            return stamp(StepsExpanded, step_id=step_id, items=items)
+        case GatherItems(step_id, result, failed_items, first_failed, duration_ms):
+            return stamp(
+                StepsGathered,
+                step_id=step_id,
+                result=result,
+                failed_items=failed_items,
+                first_failed=first_failed,
+                duration_ms=duration_ms,
+            )
         case ExpireApproval():
             return stamp(PlanRejected, by=ENGINE_ACTOR, reason="approval expired", expired=True)
     raise AssertionError(f"unhandled decision {decision!r}")

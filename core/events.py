@@ -215,6 +215,38 @@ class StepCancelled(PlanEvent):
     reason: str
 
 
+class StepsExpanded(PlanEvent):
+    """A `for_each` step fanned out into one child step per item, `ID[index]`, in item order.
+
+    `items` are the values its `for_each` evaluated to; each child's parameters read its item
+    as `item` and its position as `index`. The step itself runs until `StepsGathered`.
+    """
+
+    step_id: str
+    items: list[JsonValue]
+
+
+class StepsGathered(PlanEvent):
+    """Every child of an expanded step ended; the step ended with them (the reduce).
+
+    `result` lists the children's results in item order (null where a child did not complete);
+    the step completed when `failed_items` is 0 and failed otherwise. `first_failed` names the
+    first child that did not complete; `duration_ms` runs from the expansion.
+    """
+
+    step_id: str
+    result: list[JsonValue]
+    failed_items: int
+    first_failed: str | None = None
+    duration_ms: int
+
+    @property
+    def error_message(self) -> str:
+        """How the fold, the views and people describe a map whose items did not all complete."""
+        total = len(self.result)
+        return f"{self.failed_items} of {total} items did not complete (first: {self.first_failed})"
+
+
 class PlanCompleted(PlanEvent, AdditiveFields):
     """Every step completed (or was skipped for a reason that is not a failure).
 
@@ -320,6 +352,8 @@ EVENT_TYPES: tuple[type[PlanEvent], ...] = (
     StepRemoved,
     PlanForked,
     StepResultReused,
+    StepsExpanded,
+    StepsGathered,
 )
 """Every concrete event class, in the order a plan usually meets them."""
 

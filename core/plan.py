@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from core import expansion_transitions as expansions
 from core import revision_transitions as revisions
 from core import step_transitions as steps
 from core.errors import CorruptHistoryError
@@ -35,6 +36,8 @@ from core.events import (
     StepRemoved,
     StepResultReused,
     StepRevised,
+    StepsExpanded,
+    StepsGathered,
     StepSkipped,
     StepStarted,
     StepTimedOut,
@@ -163,6 +166,10 @@ def _apply(state: PlanState, event: PlanEvent) -> None:
             revisions.on_plan_forked(state, event)
         case StepResultReused():
             revisions.on_step_result_reused(state, event)
+        case StepsExpanded():
+            expansions.on_steps_expanded(state, event)
+        case StepsGathered():
+            expansions.on_steps_gathered(state, event)
         case PlanSubmitted():
             _on_submitted(state, event)
         case PlanApproved():

@@ -28,7 +28,11 @@ class StepError:
 
 @dataclass
 class StepState:
-    """One step as its events left it."""
+    """One step as its events left it.
+
+    A child of a `for_each` step (`ID[index]`) names its `parent` and holds its `item` and
+    `index`; its `spec` is the parent's, without dependencies, condition or `for_each`.
+    """
 
     spec: StepSpec
     timeout_ms: int | None
@@ -45,6 +49,9 @@ class StepState:
     skip_reason: str | None = None
     blocked_as_skipped: bool = False
     ending: Ending | None = None
+    parent: str | None = None
+    item: JsonValue = None
+    index: int = 0
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,14 @@ class ForkLink:
     source_plan_id: UUID
     source_version: int
     from_step: str
+
+
+@dataclass
+class Expansion:
+    """A `for_each` step's children, in item order, and how many of them have not ended."""
+
+    children: tuple[str, ...]
+    open: int
 
 
 @dataclass
@@ -90,6 +105,15 @@ class PlanState:
     counts: Counter[StepStatus] = field(default_factory=Counter)
     stopped_by: str | None = None
     forked_from: ForkLink | None = None
+    expansions: dict[str, Expansion] = field(default_factory=dict)
+    gathering: dict[str, None] = field(default_factory=dict)
+
+    def item_ended(self, parent: str) -> None:
+        """A child of `parent` ended; once none is left, the parent waits to be gathered."""
+        expansion = self.expansions[parent]
+        expansion.open -= 1
+        if expansion.open == 0:
+            self.gathering[parent] = None
 
     @property
     def is_terminal(self) -> bool:

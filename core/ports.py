@@ -51,20 +51,28 @@ class Expressions(Protocol):
     never evaluates anything. Problems raise `ExpressionError`.
     """
 
-    def step_references(self, source: str, *, condition: bool) -> frozenset[str]:
+    def step_references(
+        self, source: str, *, condition: bool, per_item: bool = False
+    ) -> frozenset[str]:
         """The step ids a template (or, with `condition`, a bare expression) reads.
 
         Raises `ExpressionError` for bad syntax, a forbidden construct, or a name other than
-        `steps.ID...` and `plan.inputs...`.
+        `steps.ID...` and `plan.inputs...` (and `item` and `index` when `per_item`: the
+        parameters of a `for_each` step).
         """
         ...
 
-    def input_references(self, source: str, *, condition: bool) -> frozenset[str]:
+    def input_references(
+        self, source: str, *, condition: bool, per_item: bool = False
+    ) -> frozenset[str]:
         """The input names it reads as `plan.inputs.NAME` (raises as `step_references`)."""
         ...
 
     def render(self, source: str, scope: JsonObject) -> JsonValue:
-        """A template's value: a lone `{{ expr }}` keeps its JSON type; anything else is text."""
+        """A template's value: a lone `{{ expr }}` keeps its JSON type; anything else is text.
+
+        A scope that holds `item` lets the template read `item` and `index`.
+        """
         ...
 
     def test(self, source: str, scope: JsonObject) -> bool:

@@ -1,7 +1,8 @@
 """Validation of templates and conditions in a spec: syntax, sandbox rules, references (pure).
 
 A template or condition may read only `steps.ID...` of an ancestor of its step (a transitive
-dependency: the only steps certain to have ended before it starts) and `plan.inputs...`.
+dependency: the only steps certain to have ended before it starts) and `plan.inputs...`; the
+parameters of a `for_each` step also read `item` and `index`, and nothing else does.
 Outputs are resolved when the plan ends, so they may read any step. When `inputs_schema`
 closes its properties (`additionalProperties: false`), every input read must be declared.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from core.data_passing import templates_in
+from core.data_passing import is_template, templates_in
 from core.errors import ExpressionError, SpecProblem
 from core.ports import Expressions
 
@@ -27,9 +28,9 @@ def reference_problems(
     yield from _step_problems(raw_steps, outputs, expressions)
     if declared is None:
         return
-    for location, source, condition in _all_expressions(raw_steps, outputs):
+    for location, source, condition, per_item in _all_expressions(raw_steps, outputs):
         try:
-            names = expressions.input_references(source, condition=condition)
+            names = expressions.input_references(source, condition=condition, per_item=per_item)
         except ExpressionError:
             continue  # reported above
         for name in sorted(names - declared):
@@ -48,17 +49,17 @@ def _declared_inputs(schema: object) -> set[str] | None:
 
 def _all_expressions(
     raw_steps: Sequence[Mapping[str, Any]], outputs: object
-) -> Iterator[tuple[str, str, bool]]:
+) -> Iterator[tuple[str, str, bool, bool]]:
     for step in raw_steps:
         step_id = step.get("id")
         if isinstance(step_id, str):
-            for where, source, condition in _expressions_of(step):
-                yield f"steps[{step_id}].{where}", source, condition
+            for where, source, condition, per_item in _expressions_of(step):
+                yield f"steps[{step_id}].{where}", source, condition, per_item
     if isinstance(outputs, Mapping):
         for name, source in outputs.items():
             if isinstance(source, str):
                 for where, template in templates_in(source, f"outputs.{name}"):
-                    yield where, template, False
+                    yield where, template, False, False
 
 
 def _step_problems(
@@ -70,12 +71,17 @@ def _step_problems(
         if not isinstance(step_id, str):
             continue
         ancestors = _Ancestors(step_id, depends_on)
-        for where, source, condition in _expressions_of(step):
+        yield from _for_each_problems(step_id, step.get("for_each"))
+        for where, source, condition, per_item in _expressions_of(step):
             location = f"steps[{step_id}].{where}"
             try:
-                references = expressions.step_references(source, condition=condition)
+                references = expressions.step_references(
+                    source, condition=condition, per_item=per_item
+                )
             except ExpressionError as error:
-                yield SpecProblem(location, error.reason)
+                yield SpecProblem(
+                    location, _reason(error, source, condition, per_item, expressions)
+                )
                 continue
             for reference in sorted(references):
                 if reference not in depends_on:
@@ -106,15 +112,41 @@ def _output_problems(
                 yield SpecProblem(where, f"references unknown step {reference!r}")
 
 
-def _expressions_of(step: Mapping[str, Any]) -> Iterator[tuple[str, str, bool]]:
-    """(where, source, is_condition) for the step's `when` and each parameter template."""
+def _for_each_problems(step_id: str, for_each: object) -> Iterator[SpecProblem]:
+    if isinstance(for_each, str) and not is_template(for_each):
+        yield SpecProblem(
+            f"steps[{step_id}].for_each",
+            "must be a template that evaluates to a list, like {{ steps.ID.result.items }}",
+        )
+
+
+def _reason(
+    error: ExpressionError, source: str, condition: bool, per_item: bool, expressions: Expressions
+) -> str:
+    """The error's reason, or a clearer one when the source reads `item` where it may not."""
+    if per_item:
+        return error.reason
+    try:
+        expressions.step_references(source, condition=condition, per_item=True)
+    except ExpressionError:
+        return error.reason
+    return "item and index can only be read in the parameters of a step with for_each"
+
+
+def _expressions_of(step: Mapping[str, Any]) -> Iterator[tuple[str, str, bool, bool]]:
+    """(where, source, is_condition, per_item) for the step's `when`, its `for_each` and each
+    parameter template (which reads `item` and `index` when the step has a `for_each`)."""
     when = step.get("when")
     if isinstance(when, str):
-        yield "when", when, True
+        yield "when", when, True, False
+    for_each = step.get("for_each")
+    if isinstance(for_each, str) and is_template(for_each):
+        yield "for_each", for_each, False, False
     parameters = step.get("parameters")
     if isinstance(parameters, Mapping):
+        per_item = for_each is not None
         for where, source in templates_in(dict(parameters), "parameters"):
-            yield where, source, False
+            yield where, source, False, per_item
 
 
 def _dependency_edges(raw_steps: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:

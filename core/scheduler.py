@@ -4,6 +4,9 @@ It reads only the fold's indexes (ready, running, waiting for a retry, blocked),
 costs what changed since the last one, not the plan's size. The engine turns its decisions
 into events, applies them and asks again until nothing is left to decide.
 
+A ready `for_each` step is expanded rather than started, and gathered once its children
+ended (`core.expansion`); its children are ordinary steps in every index.
+
 Conditions and parameter templates are evaluated here, for the steps about to start, through
 the `Expressions` port: a pure function of the source and the recorded results, so the same
 events always lead to the same decisions. Its answers are recorded in the events it leads to.
@@ -15,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from core.data_passing import Unprepared, condition_holds, resolve_outputs, resolve_parameters
+from core.expansion import ExpandStep, GatherItems, closing_gathers, gathers, items_of
 from core.json_value import JsonObject
 from core.plan import PlanState, StepState
 from core.ports import Expressions
@@ -88,7 +92,17 @@ class ExpireApproval:
     """Nobody approved the plan before its approval deadline."""
 
 
-Decision = StartStep | SkipStep | FailStep | TimeOutStep | CancelStep | FinishPlan | ExpireApproval
+Decision = (
+    StartStep
+    | SkipStep
+    | FailStep
+    | TimeOutStep
+    | CancelStep
+    | FinishPlan
+    | ExpireApproval
+    | ExpandStep
+    | GatherItems
+)
 
 
 @dataclass(frozen=True)
@@ -109,10 +123,11 @@ def decide(plan: PlanState, now: datetime, expressions: Expressions) -> Schedule
     if plan.status is not PlanStatus.EXECUTING:
         return Schedule((), None)
     if plan.deadline is not None and now >= plan.deadline:
-        return Schedule(_end_at_deadline(plan), None)
+        return Schedule(_end_at_deadline(plan, now), None)
     decisions: list[Decision] = []
     wake: list[datetime | None] = [plan.deadline]
     timed_out = _time_outs(plan, now, decisions, wake)
+    decisions.extend(gathers(plan, now))
     _skips(plan, decisions)
     if plan.stopped_by is None and not _stops_now(plan, decisions):
         _starts(plan, now, len(plan.running) - timed_out, decisions, wake, expressions)
@@ -231,8 +246,10 @@ def _starts(
 
 def _prepared(
     plan: PlanState, step: StepState, expressions: Expressions, *, first: bool
-) -> StartStep | SkipStep | FailStep:
-    """Start the step with resolved parameters, or skip it (condition false), or fail it.
+) -> StartStep | SkipStep | FailStep | ExpandStep:
+    """Start the step with resolved parameters, skip it (condition false), or fail it.
+
+    A `for_each` step is expanded instead of started (see `core.expansion`).
 
     The condition is evaluated once, before the first attempt; retries and re-runs after an
     interruption only resolve the parameters again (from the same recorded results).
@@ -244,13 +261,18 @@ def _prepared(
             return FailStep(step_id, holds.field, holds.error_type, holds.message)
         if not holds:
             return SkipStep(step_id, CONDITION_FALSE, None, by_condition=True)
+    if step.spec.for_each is not None:
+        expansion = items_of(plan, step, expressions)
+        if isinstance(expansion, Unprepared):
+            return FailStep(step_id, expansion.field, expansion.error_type, expansion.message)
+        return expansion
     parameters = resolve_parameters(plan, step, expressions)
     if isinstance(parameters, Unprepared):
         return FailStep(step_id, parameters.field, parameters.error_type, parameters.message)
     return StartStep(step_id, step.attempt + 1, parameters)
 
 
-def _end_at_deadline(plan: PlanState) -> tuple[Decision, ...]:
+def _end_at_deadline(plan: PlanState, now: datetime) -> tuple[Decision, ...]:
     timeout = plan.spec.options.total_timeout_ms
     reason = f"plan ran past its total timeout of {timeout} ms"
     decisions: list[Decision] = [
@@ -261,6 +283,7 @@ def _end_at_deadline(plan: PlanState) -> tuple[Decision, ...]:
         for step_id, step in plan.steps.items()
         if step.status is StepStatus.PENDING
     )
+    decisions.extend(closing_gathers(plan, now))
     decisions.append(FinishPlan(PlanStatus.FAILED, reason))
     return tuple(decisions)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints
+from pydantic import ConfigDict, Field, JsonValue, StringConstraints
 
 from core.additive_fields import AdditiveFields
 from core.trigger_rules import TriggerRule
@@ -17,10 +17,18 @@ StepId = Annotated[
 MAX_STEPS = 100_000
 
 
-class PlanOptions(BaseModel):
-    """How a plan is approved and executed. Fields left out take the defaults below."""
+MAX_FOR_EACH_ITEMS = 10_000
+"""How many items one `for_each` may fan out into unless `options.max_for_each_items` says."""
+
+
+class PlanOptions(AdditiveFields):
+    """How a plan is approved and executed. Fields left out take the defaults below.
+
+    `max_for_each_items` came later and is dumped only when set.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+    additive_fields: ClassVar[frozenset[str]] = frozenset({"max_for_each_items"})
 
     require_approval: bool = False
     auto_approve: bool = False
@@ -32,6 +40,7 @@ class PlanOptions(BaseModel):
     continue_on_error: bool = False
     step_timeout_ms: Annotated[int, Field(gt=0)] | None = None
     total_timeout_ms: Annotated[int, Field(gt=0)] | None = None
+    max_for_each_items: Annotated[int, Field(ge=1, le=MAX_STEPS)] = MAX_FOR_EACH_ITEMS
 
     @property
     def parallel_slots(self) -> int:
@@ -58,11 +67,13 @@ class StepSpec(AdditiveFields):
 
     String parameters may hold templates (`{{ steps.build.result.url }}`, `{{ plan.inputs.x }}`)
     resolved when the step starts; `when` is a condition evaluated when its trigger rule lets it
-    run (false: skipped). `when` and `trigger` came later and are dumped only when set.
+    run (false: skipped). `for_each` (a template that evaluates to a list) fans the step out
+    into one child step per item (`ID[index]`), whose parameters may read `item` and `index`.
+    `when`, `trigger` and `for_each` came later and are dumped only when set.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    additive_fields: ClassVar[frozenset[str]] = frozenset({"when", "trigger"})
+    additive_fields: ClassVar[frozenset[str]] = frozenset({"when", "trigger", "for_each"})
 
     id: StepId
     tool: Annotated[str, StringConstraints(min_length=1, max_length=100)]
@@ -76,6 +87,7 @@ class StepSpec(AdditiveFields):
     idempotent: bool = True
     when: Expression | None = None
     trigger: TriggerRule = TriggerRule.ALL_SUCCESS
+    for_each: Expression | None = None
 
 
 class PlanSpec(AdditiveFields):

@@ -50,8 +50,13 @@ def settle(state: PlanState, step_id: str, ending: Ending) -> None:
 
     A dependant its rule already released (ready, started) or condemned (blocked) stays so.
     The ending is kept on the step, for a step added or revised later to count it.
+    A child of a `for_each` step has no dependants: its parent is told instead.
     """
-    state.steps[step_id].ending = ending
+    ended = state.steps[step_id]
+    ended.ending = ending
+    if ended.parent is not None:
+        state.item_ended(ended.parent)
+        return
     for dependant in state.dependants[step_id]:
         state.unmet[dependant] -= 1
         tally = state.tallies[dependant]

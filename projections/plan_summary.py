@@ -26,12 +26,15 @@ from core.events import (
     StepRemoved,
     StepResultReused,
     StepRevised,
+    StepsExpanded,
+    StepsGathered,
     StepSkipped,
     StepStarted,
     StepTimedOut,
 )
 from core.scheduler import elapsed_ms
 from core.status import PlanStatus, StepStatus
+from projections.expansion_rows import expanded_rows, gathered_rows
 from projections.plan_revisions import revision_rows
 from projections.reader import ViewState
 from projections.row_update import updated
@@ -92,6 +95,10 @@ class PlanSummaryProjection:
                 return _step_changed(summary, head, event, view)
             case StepAdded() | StepRevised() | StepRemoved() | StepResultReused() | PlanForked():
                 return revision_rows(summary, head, event, view)
+            case StepsExpanded():
+                return expanded_rows(summary, head, event, view)
+            case StepsGathered():
+                return gathered_rows(summary, head, event, view)
             case PlanCompleted(outputs=outputs) | PlanPartiallyCompleted(outputs=outputs) if (
                 outputs
             ):

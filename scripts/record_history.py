@@ -212,6 +212,20 @@ def forked_from_failed(service: PlanService, store: EventStore) -> UUID:
     return fork_id
 
 
+def map_reduce_with_a_bad_item(service: PlanService, store: EventStore) -> UUID:
+    spec = {
+        "description": "a for_each map with an item whose parameters fail, an empty map, a reduce",
+        "options": {"continue_on_error": True, "max_parallel_steps": 2},
+        "steps": [
+            _echo("list", [{"n": 1}, {"n": 2}, {"x": 0}, {"n": 4}]),
+            _echo("map", "{{ item.n * 10 }}", "list", for_each="{{ steps.list.result }}"),
+            _echo("none", "{{ item }}", "list", for_each="{{ [] }}"),
+            _echo("reduce", "{{ steps.map.result | select | list }}", "map", trigger="all_done"),
+        ],
+    }
+    return service.run(spec, by="ivan").plan_id
+
+
 SCENARIOS: dict[str, Callable[[PlanService, EventStore], UUID]] = {
     "cicd_approved": cicd_approved,
     "retried_then_failed": retried_then_failed,
@@ -221,6 +235,7 @@ SCENARIOS: dict[str, Callable[[PlanService, EventStore], UUID]] = {
     "data_passing_with_conditions": data_passing_with_conditions,
     "revised_while_waiting": revised_while_waiting,
     "forked_from_failed": forked_from_failed,
+    "map_reduce_with_a_bad_item": map_reduce_with_a_bad_item,
 }
 
 

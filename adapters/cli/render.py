@@ -20,6 +20,8 @@ from core.events import (
     StepPreparationFailed,
     StepRemoved,
     StepRevised,
+    StepsExpanded,
+    StepsGathered,
     StepSkipped,
     StepStarted,
     StepTimedOut,
@@ -127,6 +129,8 @@ HISTORY_DETAILS = (
     "deadline",
     "interrupted_steps",
     "field",
+    "failed_items",
+    "first_failed",
     "inputs",
     "parameters",
     "outputs",
@@ -202,6 +206,13 @@ class ProgressPrinter:
                 return f"  [yellow]↻[/] {event.step_id} attempt {attempt} was interrupted; re-run"
             case StepAdded() | StepRevised() | StepRemoved():
                 return _revision_line(event)
+            case StepsExpanded():
+                count = len(event.items)
+                return f"  [cyan]⇉[/] {event.step_id} [dim]expanded into {count} item(s)[/]"
+            case StepsGathered(failed_items=0):
+                return f"  [green]✓[/] {event.step_id} [dim]gathered {len(event.result)} item(s)[/]"
+            case StepsGathered():
+                return f"  [red]✗[/] {event.step_id} {escape(event.error_message)}"
         if type(event) in TERMINAL_EVENTS:
             status = TERMINAL_EVENTS[type(event)].value
             return f"plan {styled(status)}"

@@ -16,7 +16,7 @@ from jinja2 import TemplateError, Undefined, nodes
 from jinja2.environment import Template
 from jinja2.parser import Parser
 
-from adapters.expressions.references import References, checked_references
+from adapters.expressions.references import ITEM_NAMES, NAMES, References, checked_references
 from adapters.expressions.sandbox import Sandbox
 from core.errors import ExpressionError
 from core.json_value import JsonObject, JsonValue
@@ -50,16 +50,20 @@ class JinjaExpressions:
 
     def __init__(self) -> None:
         self._sandbox = Sandbox()
-        self._cache: dict[tuple[str, bool], _Compiled] = {}
+        self._cache: dict[tuple[str, bool, bool], _Compiled] = {}
 
-    def step_references(self, source: str, *, condition: bool) -> frozenset[str]:
-        return self._compiled(source, condition).references.steps
+    def step_references(
+        self, source: str, *, condition: bool, per_item: bool = False
+    ) -> frozenset[str]:
+        return self._compiled(source, condition, per_item).references.steps
 
-    def input_references(self, source: str, *, condition: bool) -> frozenset[str]:
-        return self._compiled(source, condition).references.inputs
+    def input_references(
+        self, source: str, *, condition: bool, per_item: bool = False
+    ) -> frozenset[str]:
+        return self._compiled(source, condition, per_item).references.inputs
 
     def render(self, source: str, scope: JsonObject) -> JsonValue:
-        compiled = self._compiled(source, condition=False)
+        compiled = self._compiled(source, condition=False, per_item="item" in scope)
         if compiled.whole_value:
             with _translated(source):
                 value = _value(compiled.template, scope)
@@ -74,23 +78,23 @@ class JinjaExpressions:
         return str(text)
 
     def test(self, source: str, scope: JsonObject) -> bool:
-        compiled = self._compiled(source, condition=True)
+        compiled = self._compiled(source, condition=True, per_item="item" in scope)
         with _translated(source):
             return bool(_value(compiled.template, scope))
 
-    def _compiled(self, source: str, condition: bool) -> _Compiled:
-        key = (source, condition)
+    def _compiled(self, source: str, condition: bool, per_item: bool) -> _Compiled:
+        key = (source, condition, per_item)
         cached = self._cache.get(key)
         if cached is not None:
             return cached
         with _translated(source):
-            compiled = self._compile(source, condition)
+            compiled = self._compile(source, condition, per_item)
         if len(self._cache) >= MAX_CACHED:
             self._cache.pop(next(iter(self._cache)))
         self._cache[key] = compiled
         return compiled
 
-    def _compile(self, source: str, condition: bool) -> _Compiled:
+    def _compile(self, source: str, condition: bool, per_item: bool) -> _Compiled:
         sandbox = self._sandbox
         tree: nodes.Template | None = None
         expression: nodes.Expr | None
@@ -104,7 +108,10 @@ class JinjaExpressions:
             expression = _lone_expression(tree)
         checked: nodes.Node | None = expression if expression is not None else tree
         assert checked is not None
-        references = checked_references(checked, source, set(sandbox.filters), set(sandbox.tests))
+        names = NAMES + ITEM_NAMES if per_item else NAMES
+        references = checked_references(
+            checked, source, set(sandbox.filters), set(sandbox.tests), names
+        )
         if expression is None:
             assert tree is not None
             return _Compiled(references, sandbox.from_string(tree), whole_value=False)

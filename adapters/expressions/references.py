@@ -16,6 +16,9 @@ from core.errors import ExpressionError
 
 NAMES = ("steps", "plan")
 
+ITEM_NAMES = ("item", "index")
+"""What the parameters of a `for_each` step may read beside `NAMES`: its item and position."""
+
 
 class References(NamedTuple):
     """What an expression reads: step ids, and input names written literally."""
@@ -25,11 +28,15 @@ class References(NamedTuple):
 
 
 def checked_references(
-    tree: nodes.Node, source: str, filters: set[str], tests: set[str]
+    tree: nodes.Node,
+    source: str,
+    filters: set[str],
+    tests: set[str],
+    names: tuple[str, ...] = NAMES,
 ) -> References:
-    """What `tree` reads; raise `ExpressionError` for anything not allowed."""
+    """What `tree` reads; raise `ExpressionError` for anything not allowed or not in `names`."""
     for node in _walk(tree, (nodes.Stmt, nodes.Pow, nodes.Filter, nodes.Test, nodes.Name)):
-        _refuse_construct(node, source, filters, tests)
+        _refuse_construct(node, source, filters, tests, names)
     steps: set[str] = set()
     inputs: set[str] = set()
     uses = {"steps": 0, "plan": 0}
@@ -76,7 +83,9 @@ def _walk(tree: nodes.Node, types: tuple[type[nodes.Node], ...]) -> Iterator[nod
     yield from tree.find_all(types)
 
 
-def _refuse_construct(node: nodes.Node, source: str, filters: set[str], tests: set[str]) -> None:
+def _refuse_construct(
+    node: nodes.Node, source: str, filters: set[str], tests: set[str], names: tuple[str, ...]
+) -> None:
     if isinstance(node, nodes.Stmt) and not isinstance(node, nodes.Output):
         tag = type(node).__name__.lower()
         raise ExpressionError(source, f"{{% {tag} %}} statements are not allowed, only {{{{ }}}}")
@@ -86,7 +95,7 @@ def _refuse_construct(node: nodes.Node, source: str, filters: set[str], tests: s
         raise ExpressionError(source, f"filter {node.name!r} is not available")
     if isinstance(node, nodes.Test) and node.name not in tests:
         raise ExpressionError(source, f"test {node.name!r} is not available")
-    if isinstance(node, nodes.Name) and node.name not in NAMES:
+    if isinstance(node, nodes.Name) and node.name not in names:
         raise ExpressionError(
             source, f"unknown name {node.name!r}: expressions read steps.ID… and plan.inputs…"
         )

@@ -199,7 +199,21 @@ def run_one_plan_of_each_kind(
     )
     passing_spec["outputs"] = {"word": "{{ steps.a.result.value }}"}
     passing = service.run(passing_spec, by="alice", inputs={"word": "hi"}).plan_id
-    return [rejected, partial, failed, resumed, cancelled, passing, *revised_and_forked(service)]
+    mapped_spec = plan_spec(
+        step("map", for_each="{{ plan.inputs['items'] }}", parameters={"value": "{{ item }}"}),
+        step("reduce", depends_on=["map"], parameters={"value": "{{ steps.map.result[1].value }}"}),
+    )
+    mapped = service.run(mapped_spec, by="alice", inputs={"items": ["x", "y"]}).plan_id
+    return [
+        rejected,
+        partial,
+        failed,
+        resumed,
+        cancelled,
+        passing,
+        mapped,
+        *revised_and_forked(service),
+    ]
 
 
 def revised_and_forked(service: PlanService) -> list[UUID]:

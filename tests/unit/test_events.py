@@ -32,6 +32,8 @@ from core.events import (
     StepRemoved,
     StepResultReused,
     StepRevised,
+    StepsExpanded,
+    StepsGathered,
     StepSkipped,
     StepStarted,
     StepTimedOut,
@@ -119,6 +121,14 @@ FIELDS: dict[type[PlanEvent], dict[str, Any]] = {
         "by": "ann",
     },
     StepResultReused: {"step_id": "build", "source_plan_id": UUID(int=7), "result": {"ok": 1}},
+    StepsExpanded: {"step_id": "build", "items": ["a.txt", {"n": 2}, None]},
+    StepsGathered: {
+        "step_id": "build",
+        "result": [3, None, 5],
+        "failed_items": 1,
+        "first_failed": "build[1]",
+        "duration_ms": 40,
+    },
 }
 
 
