@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from core import step_transitions as steps
+from core import sub_plan_transitions as sub_plans
 from core.errors import CorruptHistoryError
 from core.events import (
     TERMINAL_EVENTS,
@@ -32,6 +33,8 @@ from core.events import (
     StepSkipped,
     StepStarted,
     StepTimedOut,
+    SubPlanFinished,
+    SubPlanStarted,
 )
 from core.plan_state import PlanState, StepError, StepState
 from core.status import PlanStatus, StepStatus
@@ -88,6 +91,10 @@ def _created(event: PlanCreated) -> PlanState:
         inputs=event.inputs,
         last_event_at=event.timestamp,
         head_hash=event.hash,
+        parent_plan_id=event.parent_plan_id,
+        parent_step_id=event.parent_step_id,
+        root_plan_id=event.root_plan_id,
+        depth=event.depth,
     )
     for step in spec.steps:
         state.steps[step.id] = StepState(spec=step, timeout_ms=spec.step_timeout_ms(step))
@@ -147,6 +154,10 @@ def _apply(state: PlanState, event: PlanEvent) -> None:
             steps.on_step_preparation_failed(state, event)
         case StepCancelled():
             steps.on_step_cancelled(state, event)
+        case SubPlanStarted():
+            sub_plans.on_sub_plan_started(state, event)
+        case SubPlanFinished():
+            sub_plans.on_sub_plan_finished(state, event)
         case PlanSubmitted():
             _on_submitted(state, event)
         case PlanApproved():

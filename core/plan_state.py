@@ -44,6 +44,7 @@ class StepState:
     retry_at: datetime | None = None
     skip_reason: str | None = None
     blocked_as_skipped: bool = False
+    child_plan_id: UUID | None = None
 
 
 @dataclass
@@ -79,6 +80,15 @@ class PlanState:
     blocked: dict[str, str] = field(default_factory=dict)
     counts: Counter[StepStatus] = field(default_factory=Counter)
     stopped_by: str | None = None
+    parent_plan_id: UUID | None = None
+    parent_step_id: str | None = None
+    root_plan_id: UUID | None = None
+    depth: int = 0
+
+    @property
+    def root_id(self) -> UUID:
+        """The root of the plan's sub-plan tree (itself for a root plan)."""
+        return self.root_plan_id or self.plan_id
 
     @property
     def is_terminal(self) -> bool:

@@ -111,10 +111,11 @@ def _expressions_of(step: Mapping[str, Any]) -> Iterator[tuple[str, str, bool]]:
     when = step.get("when")
     if isinstance(when, str):
         yield "when", when, True
-    parameters = step.get("parameters")
-    if isinstance(parameters, Mapping):
-        for where, source in templates_in(dict(parameters), "parameters"):
-            yield where, source, False
+    for field in ("parameters", "inputs"):
+        values = step.get(field)
+        if isinstance(values, Mapping):
+            for where, source in templates_in(dict(values), field):
+                yield where, source, False
 
 
 def _dependency_edges(raw_steps: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:

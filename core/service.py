@@ -22,6 +22,7 @@ from core.ports import Clock, EventStore, Expressions, IdFactory, JsonSchemas
 from core.scheduler import ExpireApproval, decide
 from core.spec import PlanSpec
 from core.status import PlanStatus
+from core.sub_plans import only_children_run
 from core.tools import ToolRegistry
 from core.validation import validate_spec
 
@@ -57,6 +58,7 @@ class PlanService:
             tools,
             clock,
             expressions=expressions,
+            json_schemas=json_schemas,
             worker=worker,
             callbacks=callbacks or Callbacks(),
             poll_interval_s=poll_interval_s,
@@ -129,13 +131,22 @@ class PlanService:
         )
 
     def cancel(self, plan_id: UUID, *, by: str, reason: str) -> PlanState:
-        """Cancel a plan that has not ended; an engine running it stops its tools."""
-        return self._command(
+        """Cancel a plan that has not ended; an engine running it stops its tools.
+
+        The child plans of its running plan steps are cancelled too, and theirs, recursively.
+        """
+        plan = self._command(
             plan_id,
             lambda plan, cid: cancel(
                 plan, by=by, reason=reason, now=self._clock.now(), correlation_id=cid
             ),
         )
+        self._engine.sub_plans.cancel_children(
+            plan,
+            reason=f"parent plan {plan_id} cancelled: {reason}",
+            correlation_id=plan.correlation_id,
+        )
+        return plan
 
     def execute(
         self,
@@ -143,17 +154,24 @@ class PlanService:
         *,
         stop: threading.Event | None = None,
         slots: CallSlots | None = None,
+        run_children: bool = True,
     ) -> PlanState:
         """Execute an approved plan, or go on with an executing one, until it ends.
 
-        A plan that is not approved yet, or has ended, is returned as it is. Once `stop` is set
-        nothing new starts and the plan is returned when its calls in flight have ended; `slots`
-        caps the tool calls of every engine that shares it (a worker's `--concurrency`).
+        A plan that is not approved yet, or has ended, is returned as it is (an ended sub-plan
+        first makes sure its parent knows). Once `stop` is set nothing new starts and the plan
+        is returned when its calls in flight have ended; `slots` caps the tool calls of every
+        engine that shares it (a worker's `--concurrency`). Child plans run here with
+        `run_children`; without it (workers) a plan that only waits on its children is returned.
         """
         plan = self.get_plan(plan_id)
+        if plan.is_terminal:
+            self._engine.sub_plans.report_to_parent(plan, self._ids.new_id())
         if plan.status not in (PlanStatus.APPROVED, PlanStatus.EXECUTING):
             return plan
-        return self._engine.execute(plan, self._ids.new_id(), stop=stop, slots=slots)
+        return self._engine.execute(
+            plan, self._ids.new_id(), stop=stop, slots=slots, run_children=run_children
+        )
 
     def recover(self, plan_id: UUID, *, by: str) -> PlanState:
         """Record what a stop left behind, without executing: attempts left running end.
@@ -165,7 +183,9 @@ class PlanService:
         """
 
         def interrupt(plan: PlanState, correlation_id: UUID) -> list[PlanEvent]:
-            if plan.status is not PlanStatus.EXECUTING or not plan.running:
+            if plan.status is not PlanStatus.EXECUTING or only_children_run(plan):
+                return []
+            if not plan.running:
                 return []
             return resume(plan, by=by, now=self._clock.now(), correlation_id=correlation_id)
 

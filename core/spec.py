@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints
+from pydantic import ConfigDict, Field, JsonValue, StringConstraints, model_validator
 
 from core.additive_fields import AdditiveFields
 from core.trigger_rules import TriggerRule
@@ -16,11 +16,21 @@ StepId = Annotated[
 
 MAX_STEPS = 100_000
 
+SUB_PLAN_TOOL = "plan"
+"""The tool name a step with `plan` gets: what its events and views show in place of a tool."""
 
-class PlanOptions(BaseModel):
-    """How a plan is approved and executed. Fields left out take the defaults below."""
+DEFAULT_MAX_SUB_PLAN_DEPTH = 10
+
+
+class PlanOptions(AdditiveFields):
+    """How a plan is approved and executed. Fields left out take the defaults below.
+
+    `max_sub_plan_depth` (how deep sub-plans may nest below the root) came later and is dumped
+    only when set.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+    additive_fields: ClassVar[frozenset[str]] = frozenset({"max_sub_plan_depth"})
 
     require_approval: bool = False
     auto_approve: bool = False
@@ -32,6 +42,7 @@ class PlanOptions(BaseModel):
     continue_on_error: bool = False
     step_timeout_ms: Annotated[int, Field(gt=0)] | None = None
     total_timeout_ms: Annotated[int, Field(gt=0)] | None = None
+    max_sub_plan_depth: Annotated[int, Field(ge=0, le=100)] = DEFAULT_MAX_SUB_PLAN_DEPTH
 
     @property
     def parallel_slots(self) -> int:
@@ -54,15 +65,18 @@ Expression = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
 
 
 class StepSpec(AdditiveFields):
-    """One step: a call of a named tool with parameters, after its dependencies.
+    """One step: a call of a named tool with parameters, or a child plan, after its dependencies.
 
     String parameters may hold templates (`{{ steps.build.result.url }}`, `{{ plan.inputs.x }}`)
     resolved when the step starts; `when` is a condition evaluated when its trigger rule lets it
-    run (false: skipped). `when` and `trigger` came later and are dumped only when set.
+    run (false: skipped). A step with `plan` (an inline spec; files are inlined by the adapter
+    that reads them) runs that child plan with `inputs` (templates too) instead of a tool; its
+    `tool` is then `SUB_PLAN_TOOL`. `when`, `trigger`, `plan` and `inputs` came later and are
+    dumped only when set.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    additive_fields: ClassVar[frozenset[str]] = frozenset({"when", "trigger"})
+    additive_fields: ClassVar[frozenset[str]] = frozenset({"when", "trigger", "plan", "inputs"})
 
     id: StepId
     tool: Annotated[str, StringConstraints(min_length=1, max_length=100)]
@@ -76,6 +90,27 @@ class StepSpec(AdditiveFields):
     idempotent: bool = True
     when: Expression | None = None
     trigger: TriggerRule = TriggerRule.ALL_SUCCESS
+    plan: PlanSpec | None = None
+    inputs: dict[str, JsonValue] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plan_or_tool(cls, data: object) -> object:
+        """A step names a tool or a plan, never both; a plan step's tool is `SUB_PLAN_TOOL`."""
+        if not isinstance(data, dict) or data.get("plan") is None:
+            if isinstance(data, dict) and "inputs" in data and "tool" in data:
+                raise ValueError("inputs belong to a step with plan; a tool step has parameters")
+            return data
+        if "tool" in data and data["tool"] != SUB_PLAN_TOOL:
+            raise ValueError("a step has either tool or plan, not both")
+        if data.get("parameters"):
+            raise ValueError("a step with plan takes inputs, not parameters")
+        return {**data, "tool": SUB_PLAN_TOOL}
+
+    @property
+    def is_sub_plan(self) -> bool:
+        """True when the step runs a child plan rather than a tool."""
+        return self.plan is not None
 
 
 class PlanSpec(AdditiveFields):
@@ -100,3 +135,6 @@ class PlanSpec(AdditiveFields):
     def step_timeout_ms(self, step: StepSpec) -> int | None:
         """The step's own timeout, else the plan's default step timeout."""
         return step.timeout_ms if step.timeout_ms is not None else self.options.step_timeout_ms
+
+
+StepSpec.model_rebuild()

@@ -41,8 +41,26 @@ STATUS_STYLES = {
 
 
 def status_view(plan: PlanState) -> JsonObject:
-    """What `status`, `show --at` and `plans show` print: the plan view, inputs and outputs."""
-    return {**plan_view(plan), "inputs": plan.inputs, "outputs": plan.outputs}
+    """What `status`, `show --at` and `plans show` print: the plan view, inputs and outputs.
+
+    A sub-plan also shows its parent (`sub_plan_of`), a parent the child each plan step started.
+    """
+    view: JsonObject = {**plan_view(plan), "inputs": plan.inputs, "outputs": plan.outputs}
+    if plan.parent_plan_id is not None:
+        view["sub_plan_of"] = {
+            "parent_plan_id": str(plan.parent_plan_id),
+            "parent_step_id": plan.parent_step_id,
+            "root_plan_id": str(plan.root_id),
+            "depth": plan.depth,
+        }
+    children = {
+        step_id: {"child_plan_id": str(step.child_plan_id), "attempt": step.attempt}
+        for step_id, step in plan.steps.items()
+        if step.child_plan_id is not None
+    }
+    if children:
+        view["sub_plans"] = children
+    return view
 
 
 def styled(status: str) -> str:
