@@ -28,7 +28,7 @@ def plan_step(step_id: str, spec: dict[str, Any], **fields: Any) -> dict[str, An
 
 def nested(levels: int, leaf: dict[str, Any]) -> dict[str, Any]:
     """A chain of `levels` plans, each running the next in a plan step; the last runs `leaf`."""
-    spec = child(leaf, outputs={"leaf": "{{ steps.%s.result }}" % leaf["id"]})
+    spec = child(leaf, outputs={"leaf": "{{{{ steps.{}.result }}}}".format(leaf["id"])})
     for level in range(levels - 1, 0, -1):
         spec = child(
             plan_step(f"level{level}", spec),
@@ -98,7 +98,8 @@ class SubPlanContract:
             "deploy",
             plan.plan_id,
         )
-        assert created.depth == 1 and created.inputs == {"service": "api"}
+        assert created.depth == 1
+        assert created.inputs == {"service": "api"}
         approvals = [e for e in child_history if isinstance(e, PlanApproved)]
         assert [a.by for a in approvals] == ["engine"]
         assert service.get_plan(child_id).status is PlanStatus.COMPLETED
@@ -117,7 +118,8 @@ class SubPlanContract:
         deploy = plan.steps["deploy"]
         child_id = deploy.child_plan_id
         assert deploy.status is StepStatus.FAILED
-        assert deploy.error is not None and deploy.error.error_type == SUB_PLAN_FAILED
+        assert deploy.error is not None
+        assert deploy.error.error_type == SUB_PLAN_FAILED
         assert str(child_id) in deploy.error.message
         assert "step 'migrate' failed" in deploy.error.message
         assert plan.steps["announce"].status is StepStatus.SKIPPED
