@@ -199,7 +199,11 @@ def run_one_plan_of_each_kind(
     )
     passing_spec["outputs"] = {"word": "{{ steps.a.result.value }}"}
     passing = service.run(passing_spec, by="alice", inputs={"word": "hi"}).plan_id
-    return [rejected, partial, failed, resumed, cancelled, passing]
+    child_spec = {"description": "child", "steps": [step("inner")], "outputs": {"ok": "yes"}}
+    nested = service.run(plan_spec({"id": "outer", "plan": child_spec}), by="alice")
+    child = nested.steps["outer"].child_plan_id
+    assert child is not None
+    return [rejected, partial, failed, resumed, cancelled, passing, nested.plan_id, child]
 
 
 class EngineContract:
