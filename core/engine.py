@@ -8,7 +8,7 @@ together (outcomes, the skips they cause, the starts they unlock) are appended a
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,8 +37,11 @@ from core.ports import Clock, EventStore, Expressions, JsonSchemas
 from core.scheduler import Decision, StartStep, decide, elapsed_ms
 from core.status import PlanStatus
 from core.sub_plan_runner import SubPlanRunner
-from core.sub_plans import child_plan_id, only_children_run
+from core.sub_plans import child_plan_id, only_children_run, waiting_children
 from core.tools import ToolContext, ToolRegistry
+
+ChildLauncher = Callable[[UUID], None]
+"""Hands a new child plan to whoever will run it (a worker queues it)."""
 
 
 @dataclass
@@ -57,7 +60,7 @@ class _Run:
     slots: CallSlots | None = None
     holding: set[tuple[str, int]] = field(default_factory=set)
     reserved: int = 0
-    run_children: bool = True
+    launch_child: ChildLauncher | None = None
     children: dict[UUID, Future[PlanState]] = field(default_factory=dict)
     child_threads: CallThreads[PlanState] = field(
         default_factory=lambda: CallThreads("planledger-sub-plan")
@@ -105,20 +108,24 @@ class Engine:
         *,
         stop: threading.Event | None = None,
         slots: CallSlots | None = None,
-        run_children: bool = True,
+        launch_child: ChildLauncher | None = None,
     ) -> PlanState:
         """Run an approved or executing plan until it ends; return it as it ended.
 
         Once `stop` is set nothing new starts, and the plan is returned (still executing) as
         soon as the calls in flight have ended. `slots`, shared with other engines, caps the
-        calls they run together; a step waiting on its child plan holds none. With
-        `run_children` the children run here, on their own threads; without, the plan is
-        returned (still executing) as soon as it can only wait on them: whoever runs a child
-        reports its end to the parent, which is then worth executing again.
+        calls they run together; a step waiting on its child plan holds none. Without
+        `launch_child` the children run here, on their own threads (those a crash left behind
+        too); with it, each new child is handed to it (a work queue) and the plan is returned,
+        still executing, as soon as it can only wait on them: whoever runs a child reports its
+        end to the parent, which is then worth executing again.
         """
         run = _Run(plan, correlation_id, CallThreads("planledger-tool"), stop=stop, slots=slots)
-        run.run_children = run_children
+        run.launch_child = launch_child
         try:
+            if launch_child is None:
+                for child_id in waiting_children(plan).values():
+                    self._start_child(run, child_id)
             while True:
                 self._turn(run)
                 if run.plan.status is not PlanStatus.EXECUTING:
@@ -126,7 +133,7 @@ class Engine:
                     return run.plan
                 if run.stopping and not run.in_flight and not run.children:
                     return run.plan
-                if not run_children and not run.in_flight and only_children_run(run.plan):
+                if launch_child and not run.in_flight and only_children_run(run.plan):
                     return run.plan
                 self._wait(run)
         finally:
@@ -200,8 +207,11 @@ class Engine:
             if isinstance(event, StepStarted) and event.worker == self._worker:
                 if not run.plan.steps[event.step_id].spec.is_sub_plan:
                     self._start_call(run, event)
-            elif isinstance(event, SubPlanStarted) and run.run_children:
-                self._start_child(run, event.child_plan_id)
+            elif isinstance(event, SubPlanStarted):
+                if run.launch_child is None:
+                    self._start_child(run, event.child_plan_id)
+                else:
+                    run.launch_child(event.child_plan_id)
             elif isinstance(event, StepTimedOut | StepCancelled | StepInterrupted):
                 abandoned = run.in_flight.pop((event.step_id, event.attempt), None)
                 if abandoned is not None:
@@ -216,8 +226,16 @@ class Engine:
         self._callbacks.dispatch(events)
 
     def _start_child(self, run: _Run, child_id: UUID) -> None:
-        """Run a child plan here, on its own thread and without a slot: only its tools take one."""
-        child = fold(self._store.load(child_id))
+        """Run a child plan here, on its own thread and without a slot: only its tools take one.
+
+        A child a crash left behind first has its attempts left running recorded (as `resume`).
+        """
+        if child_id in run.children:
+            return
+        child = self.sub_plans.recovered(child_id, by=self._worker)
+        if child.is_terminal:
+            run.check_children = True
+            return
         run.children[child_id] = run.child_threads.submit(
             lambda: self.execute(child, run.correlation_id, stop=run.stop, slots=run.slots)
         )

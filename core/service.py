@@ -13,7 +13,7 @@ from uuid import UUID
 from core.call_slots import CallSlots
 from core.callbacks import Callbacks
 from core.decisions import apply_decisions, approve, cancel, create_plan, reject, resume
-from core.engine import Engine
+from core.engine import ChildLauncher, Engine
 from core.errors import ConcurrencyError, InvalidInputsError, PlanNotFoundError, SpecProblem
 from core.events import PlanEvent
 from core.json_value import JsonObject, unstorable_part
@@ -154,15 +154,16 @@ class PlanService:
         *,
         stop: threading.Event | None = None,
         slots: CallSlots | None = None,
-        run_children: bool = True,
+        launch_child: ChildLauncher | None = None,
     ) -> PlanState:
         """Execute an approved plan, or go on with an executing one, until it ends.
 
         A plan that is not approved yet, or has ended, is returned as it is (an ended sub-plan
         first makes sure its parent knows). Once `stop` is set nothing new starts and the plan
         is returned when its calls in flight have ended; `slots` caps the tool calls of every
-        engine that shares it (a worker's `--concurrency`). Child plans run here with
-        `run_children`; without it (workers) a plan that only waits on its children is returned.
+        engine that shares it (a worker's `--concurrency`). Child plans run here, unless
+        `launch_child` takes them (a worker queues them): then a plan that only waits on its
+        children is returned.
         """
         plan = self.get_plan(plan_id)
         if plan.is_terminal:
@@ -170,7 +171,7 @@ class PlanService:
         if plan.status not in (PlanStatus.APPROVED, PlanStatus.EXECUTING):
             return plan
         return self._engine.execute(
-            plan, self._ids.new_id(), stop=stop, slots=slots, run_children=run_children
+            plan, self._ids.new_id(), stop=stop, slots=slots, launch_child=launch_child
         )
 
     def recover(self, plan_id: UUID, *, by: str) -> PlanState:

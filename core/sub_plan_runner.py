@@ -11,13 +11,19 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from core.decisions import cancel
+from core.decisions import cancel, resume
 from core.errors import ConcurrencyError
 from core.events import ENGINE_ACTOR, PlanEvent
 from core.plan import PlanState, evolve, fold
 from core.ports import Clock, EventStore, JsonSchemas
-from core.status import StepStatus
-from core.sub_plans import report_child_end, start_child, unstarted_children, waiting_children
+from core.status import PlanStatus, StepStatus
+from core.sub_plans import (
+    only_children_run,
+    report_child_end,
+    start_child,
+    unstarted_children,
+    waiting_children,
+)
 
 MAX_ATTEMPTS = 20
 
@@ -52,6 +58,26 @@ class SubPlanRunner:
             parent += start.parent_events
             children += start.child_events
         return parent, children
+
+    def recovered(self, plan_id: UUID, *, by: str) -> PlanState:
+        """A child as it is, after recording the attempts a stop left running in it (if any)."""
+        for _ in range(MAX_ATTEMPTS):
+            plan = fold(self._store.load(plan_id))
+            if (
+                plan.status is not PlanStatus.EXECUTING
+                or only_children_run(plan)
+                or not plan.running
+            ):
+                return plan
+            events = resume(plan, by=by, now=self._clock.now(), correlation_id=plan.correlation_id)
+            try:
+                self._store.append(events)
+            except ConcurrencyError:
+                continue
+            for event in events:
+                evolve(plan, event)
+            return plan
+        raise ConcurrencyError(plan_id, -1)
 
     def finished(self, plan: PlanState, correlation_id: UUID) -> list[PlanEvent]:
         """The reports of the children that ended and were not reported yet (applied to `plan`)."""

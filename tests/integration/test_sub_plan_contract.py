@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 
 from adapters.store import LibraryEventStore
 from core.call_slots import CallSlots
-from core.events import PlanApproved, PlanCreated, SubPlanFinished, SubPlanStarted
+from core.events import (
+    PlanApproved,
+    PlanCreated,
+    PlanEvent,
+    StepCompleted,
+    StepInterrupted,
+    SubPlanFinished,
+    SubPlanStarted,
+)
 from core.service import PlanService
 from core.status import PlanStatus, StepStatus
 from core.sub_plans import SUB_PLAN_FAILED
@@ -26,6 +36,9 @@ def plan_step(step_id: str, spec: dict[str, Any], **fields: Any) -> dict[str, An
     return {"id": step_id, "plan": spec, **fields}
 
 
+MakeService = Callable[..., PlanService]
+
+
 def nested(levels: int, leaf: dict[str, Any]) -> dict[str, Any]:
     """A chain of `levels` plans, each running the next in a plan step; the last runs `leaf`."""
     spec = child(leaf, outputs={"leaf": "{{{{ steps.{}.result }}}}".format(leaf["id"])})
@@ -36,6 +49,30 @@ def nested(levels: int, leaf: dict[str, Any]) -> dict[str, Any]:
             options={"max_parallel_steps": 1},
         )
     return spec
+
+
+class Killed(BaseException):
+    """What a process kill looks like from inside: nothing after it runs, nothing commits."""
+
+
+class KillingStore:
+    """The real store, until the first append that `kills` matches: then the process "dies"."""
+
+    def __init__(self, store: LibraryEventStore, kills: Callable[[PlanEvent], bool]) -> None:
+        self.store = store
+        self.kills = kills
+        self.dead = False
+
+    def load(self, plan_id: UUID, after_version: int = 0) -> list[PlanEvent]:
+        if self.dead:
+            raise Killed
+        return self.store.load(plan_id, after_version)
+
+    def append(self, events: Sequence[PlanEvent]) -> None:
+        if self.dead or any(self.kills(event) for event in events):
+            self.dead = True
+            raise Killed
+        self.store.append(events)
 
 
 def child_of(service: PlanService, plan_id: Any, step_id: str) -> Any:
@@ -196,18 +233,62 @@ class SubPlanContract:
         )
         plan_id = service.create_plan(spec, by="alice")
 
-        parked = service.execute(plan_id, run_children=False)
+        launched: list[UUID] = []
+
+        parked = service.execute(plan_id, launch_child=launched.append)
         child_id = child_of(service, plan_id, "deploy")
-        ended_child = service.execute(child_id, run_children=False)
-        again = service.execute(child_id, run_children=False)
-        plan = service.execute(plan_id, run_children=False)
+        ended_child = service.execute(child_id, launch_child=launched.append)
+        again = service.execute(child_id, launch_child=launched.append)
+        plan = service.execute(plan_id, launch_child=launched.append)
 
         assert parked.status is PlanStatus.EXECUTING
+        assert launched == [child_id]
         assert ended_child.status is again.status is PlanStatus.COMPLETED
         assert plan.status is PlanStatus.COMPLETED
         assert plan.steps["deploy"].result == {"ok": "completed"}
         reports = [e for e in service.history(plan_id) if isinstance(e, SubPlanFinished)]
         assert len(reports) == 1
+
+    def test_a_child_that_ended_while_its_parent_was_down_is_reported_once_on_resume(
+        self, make_service: MakeService, store: LibraryEventStore, bench: ToolBench
+    ) -> None:
+        spec = plan_spec(plan_step("deploy", child(step("migrate"), outputs={"ok": "yes"})))
+        killing = KillingStore(store, lambda event: isinstance(event, SubPlanFinished))
+        plan_id = make_service(on=killing).create_plan(spec, by="alice")
+        with pytest.raises(Killed):
+            make_service(on=killing).execute(plan_id)
+        child_id = child_of(make_service(), plan_id, "deploy")
+        assert make_service().get_plan(child_id).status is PlanStatus.COMPLETED
+
+        plan = make_service().resume(plan_id, by="ops")
+
+        assert plan.status is PlanStatus.COMPLETED
+        assert plan.steps["deploy"].result == {"ok": "yes"}
+        history = make_service().history(plan_id)
+        assert len([e for e in history if isinstance(e, SubPlanFinished)]) == 1
+        assert len(bench.calls_of("migrate")) == 1
+
+    def test_resume_after_a_crash_deep_in_a_grandchild_finishes_every_level(
+        self, make_service: MakeService, store: LibraryEventStore, bench: ToolBench
+    ) -> None:
+        spec = nested(3, step("leaf", parameters={"value": "deep"}))
+        killing = KillingStore(
+            store, lambda e: isinstance(e, StepCompleted) and e.step_id == "leaf"
+        )
+        plan_id = make_service(on=killing).create_plan(spec, by="alice")
+        with pytest.raises(Killed):
+            make_service(on=killing).execute(plan_id)
+
+        plan = make_service().resume(plan_id, by="ops")
+
+        assert plan.status is PlanStatus.COMPLETED
+        assert plan.outputs == {"leaf": {"value": "deep", "step": "leaf"}}
+        grandchild = child_of(make_service(), child_of(make_service(), plan_id, "level1"), "level2")
+        interrupted = [
+            e for e in make_service().history(grandchild) if isinstance(e, StepInterrupted)
+        ]
+        assert [e.step_id for e in interrupted] == ["leaf"]
+        assert len(bench.calls_of("leaf")) == 2
 
 
 class TestSubPlansOnMemory(SubPlanContract):
