@@ -10,7 +10,7 @@ once: a report for an attempt that is no longer running is nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID, uuid5
 
 from core.decisions import EventStamper
@@ -78,6 +78,19 @@ def only_children_run(plan: PlanState) -> bool:
         and bool(plan.running)
         and all(plan.steps[step_id].child_plan_id is not None for step_id in plan.running)
     )
+
+
+def next_due(plan: PlanState) -> datetime | None:
+    """When a plan that waits on its children has something of its own to do: a timeout.
+
+    The plan's deadline, or a running plan step's timeout, whichever comes first.
+    """
+    due = [plan.deadline] + [
+        step.started_at + timedelta(milliseconds=step.timeout_ms)
+        for step_id in plan.running
+        if (step := plan.steps[step_id]).timeout_ms is not None and step.started_at is not None
+    ]
+    return min((at for at in due if at is not None), default=None)
 
 
 def start_child(
