@@ -207,23 +207,32 @@ class Engine:
             if isinstance(event, StepStarted) and event.worker == self._worker:
                 if not run.plan.steps[event.step_id].spec.is_sub_plan:
                     self._start_call(run, event)
-            elif isinstance(event, SubPlanStarted):
-                if run.launch_child is None:
-                    self._start_child(run, event.child_plan_id)
-                else:
-                    run.launch_child(event.child_plan_id)
             elif isinstance(event, StepTimedOut | StepCancelled | StepInterrupted):
                 abandoned = run.in_flight.pop((event.step_id, event.attempt), None)
                 if abandoned is not None:
                     abandoned[1].cancelled.set()
                     _free_slot(run, (event.step_id, event.attempt))
-                if run.plan.steps[event.step_id].spec.is_sub_plan:
-                    child = child_plan_id(event.plan_id, event.step_id, event.attempt)
-                    reason = f"parent plan {event.plan_id} step {event.step_id!r} was stopped"
-                    self.sub_plans.cancel_tree(
-                        child, reason=reason, correlation_id=run.correlation_id
-                    )
         self._callbacks.dispatch(events)
+        self._follow_children(run, events)
+
+    def _follow_children(self, run: _Run, events: Sequence[PlanEvent]) -> None:
+        """Run or hand off each new child, and cancel those whose plan step was stopped.
+
+        After the callbacks, so that they see a child's `SubPlanStarted` before its own events.
+        """
+        for event in events:
+            if isinstance(event, SubPlanStarted):
+                if run.launch_child is None:
+                    self._start_child(run, event.child_plan_id)
+                else:
+                    run.launch_child(event.child_plan_id)
+            elif (
+                isinstance(event, StepTimedOut | StepCancelled | StepInterrupted)
+                and run.plan.steps[event.step_id].spec.is_sub_plan
+            ):
+                child = child_plan_id(event.plan_id, event.step_id, event.attempt)
+                reason = f"parent plan {event.plan_id} step {event.step_id!r} was stopped"
+                self.sub_plans.cancel_tree(child, reason=reason, correlation_id=run.correlation_id)
 
     def _start_child(self, run: _Run, child_id: UUID) -> None:
         """Run a child plan here, on its own thread and without a slot: only its tools take one.

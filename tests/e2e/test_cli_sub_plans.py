@@ -54,6 +54,16 @@ def test_the_nested_deploy_example_runs_three_levels_and_returns_the_childrens_o
     assert verified.json() == {"plans_checked": 5, "findings": []}
 
 
+def test_run_shows_each_sub_plans_progress_under_the_step_that_started_it(cli: Cli) -> None:
+    spec = copy_examples(cli)
+
+    result = cli("run", spec, "--input", "version=1.4.0")
+
+    assert result.exit_code == 0, result
+    assert "deploy_api > verify > ✓ ping" in result.stdout
+    assert "deploy_web > ✓ rollout" in result.stdout
+
+
 def test_the_history_links_the_parent_step_to_its_child(cli: Cli) -> None:
     spec = copy_examples(cli)
     plan_id = cli("run", spec, "--input", "version=2.0.0", "--json").json()["id"]

@@ -210,6 +210,22 @@ class SubPlanContract:
         wait_until(lambda: ("wait", 1) in bench.ended_by, what="the tool call to end")
         assert bench.ended_by[("wait", 1)] == "cancelled"
 
+    def test_a_plan_step_that_times_out_cancels_its_child(
+        self, service: PlanService, bench: ToolBench
+    ) -> None:
+        spec = plan_spec(plan_step("outer", child(step("wait", "block")), timeout_ms=300))
+
+        plan = service.run(spec, by="alice")
+
+        outer = plan.steps["outer"]
+        assert plan.status is PlanStatus.FAILED
+        assert outer.error is not None
+        assert outer.error.error_type == "timeout"
+        assert outer.child_plan_id is not None
+        assert service.get_plan(outer.child_plan_id).status is PlanStatus.CANCELLED
+        wait_until(lambda: ("wait", 1) in bench.ended_by, what="the tool call to end")
+        assert bench.ended_by[("wait", 1)] == "cancelled"
+
     def test_three_levels_finish_with_one_parallel_step_and_one_call_slot(
         self, service: PlanService, bench: ToolBench
     ) -> None:
