@@ -64,6 +64,14 @@ Expression = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
 """A condition or template in the sandboxed expression language (see `core.expressions`)."""
 
 
+def _tool_or_plan(schema: dict[str, JsonValue]) -> None:
+    """In the JSON Schema too, a step names a tool or a plan (the validator fills in `tool`)."""
+    required = schema.get("required")
+    if isinstance(required, list):
+        schema["required"] = [name for name in required if name != "tool"]
+    schema["oneOf"] = [{"required": ["tool"]}, {"required": ["plan"]}]
+
+
 class StepSpec(AdditiveFields):
     """One step: a call of a named tool with parameters, or a child plan, after its dependencies.
 
@@ -75,7 +83,7 @@ class StepSpec(AdditiveFields):
     dumped only when set.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_tool_or_plan)
     additive_fields: ClassVar[frozenset[str]] = frozenset({"when", "trigger", "plan", "inputs"})
 
     id: StepId

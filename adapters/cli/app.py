@@ -230,6 +230,9 @@ def validate(file: FileArg) -> None:
 def schema() -> None:
     """Print the JSON Schema of plan specs, with each enabled tool's parameter schema."""
     document = PlanSpec.model_json_schema()
+    root = document.pop("$ref", None)
+    if root is not None:  # a spec holds specs (sub-plans): keep the root's fields on top
+        document = {**document["$defs"][root.rsplit("/", 1)[-1]], **document}
     tools = build_tools(current_settings())
     document["x-planledger-tools"] = {
         name: tools[name].parameters.model_json_schema() for name in sorted(tools)
