@@ -37,7 +37,7 @@ from core.ports import Clock, EventStore, Expressions, JsonSchemas
 from core.scheduler import Decision, StartStep, decide, elapsed_ms
 from core.status import PlanStatus
 from core.sub_plan_runner import SubPlanRunner
-from core.sub_plans import child_plan_id, only_children_run, waiting_children
+from core.sub_plans import child_plan_id, only_waits_on_children, waiting_children
 from core.tools import ToolContext, ToolRegistry
 
 ChildLauncher = Callable[[UUID], None]
@@ -133,7 +133,7 @@ class Engine:
                     return run.plan
                 if run.stopping and not run.in_flight and not run.children:
                     return run.plan
-                if launch_child and not run.in_flight and only_children_run(run.plan):
+                if launch_child and not run.in_flight and only_waits_on_children(run.plan):
                     return run.plan
                 self._wait(run)
         finally:

@@ -80,12 +80,24 @@ def only_children_run(plan: PlanState) -> bool:
     )
 
 
-def next_due(plan: PlanState) -> datetime | None:
-    """When a plan that waits on its children has something of its own to do: a timeout.
+def only_waits_on_children(plan: PlanState) -> bool:
+    """True when the plan can do nothing until a child ends (or `next_due`).
 
-    The plan's deadline, or a running plan step's timeout, whichever comes first.
+    Only children run, and no ready step may start: the plan stopped, or its children fill its
+    `max_parallel_steps`. A ready step that waits for a worker's call slot is not such a wait.
     """
-    due = [plan.deadline] + [
+    if not only_children_run(plan):
+        return False
+    full = len(plan.running) >= plan.spec.options.parallel_slots
+    return not plan.ready or full or plan.stopped_by is not None
+
+
+def next_due(plan: PlanState) -> datetime | None:
+    """When a plan that waits on its children has something of its own to do.
+
+    The plan's deadline, a running plan step's timeout, or a retry falling due, whichever first.
+    """
+    due = [plan.deadline, *plan.retrying.values()] + [
         step.started_at + timedelta(milliseconds=step.timeout_ms)
         for step_id in plan.running
         if (step := plan.steps[step_id]).timeout_ms is not None and step.started_at is not None

@@ -26,7 +26,7 @@ from core.errors import CorruptHistoryError, PlanLedgerError, StoreUnavailableEr
 from core.plan import PlanState
 from core.service import PlanService
 from core.status import PlanStatus
-from core.sub_plans import next_due, only_children_run, waiting_children
+from core.sub_plans import next_due, only_waits_on_children, waiting_children
 
 logger = structlog.get_logger("planledger.worker")
 
@@ -192,7 +192,7 @@ class Worker:
             self._queue.release(
                 owner, plan.plan_id, seen_version=plan.version, due_at=None, done=True
             )
-        elif only_children_run(plan) and not run.stop.is_set():
+        elif only_waits_on_children(plan) and not run.stop.is_set():
             # waiting on its children holds no lease: a child's end is an event on this plan
             for child_id in waiting_children(plan).values():
                 self._queue_child(child_id)

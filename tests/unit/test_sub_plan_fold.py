@@ -23,7 +23,9 @@ from core.status import PlanStatus, StepStatus
 from core.sub_plans import (
     SUB_PLAN_FAILED,
     child_plan_id,
+    next_due,
     only_children_run,
+    only_waits_on_children,
     report_child_end,
     start_child,
 )
@@ -215,3 +217,45 @@ def test_a_report_for_another_child_is_a_corrupt_history() -> None:
 
     with pytest.raises(CorruptHistoryError, match="does not wait on"):
         evolve(ledger.plan, forged)
+
+
+def test_a_parent_whose_children_fill_its_parallel_slots_only_waits_on_them() -> None:
+    ledger = executing_plan(
+        spec({"id": "deploy", "plan": CHILD}, step("other"), max_parallel_steps=1)
+    )
+    ledger.settle(at(0))
+    ledger.record(
+        start_child(
+            ledger.plan,
+            "deploy",
+            now=at(1),
+            correlation_id=CORRELATION_ID,
+            json_schemas=JsonSchemaChecker(),
+        ).parent_events
+    )
+
+    assert list(ledger.plan.ready) == ["other"]
+    assert only_waits_on_children(ledger.plan)
+
+
+def test_a_parent_with_a_tool_step_running_does_not_only_wait() -> None:
+    ledger = executing_plan(spec({"id": "deploy", "plan": CHILD}, step("other")))
+    ledger.settle(at(0))
+    ledger.record(
+        start_child(
+            ledger.plan,
+            "deploy",
+            now=at(1),
+            correlation_id=CORRELATION_ID,
+            json_schemas=JsonSchemaChecker(),
+        ).parent_events
+    )
+
+    assert ledger.status("other") is StepStatus.RUNNING
+    assert not only_waits_on_children(ledger.plan)
+
+
+def test_a_waiting_parent_is_due_again_when_its_plan_step_times_out() -> None:
+    ledger, _ = started(timeout_ms=500)
+
+    assert next_due(ledger.plan) == at(500)
