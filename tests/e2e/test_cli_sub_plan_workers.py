@@ -123,3 +123,38 @@ def test_one_worker_with_one_slot_finishes_three_levels_of_sub_plans(
         )
     waited = initialised("wait", str(plan_id), "--timeout", "5", "--json")
     assert waited.exit_code == 0, waited
+
+
+def test_a_tree_whose_worker_is_killed_mid_child_is_finished_by_another_worker(
+    initialised: Cli, view: StoreView, workers: Callable[..., WorkerProcess], wait_until: Any
+) -> None:
+    wait_for_go = "echo started >> started.txt; while [ ! -f go ]; do sleep 0.05; done"
+    bottom = {
+        "description": "waits for go",
+        "steps": [
+            {"id": "hold", "tool": "shell", "parameters": {"command": wait_for_go, "shell": True}}
+        ],
+    }
+    middle = {"description": "middle", "steps": [{"id": "down", "plan": bottom}]}
+    root = initialised.write_spec(
+        {"description": "root", "steps": [{"id": "mid", "plan": middle}, leaf("beside")]}
+    )
+    plan_id = UUID(initialised("submit", root).stdout.strip())
+    started = initialised.cwd / "started.txt"
+    first = workers(initialised, "w-doomed", concurrency=1, lease_s=2.0)
+    wait_until(started.exists, timeout=DEADLINE_S, what="the grandchild's step to start")
+
+    first.kill_9()
+    (initialised.cwd / "go").touch()
+    workers(initialised, "w-heir", concurrency=1, lease_s=2.0)
+    wait_until(view.all_done, timeout=DEADLINE_S, what="every plan of the tree done")
+
+    assert view.plan(plan_id).status is PlanStatus.COMPLETED
+    [child] = children_of(view, plan_id)
+    [grandchild] = children_of(view, child)
+    for parent in (plan_id, child):
+        reports = [e for e in view.history(parent) if isinstance(e, SubPlanFinished)]
+        assert len(reports) == 1
+    workers_of_hold = [e.worker for e in view.history(grandchild) if isinstance(e, StepStarted)]
+    assert workers_of_hold == ["w-doomed", "w-heir"]
+    assert started.read_text().split() == ["started", "started"]
