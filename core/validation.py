@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from core.data_passing import templates_in
 from core.errors import InvalidPlanSpecError, SpecProblem
 from core.graph import find_cycles
 from core.ports import Expressions, JsonSchemas
@@ -96,9 +97,23 @@ class _Checks:
             if limit is not None and depth + 1 > limit:
                 yield SpecProblem(where, f"nests {depth + 1} deep, over max_sub_plan_depth {limit}")
                 continue
-            _, problems = self.spec(child, depth=depth + 1, limit=limit)
+            spec, problems = self.spec(child, depth=depth + 1, limit=limit)
             for problem in problems:
                 yield SpecProblem(f"{where}.{problem.location}", problem.message)
+            if spec is not None:
+                yield from self._literal_inputs(step, spec, _step_label(raw_steps, index))
+
+    def _literal_inputs(
+        self, step: Mapping[str, Any], child: PlanSpec, label: str
+    ) -> Iterable[SpecProblem]:
+        """Inputs without templates are checked against the child's schema now, not at start."""
+        inputs = step.get("inputs", {})
+        if child.inputs_schema is None or not isinstance(inputs, Mapping):
+            return
+        if any(True for _ in templates_in(dict(inputs), "inputs")):
+            return
+        for problem in self.json_schemas.instance_problems(dict(inputs), child.inputs_schema):
+            yield SpecProblem(f"{label}.{problem.location}", problem.message)
 
 
 def _raw_steps(data: Mapping[Any, Any]) -> list[Mapping[str, Any]]:

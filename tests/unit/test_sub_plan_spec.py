@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from adapters.json_schema_checker import JsonSchemaChecker
+from core.errors import InvalidPlanSpecError, SpecProblem
 from core.spec import SUB_PLAN_TOOL, PlanSpec
-from tests.unit.builders import step
-from tests.unit.test_spec_validation import as_text, echo, plan_data, problems_of
+from core.validation import validate_spec
+from tests.unit.builders import EXPRESSIONS, step
+from tests.unit.test_spec_validation import TOOLS, as_text, echo, plan_data, problems_of
 
 
 def child(*steps: object, **options: Any) -> dict[str, Any]:
@@ -126,3 +129,46 @@ def test_a_child_can_lower_the_depth_limit_but_not_raise_it() -> None:
     assert problems == {
         "steps[level0].plan.steps[level1].plan: nests 2 deep, over max_sub_plan_depth 1"
     }
+
+
+SCHEMA = {
+    "type": "object",
+    "properties": {"replicas": {"type": "integer"}},
+    "required": ["replicas"],
+}
+
+
+def test_literal_inputs_are_checked_against_the_child_schema_at_validation() -> None:
+    data = plan_data(
+        plan_step("deploy", child(echo("a")) | {"inputs_schema": SCHEMA}, inputs={"replicas": "3"})
+    )
+
+    problems = problems_of(data)
+
+    assert [problem.location for problem in problems] == ["steps[deploy].inputs.replicas"]
+    assert "integer" in problems[0].message
+
+
+def test_templated_inputs_are_left_to_the_check_when_the_child_starts() -> None:
+    data = plan_data(
+        echo("count"),
+        plan_step(
+            "deploy",
+            child(echo("a")) | {"inputs_schema": SCHEMA},
+            depends_on=["count"],
+            inputs={"replicas": "{{ steps.count.result }}"},
+        ),
+    )
+
+    spec = PlanSpec.model_validate(data)
+
+    assert spec.steps[1].inputs == {"replicas": "{{ steps.count.result }}"}
+    assert problems_or_none(data) == []
+
+
+def problems_or_none(data: object) -> list[SpecProblem]:
+    try:
+        validate_spec(data, TOOLS, EXPRESSIONS, JsonSchemaChecker())
+    except InvalidPlanSpecError as error:
+        return list(error.problems)
+    return []
