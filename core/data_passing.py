@@ -110,17 +110,24 @@ def condition_holds(
 def resolve_parameters(
     plan: PlanState, step: StepState, expressions: Expressions
 ) -> JsonObject | Unprepared:
-    """The parameters the step's tool receives (recorded in `StepStarted`), or why not."""
+    """The parameters the step's tool receives (recorded in `StepStarted`), or why not.
+
+    A plan step's parameters are its child's `inputs`, resolved the same way.
+    """
     resolved: JsonObject = {}
     item = item_scope(step)
-    for name, value in step.spec.parameters.items():
+    spec = step.spec
+    prefix, values = (
+        ("inputs", spec.inputs) if spec.is_sub_plan else ("parameters", spec.parameters)
+    )
+    for name, value in values.items():
         try:
             resolved[name] = resolve(value, plan, expressions, item)
         except ExpressionError as error:
-            return Unprepared(f"parameters.{name}", PARAMETER_ERROR, str(error))
-        unstorable = unstorable_part(resolved[name], f"parameters.{name}")
+            return Unprepared(f"{prefix}.{name}", PARAMETER_ERROR, str(error))
+        unstorable = unstorable_part(resolved[name], f"{prefix}.{name}")
         if unstorable is not None:
-            return Unprepared(f"parameters.{name}", PARAMETER_ERROR, unstorable)
+            return Unprepared(f"{prefix}.{name}", PARAMETER_ERROR, unstorable)
     return resolved
 
 

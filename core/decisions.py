@@ -187,11 +187,14 @@ def start_execution(plan: PlanState, *, now: datetime, correlation_id: UUID) -> 
 
 
 def resume(plan: PlanState, *, by: str, now: datetime, correlation_id: UUID) -> list[PlanEvent]:
-    """Resume after a stop: attempts left running are re-run if idempotent, else failed."""
+    """Resume after a stop: attempts left running are re-run if idempotent, else failed.
+
+    A plan step whose child plan runs is left running: the child goes on and reports its end.
+    """
     if plan.status is not PlanStatus.EXECUTING:
         raise InvalidTransitionError(plan.plan_id, plan.status.value, "resume")
     stamp = EventStamper.after(plan, now, by, correlation_id)
-    running = list(plan.running)
+    running = [step_id for step_id in plan.running if plan.steps[step_id].child_plan_id is None]
     events: list[PlanEvent] = [stamp(PlanResumed, by=by, interrupted_steps=tuple(running))]
     for step_id in running:
         step = plan.steps[step_id]

@@ -8,10 +8,11 @@ together (outcomes, the skips they cause, the starts they unlock) are appended a
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 from uuid import UUID
 
 from pydantic import ValidationError
@@ -22,13 +23,25 @@ from core.call_threads import CallThreads
 from core.callbacks import Callbacks
 from core.decisions import Outcome, apply_decisions, record_outcome, start_execution
 from core.errors import ConcurrencyError, ToolFailedError
-from core.events import PlanEvent, StepCancelled, StepInterrupted, StepStarted, StepTimedOut
+from core.events import (
+    PlanEvent,
+    StepCancelled,
+    StepInterrupted,
+    StepStarted,
+    StepTimedOut,
+    SubPlanStarted,
+)
 from core.json_value import unstorable_part
 from core.plan import PlanState, evolve, fold
-from core.ports import Clock, EventStore, Expressions
+from core.ports import Clock, EventStore, Expressions, JsonSchemas
 from core.scheduler import Decision, StartStep, decide, elapsed_ms
 from core.status import PlanStatus
+from core.sub_plan_runner import SubPlanRunner
+from core.sub_plans import child_plan_id, only_waits_on_children, waiting_children
 from core.tools import ToolContext, ToolRegistry
+
+ChildLauncher = Callable[[UUID], None]
+"""Hands a new child plan to whoever will run it (a worker queues it)."""
 
 
 @dataclass
@@ -47,6 +60,12 @@ class _Run:
     slots: CallSlots | None = None
     holding: set[tuple[str, int]] = field(default_factory=set)
     reserved: int = 0
+    launch_child: ChildLauncher | None = None
+    children: dict[UUID, Future[PlanState]] = field(default_factory=dict)
+    child_threads: CallThreads[PlanState] = field(
+        default_factory=lambda: CallThreads("planledger-sub-plan")
+    )
+    check_children: bool = True
 
     @property
     def stopping(self) -> bool:
@@ -68,11 +87,13 @@ class Engine:
         clock: Clock,
         *,
         expressions: Expressions,
+        json_schemas: JsonSchemas,
         worker: str,
         callbacks: Callbacks,
         poll_interval_s: float,
     ) -> None:
         self._store = store
+        self.sub_plans = SubPlanRunner(store, clock, json_schemas)
         self._expressions = expressions
         self._tools = tools
         self._clock = clock
@@ -87,26 +108,39 @@ class Engine:
         *,
         stop: threading.Event | None = None,
         slots: CallSlots | None = None,
+        launch_child: ChildLauncher | None = None,
     ) -> PlanState:
         """Run an approved or executing plan until it ends; return it as it ended.
 
         Once `stop` is set nothing new starts, and the plan is returned (still executing) as
         soon as the calls in flight have ended. `slots`, shared with other engines, caps the
-        calls they run together.
+        calls they run together; a step waiting on its child plan holds none. Without
+        `launch_child` the children run here, on their own threads (those a crash left behind
+        too); with it, each new child is handed to it (a work queue) and the plan is returned,
+        still executing, as soon as it can only wait on them: whoever runs a child reports its
+        end to the parent, which is then worth executing again.
         """
         run = _Run(plan, correlation_id, CallThreads("planledger-tool"), stop=stop, slots=slots)
+        run.launch_child = launch_child
         try:
+            if launch_child is None:
+                for child_id in waiting_children(plan).values():
+                    self._start_child(run, child_id)
             while True:
                 self._turn(run)
                 if run.plan.status is not PlanStatus.EXECUTING:
+                    self.sub_plans.report_to_parent(run.plan, correlation_id)
                     return run.plan
-                if run.stopping and not run.in_flight:
+                if run.stopping and not run.in_flight and not run.children:
+                    return run.plan
+                if launch_child and not run.in_flight and only_waits_on_children(run.plan):
                     return run.plan
                 self._wait(run)
         finally:
             for _, context in run.in_flight.values():
                 context.cancelled.set()
             run.threads.shutdown()
+            run.child_threads.shutdown()
             if run.slots is not None:
                 run.slots.give_back(len(run.holding))
 
@@ -124,28 +158,37 @@ class Engine:
                 batch += _applied(
                     plan, record_outcome(plan, outcome, now=now, correlation_id=run.correlation_id)
                 )
+            if run.check_children:
+                batch += self.sub_plans.finished(plan, run.correlation_id)
+            children: list[PlanEvent] = []
             while True:
                 schedule = decide(plan, now, self._expressions)
                 run.wake_at = schedule.wake_at
                 decisions = _admitted(run, schedule.decisions)
-                if not decisions:
+                if decisions:
+                    decided = apply_decisions(
+                        plan,
+                        decisions,
+                        now=now,
+                        worker=self._worker,
+                        correlation_id=run.correlation_id,
+                    )
+                    batch += _applied(plan, decided)
+                started, created = self.sub_plans.start_pending(plan, run.correlation_id)
+                batch += started
+                children += created
+                if not decisions and not started:
                     break
-                decided = apply_decisions(
-                    plan,
-                    decisions,
-                    now=now,
-                    worker=self._worker,
-                    correlation_id=run.correlation_id,
-                )
-                batch += _applied(plan, decided)
+            run.check_children = False
             if not batch:
                 return
             try:
-                self._store.append(batch)
+                self._store.append([*batch, *children])
             except ConcurrencyError:
                 if run.slots is not None:
                     run.slots.give_back(run.reserved)
                 run.reserved = 0
+                run.check_children = True
                 known = plan.version - len(batch)
                 history = self._store.load(plan.plan_id)
                 run.plan = fold(history)
@@ -162,13 +205,49 @@ class Engine:
     def _after_append(self, run: _Run, events: Sequence[PlanEvent]) -> None:
         for event in events:
             if isinstance(event, StepStarted) and event.worker == self._worker:
-                self._start_call(run, event)
+                if not run.plan.steps[event.step_id].spec.is_sub_plan:
+                    self._start_call(run, event)
             elif isinstance(event, StepTimedOut | StepCancelled | StepInterrupted):
                 abandoned = run.in_flight.pop((event.step_id, event.attempt), None)
                 if abandoned is not None:
                     abandoned[1].cancelled.set()
                     _free_slot(run, (event.step_id, event.attempt))
         self._callbacks.dispatch(events)
+        self._follow_children(run, events)
+
+    def _follow_children(self, run: _Run, events: Sequence[PlanEvent]) -> None:
+        """Run or hand off each new child, and cancel those whose plan step was stopped.
+
+        After the callbacks, so that they see a child's `SubPlanStarted` before its own events.
+        """
+        for event in events:
+            if isinstance(event, SubPlanStarted):
+                if run.launch_child is None:
+                    self._start_child(run, event.child_plan_id)
+                else:
+                    run.launch_child(event.child_plan_id)
+            elif (
+                isinstance(event, StepTimedOut | StepCancelled | StepInterrupted)
+                and run.plan.steps[event.step_id].spec.is_sub_plan
+            ):
+                child = child_plan_id(event.plan_id, event.step_id, event.attempt)
+                reason = f"parent plan {event.plan_id} step {event.step_id!r} was stopped"
+                self.sub_plans.cancel_tree(child, reason=reason, correlation_id=run.correlation_id)
+
+    def _start_child(self, run: _Run, child_id: UUID) -> None:
+        """Run a child plan here, on its own thread and without a slot: only its tools take one.
+
+        A child a crash left behind first has its attempts left running recorded (as `resume`).
+        """
+        if child_id in run.children:
+            return
+        child = self.sub_plans.recovered(child_id, by=self._worker)
+        if child.is_terminal:
+            run.check_children = True
+            return
+        run.children[child_id] = run.child_threads.submit(
+            lambda: self.execute(child, run.correlation_id, stop=run.stop, slots=run.slots)
+        )
 
     def _start_call(self, run: _Run, event: StepStarted) -> None:
         step = run.plan.steps[event.step_id]
@@ -228,7 +307,10 @@ class Engine:
         if run.wake_at is not None:
             due_in = (run.wake_at - self._clock.now()).total_seconds()
             timeout = max(0.0, min(timeout, due_in))
-        futures = [future for future, _ in run.in_flight.values()]
+        futures: list[Future[object]] = [
+            *(cast("Future[object]", future) for future, _ in run.in_flight.values()),
+            *(cast("Future[object]", child) for child in run.children.values()),
+        ]
         if futures:
             done, _ = wait(futures, timeout=timeout, return_when=FIRST_COMPLETED)
         else:
@@ -239,6 +321,11 @@ class Engine:
                 run.finished.append(future.result())
                 del run.in_flight[key]
                 _free_slot(run, key)
+        for child_id, ended in list(run.children.items()):
+            if ended.done():
+                del run.children[child_id]
+                ended.result()  # a child engine's own failure (a lost store) is this run's too
+                run.check_children = True
         if not run.finished:
             foreign = self._store.load(run.plan.plan_id, after_version=run.plan.version)
             if foreign:
@@ -247,14 +334,31 @@ class Engine:
 
 
 def _admitted(run: _Run, decisions: Sequence[Decision]) -> list[Decision]:
-    """The decisions to apply now: no start once stopping, and no start without a free slot."""
-    starts = [decision for decision in decisions if isinstance(decision, StartStep)]
+    """The decisions to apply now: no start once stopping, and no tool start without a free slot.
+
+    A plan step needs no slot: it calls no tool, and its child's tools take their own.
+    """
+    if run.stopping:
+        decisions = [
+            decision
+            for decision in decisions
+            if not isinstance(decision, StartStep) or not _runs_child(run, decision)
+        ]
+    starts = [
+        decision
+        for decision in decisions
+        if isinstance(decision, StartStep) and not _runs_child(run, decision)
+    ]
     if not starts or (run.slots is None and not run.stopping):
         return list(decisions)
     allowed = 0 if run.stopping else run.slots.take(len(starts)) if run.slots else 0
     run.reserved += allowed
     dropped = {id(start) for start in starts[allowed:]}
     return [decision for decision in decisions if id(decision) not in dropped]
+
+
+def _runs_child(run: _Run, start: StartStep) -> bool:
+    return run.plan.steps[start.step_id].spec.is_sub_plan
 
 
 def _free_slot(run: _Run, key: tuple[str, int]) -> None:

@@ -65,12 +65,20 @@ class PlanCreated(PlanEvent, AdditiveFields):
     """A plan was created from a validated spec (`spec`, the whole of it) and its `inputs`.
 
     `inputs` passed the spec's `inputs_schema`; templates read them as `plan.inputs.NAME`.
+    A sub-plan names its link: the `parent_plan_id` and `parent_step_id` that started it, the
+    `root_plan_id` of the whole tree and its `depth` below the root (0 for a root plan).
     """
 
-    additive_fields: ClassVar[frozenset[str]] = frozenset({"inputs"})
+    additive_fields: ClassVar[frozenset[str]] = frozenset(
+        {"inputs", "parent_plan_id", "parent_step_id", "root_plan_id", "depth"}
+    )
 
     spec: PlanSpec
     inputs: JsonObject = Field(default_factory=dict)
+    parent_plan_id: UUID | None = None
+    parent_step_id: str | None = None
+    root_plan_id: UUID | None = None
+    depth: int = 0
 
 
 class PlanSubmitted(PlanEvent):
@@ -247,6 +255,33 @@ class StepsGathered(PlanEvent):
         return f"{self.failed_items} of {total} items did not complete (first: {self.first_failed})"
 
 
+class SubPlanStarted(PlanEvent):
+    """Attempt `attempt` of plan step `step_id` created child plan `child_plan_id` and runs it.
+
+    The child sits at `depth` below `root_plan_id`; the engine approved it with its parent.
+    """
+
+    step_id: str
+    attempt: int
+    child_plan_id: UUID
+    depth: int
+    root_plan_id: UUID
+
+
+class SubPlanFinished(PlanEvent):
+    """The child plan of `step_id` ended with `status` (its `outputs`, or `reason` if it failed).
+
+    The step's own `StepCompleted` (result: the outputs) or `StepFailed` follows in the same batch.
+    """
+
+    step_id: str
+    attempt: int
+    child_plan_id: UUID
+    status: str
+    outputs: JsonObject = Field(default_factory=dict)
+    reason: str | None = None
+
+
 class PlanCompleted(PlanEvent, AdditiveFields):
     """Every step completed (or was skipped for a reason that is not a failure).
 
@@ -343,6 +378,8 @@ EVENT_TYPES: tuple[type[PlanEvent], ...] = (
     StepSkipped,
     StepPreparationFailed,
     StepCancelled,
+    SubPlanStarted,
+    SubPlanFinished,
     PlanCompleted,
     PlanFailed,
     PlanPartiallyCompleted,

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from core import expansion_transitions as expansions
 from core import revision_transitions as revisions
 from core import step_transitions as steps
+from core import sub_plan_transitions as sub_plans
 from core.errors import CorruptHistoryError
 from core.events import (
     TERMINAL_EVENTS,
@@ -41,6 +42,8 @@ from core.events import (
     StepSkipped,
     StepStarted,
     StepTimedOut,
+    SubPlanFinished,
+    SubPlanStarted,
 )
 from core.plan_state import PlanState, StepError, StepState
 from core.status import PlanStatus, StepStatus
@@ -97,6 +100,10 @@ def _created(event: PlanCreated) -> PlanState:
         inputs=event.inputs,
         last_event_at=event.timestamp,
         head_hash=event.hash,
+        parent_plan_id=event.parent_plan_id,
+        parent_step_id=event.parent_step_id,
+        root_plan_id=event.root_plan_id,
+        depth=event.depth,
     )
     for step in spec.steps:
         state.steps[step.id] = StepState(spec=step, timeout_ms=spec.step_timeout_ms(step))
@@ -170,6 +177,10 @@ def _apply(state: PlanState, event: PlanEvent) -> None:
             expansions.on_steps_expanded(state, event)
         case StepsGathered():
             expansions.on_steps_gathered(state, event)
+        case SubPlanStarted():
+            sub_plans.on_sub_plan_started(state, event)
+        case SubPlanFinished():
+            sub_plans.on_sub_plan_finished(state, event)
         case PlanSubmitted():
             _on_submitted(state, event)
         case PlanApproved():

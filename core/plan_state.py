@@ -52,6 +52,7 @@ class StepState:
     parent: str | None = None
     item: JsonValue = None
     index: int = 0
+    child_plan_id: UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,16 @@ class PlanState:
         expansion.open -= 1
         if expansion.open == 0:
             self.gathering[parent] = None
+
+    parent_plan_id: UUID | None = None
+    parent_step_id: str | None = None
+    root_plan_id: UUID | None = None
+    depth: int = 0
+
+    @property
+    def root_id(self) -> UUID:
+        """The root of the plan's sub-plan tree (itself for a root plan)."""
+        return self.root_plan_id or self.plan_id
 
     @property
     def is_terminal(self) -> bool:

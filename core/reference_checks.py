@@ -142,11 +142,12 @@ def _expressions_of(step: Mapping[str, Any]) -> Iterator[tuple[str, str, bool, b
     for_each = step.get("for_each")
     if isinstance(for_each, str) and is_template(for_each):
         yield "for_each", for_each, False, False
-    parameters = step.get("parameters")
-    if isinstance(parameters, Mapping):
-        per_item = for_each is not None
-        for where, source in templates_in(dict(parameters), "parameters"):
-            yield where, source, False, per_item
+    per_item = for_each is not None
+    for field in ("parameters", "inputs"):
+        values = step.get(field)
+        if isinstance(values, Mapping):
+            for where, source in templates_in(dict(values), field):
+                yield where, source, False, per_item and field == "parameters"
 
 
 def _dependency_edges(raw_steps: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:

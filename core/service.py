@@ -14,7 +14,7 @@ from uuid import UUID
 from core.call_slots import CallSlots
 from core.callbacks import Callbacks
 from core.decisions import apply_decisions, approve, cancel, create_plan, reject, resume
-from core.engine import Engine
+from core.engine import ChildLauncher, Engine
 from core.errors import (
     ConcurrencyError,
     InvalidInputsError,
@@ -31,6 +31,7 @@ from core.revisions import add_step, remove_step, revise_step, spec_data
 from core.scheduler import ExpireApproval, decide
 from core.spec import PlanSpec
 from core.status import PlanStatus
+from core.sub_plans import only_children_run
 from core.tools import ToolRegistry
 from core.validation import validate_spec
 
@@ -66,6 +67,7 @@ class PlanService:
             tools,
             clock,
             expressions=expressions,
+            json_schemas=json_schemas,
             worker=worker,
             callbacks=callbacks or Callbacks(),
             poll_interval_s=poll_interval_s,
@@ -138,13 +140,22 @@ class PlanService:
         )
 
     def cancel(self, plan_id: UUID, *, by: str, reason: str) -> PlanState:
-        """Cancel a plan that has not ended; an engine running it stops its tools."""
-        return self._command(
+        """Cancel a plan that has not ended; an engine running it stops its tools.
+
+        The child plans of its running plan steps are cancelled too, and theirs, recursively.
+        """
+        plan = self._command(
             plan_id,
             lambda plan, cid: cancel(
                 plan, by=by, reason=reason, now=self._clock.now(), correlation_id=cid
             ),
         )
+        self._engine.sub_plans.cancel_children(
+            plan,
+            reason=f"parent plan {plan_id} cancelled: {reason}",
+            correlation_id=plan.correlation_id,
+        )
+        return plan
 
     def add_step(self, plan_id: UUID, step: object, *, by: str, reason: str) -> PlanState:
         """Add a step (raw step data) to a plan that has not ended, even one that is running.
@@ -231,17 +242,25 @@ class PlanService:
         *,
         stop: threading.Event | None = None,
         slots: CallSlots | None = None,
+        launch_child: ChildLauncher | None = None,
     ) -> PlanState:
         """Execute an approved plan, or go on with an executing one, until it ends.
 
-        A plan that is not approved yet, or has ended, is returned as it is. Once `stop` is set
-        nothing new starts and the plan is returned when its calls in flight have ended; `slots`
-        caps the tool calls of every engine that shares it (a worker's `--concurrency`).
+        A plan that is not approved yet, or has ended, is returned as it is (an ended sub-plan
+        first makes sure its parent knows). Once `stop` is set nothing new starts and the plan
+        is returned when its calls in flight have ended; `slots` caps the tool calls of every
+        engine that shares it (a worker's `--concurrency`). Child plans run here, unless
+        `launch_child` takes them (a worker queues them): then a plan that only waits on its
+        children is returned.
         """
         plan = self.get_plan(plan_id)
+        if plan.is_terminal:
+            self._engine.sub_plans.report_to_parent(plan, self._ids.new_id())
         if plan.status not in (PlanStatus.APPROVED, PlanStatus.EXECUTING):
             return plan
-        return self._engine.execute(plan, self._ids.new_id(), stop=stop, slots=slots)
+        return self._engine.execute(
+            plan, self._ids.new_id(), stop=stop, slots=slots, launch_child=launch_child
+        )
 
     def recover(self, plan_id: UUID, *, by: str) -> PlanState:
         """Record what a stop left behind, without executing: attempts left running end.
@@ -253,7 +272,9 @@ class PlanService:
         """
 
         def interrupt(plan: PlanState, correlation_id: UUID) -> list[PlanEvent]:
-            if plan.status is not PlanStatus.EXECUTING or not plan.running:
+            if plan.status is not PlanStatus.EXECUTING or only_children_run(plan):
+                return []
+            if not plan.running:
                 return []
             return resume(plan, by=by, now=self._clock.now(), correlation_id=correlation_id)
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from core.data_passing import templates_in
 from core.errors import InvalidPlanSpecError, SpecProblem
 from core.graph import find_cycles
 from core.ports import Expressions, JsonSchemas
@@ -24,34 +25,95 @@ ToolSchemas = Mapping[str, type[BaseModel]]
 def validate_spec(
     data: object, tools: ToolSchemas, expressions: Expressions, json_schemas: JsonSchemas
 ) -> PlanSpec:
-    """Parse raw spec data into a `PlanSpec`, or raise `InvalidPlanSpecError` with all problems."""
-    if not isinstance(data, Mapping):
-        raise InvalidPlanSpecError([SpecProblem("spec", "must be a mapping of fields")])
-    problems: list[SpecProblem] = []
-    spec: PlanSpec | None = None
-    raw_steps = _raw_steps(data)
-    try:
-        spec = PlanSpec.model_validate(data)
-    except ValidationError as error:
-        problems.extend(_from_pydantic(error, raw_steps))
-    problems.extend(_graph_problems(raw_steps))
-    problems.extend(_tool_problems(raw_steps, tools))
-    problems.extend(
-        reference_problems(raw_steps, data.get("outputs"), data.get("inputs_schema"), expressions)
-    )
-    schema = data.get("inputs_schema")
-    if isinstance(schema, Mapping):
-        problems.extend(
-            SpecProblem("inputs_schema", message)
-            for message in json_schemas.schema_problems(dict(schema))
-        )
-    options = spec.options if spec is not None else _options_alone(data.get("options", {}))
-    if options is not None:
-        problems.extend(_option_problems(options))
+    """Parse raw spec data into a `PlanSpec`, or raise `InvalidPlanSpecError` with all problems.
+
+    Child plans (`plan` on a step) are validated in full, their problems named under the step
+    (`steps[deploy].plan.steps[migrate].tool`), and their nesting checked against
+    `max_sub_plan_depth`.
+    """
+    checks = _Checks(tools, expressions, json_schemas)
+    spec, problems = checks.spec(data, depth=0, limit=None)
     if problems:
         raise InvalidPlanSpecError(_unique(problems))
     assert spec is not None
     return spec
+
+
+class _Checks:
+    """Every check of one spec, and of each child spec inside it."""
+
+    def __init__(
+        self, tools: ToolSchemas, expressions: Expressions, json_schemas: JsonSchemas
+    ) -> None:
+        self.tools = tools
+        self.expressions = expressions
+        self.json_schemas = json_schemas
+
+    def spec(
+        self, data: object, *, depth: int, limit: int | None
+    ) -> tuple[PlanSpec | None, list[SpecProblem]]:
+        """The parsed spec (None if it fails) and its problems; `limit` is the parent's."""
+        if not isinstance(data, Mapping):
+            return None, [SpecProblem("spec", "must be a mapping of fields")]
+        problems: list[SpecProblem] = []
+        spec: PlanSpec | None = None
+        raw_steps = _raw_steps(data)
+        try:
+            spec = PlanSpec.model_validate(data)
+        except ValidationError as error:
+            problems.extend(_from_pydantic(error, raw_steps))
+        problems.extend(_graph_problems(raw_steps))
+        problems.extend(_tool_problems(raw_steps, self.tools))
+        problems.extend(
+            reference_problems(
+                raw_steps, data.get("outputs"), data.get("inputs_schema"), self.expressions
+            )
+        )
+        schema = data.get("inputs_schema")
+        if isinstance(schema, Mapping):
+            problems.extend(
+                SpecProblem("inputs_schema", message)
+                for message in self.json_schemas.schema_problems(dict(schema))
+            )
+        options = spec.options if spec is not None else _options_alone(data.get("options", {}))
+        if options is not None:
+            problems.extend(_option_problems(options))
+            own = options.max_sub_plan_depth
+            limit = own if limit is None else min(limit, own)
+        problems.extend(self._children(raw_steps, depth, limit))
+        return spec, problems
+
+    def _children(
+        self, raw_steps: Sequence[Mapping[str, Any]], depth: int, limit: int | None
+    ) -> Iterable[SpecProblem]:
+        for index, step in enumerate(raw_steps):
+            child = step.get("plan")
+            if child is None:
+                continue
+            where = f"{_step_label(raw_steps, index)}.plan"
+            if not isinstance(child, Mapping):
+                yield SpecProblem(where, "must be an inline plan spec (the CLI inlines files)")
+                continue
+            if limit is not None and depth + 1 > limit:
+                yield SpecProblem(where, f"nests {depth + 1} deep, over max_sub_plan_depth {limit}")
+                continue
+            spec, problems = self.spec(child, depth=depth + 1, limit=limit)
+            for problem in problems:
+                yield SpecProblem(f"{where}.{problem.location}", problem.message)
+            if spec is not None:
+                yield from self._literal_inputs(step, spec, _step_label(raw_steps, index))
+
+    def _literal_inputs(
+        self, step: Mapping[str, Any], child: PlanSpec, label: str
+    ) -> Iterable[SpecProblem]:
+        """Inputs without templates are checked against the child's schema now, not at start."""
+        inputs = step.get("inputs", {})
+        if child.inputs_schema is None or not isinstance(inputs, Mapping):
+            return
+        if any(True for _ in templates_in(dict(inputs), "inputs")):
+            return
+        for problem in self.json_schemas.instance_problems(dict(inputs), child.inputs_schema):
+            yield SpecProblem(f"{label}.{problem.location}", problem.message)
 
 
 def _raw_steps(data: Mapping[Any, Any]) -> list[Mapping[str, Any]]:
@@ -87,12 +149,15 @@ def _from_pydantic(
         if len(location) >= 2 and location[0] == "steps" and isinstance(location[1], int):
             head = _step_label(raw_steps, location[1])
             location = location[2:]
+            if location[:1] == ["plan"]:
+                continue  # the child spec is checked on its own, its problems named under it
         else:
             head = str(location.pop(0)) if location else "spec"
         path = head + "".join(
             f"[{part}]" if isinstance(part, int) else f".{part}" for part in location
         )
         message = "unknown field" if item["type"] == "extra_forbidden" else item["msg"]
+        message = message.removeprefix("Value error, ")
         yield SpecProblem(path, message)
 
 
@@ -132,7 +197,7 @@ def _tool_problems(
     for index, step in enumerate(raw_steps):
         tool = step.get("tool")
         label = _step_label(raw_steps, index)
-        if not isinstance(tool, str):
+        if not isinstance(tool, str) or step.get("plan") is not None:
             continue
         model = tools.get(tool)
         if model is None:

@@ -31,6 +31,7 @@ from core.events import (
     StepSkipped,
     StepStarted,
     StepTimedOut,
+    SubPlanStarted,
 )
 from core.scheduler import elapsed_ms
 from core.status import PlanStatus, StepStatus
@@ -106,8 +107,32 @@ class PlanSummaryProjection:
                     _plan_changed(updated(summary, **head), event),
                     PlanDataRow(event.plan_id, "outputs", outputs),
                 ]
+            case SubPlanStarted():
+                return [updated(summary, **head), _child_row(event)]
             case _:
                 return [_plan_changed(updated(summary, **head), event)]
+
+
+SUB_PLAN_KIND = "sub_plan:"
+"""`plan_data` kinds `sub_plan:STEP` hold the child plan a plan step started last."""
+
+LINK_KIND = "link"
+"""The `plan_data` kind that holds a sub-plan's parent, root and depth."""
+
+
+def _child_row(event: SubPlanStarted) -> PlanDataRow:
+    child = {"child_plan_id": str(event.child_plan_id), "attempt": event.attempt}
+    return PlanDataRow(event.plan_id, f"{SUB_PLAN_KIND}{event.step_id}", child)
+
+
+def _link_row(event: PlanCreated) -> PlanDataRow:
+    link = {
+        "parent_plan_id": str(event.parent_plan_id),
+        "parent_step_id": event.parent_step_id,
+        "root_plan_id": str(event.root_plan_id),
+        "depth": event.depth,
+    }
+    return PlanDataRow(event.plan_id, LINK_KIND, link)
 
 
 def _created(event: PlanCreated) -> list[Row]:
@@ -156,6 +181,8 @@ def _created(event: PlanCreated) -> list[Row]:
     ]
     if event.inputs:
         steps.append(PlanDataRow(event.plan_id, "inputs", event.inputs))
+    if event.parent_plan_id is not None:
+        steps.append(_link_row(event))
     return [summary, *steps]
 
 

@@ -226,6 +226,38 @@ def map_reduce_with_a_bad_item(service: PlanService, store: EventStore) -> UUID:
     return service.run(spec, by="ivan").plan_id
 
 
+def _nested_run(service: PlanService) -> tuple[UUID, UUID]:
+    """A parent whose one plan step completes with its child's outputs and another fails."""
+    child = {
+        "description": "deploy one service",
+        "inputs_schema": {"type": "object", "required": ["service"]},
+        "steps": [_echo("migrate", "{{ plan.inputs.service }} migrated")],
+        "outputs": {"migrated": "{{ steps.migrate.result }}"},
+    }
+    broken = {"description": "a child that fails", "steps": [_shell("boom", "exit 2")]}
+    spec = {
+        "description": "sub-plans: one child completes, one fails; later steps read the outputs",
+        "options": {"continue_on_error": True},
+        "steps": [
+            {"id": "deploy", "plan": child, "inputs": {"service": "api"}},
+            {"id": "broken", "plan": broken},
+            _echo("announce", "{{ steps.deploy.result.migrated }}", "deploy"),
+        ],
+    }
+    plan = service.run(spec, by="ivan")
+    child_id = plan.steps["deploy"].child_plan_id
+    assert child_id is not None
+    return plan.plan_id, child_id
+
+
+def sub_plan_parent(service: PlanService, store: EventStore) -> UUID:
+    return _nested_run(service)[0]
+
+
+def sub_plan_child(service: PlanService, store: EventStore) -> UUID:
+    return _nested_run(service)[1]
+
+
 SCENARIOS: dict[str, Callable[[PlanService, EventStore], UUID]] = {
     "cicd_approved": cicd_approved,
     "retried_then_failed": retried_then_failed,
@@ -236,6 +268,8 @@ SCENARIOS: dict[str, Callable[[PlanService, EventStore], UUID]] = {
     "revised_while_waiting": revised_while_waiting,
     "forked_from_failed": forked_from_failed,
     "map_reduce_with_a_bad_item": map_reduce_with_a_bad_item,
+    "sub_plan_parent": sub_plan_parent,
+    "sub_plan_child": sub_plan_child,
 }
 
 

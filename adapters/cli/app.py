@@ -28,7 +28,7 @@ from adapters.cli.plan_inputs import InputOpt, InputsFileOpt, read_inputs
 from adapters.cli.read_commands import print_timeline, register_read_commands
 from adapters.cli.render import ProgressPrinter, render_history, render_status, status_view
 from adapters.cli.revision_commands import register_revision_commands
-from adapters.cli.spec_file import read_spec_file
+from adapters.cli.spec_file import read_plan_spec_file
 from adapters.cli.worker_commands import register_worker_commands
 from adapters.event_records import event_to_record
 from adapters.logging_setup import configure_logging, log_event
@@ -103,7 +103,7 @@ def run(
     inputs_file: InputsFileOpt = None,
 ) -> None:
     """Create a plan, approve it if asked, and execute it to the end with live progress."""
-    data = read_spec_file(file)
+    data = read_plan_spec_file(file)
     inputs = read_inputs(data, input_pairs, inputs_file)
     console = stderr_console() if as_json else Console()
     with _engine_showing_progress(console) as service:
@@ -124,7 +124,7 @@ def create(
     inputs_file: InputsFileOpt = None,
 ) -> None:
     """Create a plan and print only its id."""
-    data = read_spec_file(file)
+    data = read_plan_spec_file(file)
     inputs = read_inputs(data, input_pairs, inputs_file)
     with planledger(current_settings(), project=True) as service:
         plan_id = service.create_plan(data, by=by or current_settings().actor, inputs=inputs)
@@ -222,7 +222,7 @@ def history(
 @handles_errors
 def validate(file: FileArg) -> None:
     """Check a spec; print every problem (each naming step and field) and exit 2 if any."""
-    data = read_spec_file(file)
+    data = read_plan_spec_file(file)
     spec = validate_spec_data(data, current_settings())
     typer.echo(f"valid: {len(spec.steps)} steps")
 
@@ -231,6 +231,9 @@ def validate(file: FileArg) -> None:
 def schema() -> None:
     """Print the JSON Schema of plan specs, with each enabled tool's parameter schema."""
     document = PlanSpec.model_json_schema()
+    root = document.pop("$ref", None)
+    if root is not None:  # a spec holds specs (sub-plans): keep the root's fields on top
+        document = {**document["$defs"][root.rsplit("/", 1)[-1]], **document}
     tools = build_tools(current_settings())
     document["x-planledger-tools"] = {
         name: tools[name].parameters.model_json_schema() for name in sorted(tools)

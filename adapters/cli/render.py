@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 import orjson
 from rich.console import Console
@@ -25,6 +26,7 @@ from core.events import (
     StepSkipped,
     StepStarted,
     StepTimedOut,
+    SubPlanStarted,
 )
 from core.json_value import JsonObject
 from core.plan import PlanState
@@ -46,8 +48,26 @@ STATUS_STYLES = {
 
 
 def status_view(plan: PlanState) -> JsonObject:
-    """What `status`, `show --at` and `plans show` print: the plan view, inputs and outputs."""
-    return {**plan_view(plan), "inputs": plan.inputs, "outputs": plan.outputs}
+    """What `status`, `show --at` and `plans show` print: the plan view, inputs and outputs.
+
+    A sub-plan also shows its parent (`sub_plan_of`), a parent the child each plan step started.
+    """
+    view: JsonObject = {**plan_view(plan), "inputs": plan.inputs, "outputs": plan.outputs}
+    if plan.parent_plan_id is not None:
+        view["sub_plan_of"] = {
+            "parent_plan_id": str(plan.parent_plan_id),
+            "parent_step_id": plan.parent_step_id,
+            "root_plan_id": str(plan.root_id),
+            "depth": plan.depth,
+        }
+    children = {
+        step_id: {"child_plan_id": str(step.child_plan_id), "attempt": step.attempt}
+        for step_id, step in plan.steps.items()
+        if step.child_plan_id is not None
+    }
+    if children:
+        view["sub_plans"] = children
+    return view
 
 
 def styled(status: str) -> str:
@@ -170,14 +190,24 @@ def render_history(console: Console, records: list[dict[str, Any]]) -> None:
 
 
 class ProgressPrinter:
-    """Prints one line per step event as the engine records it: the live view of a run."""
+    """Prints one line per step event as the engine records it: the live view of a run.
+
+    A sub-plan's lines start with the path of plan steps that led to it (`deploy_api > `).
+    """
 
     def __init__(self, console: Console) -> None:
         self._console = console
+        self._paths: dict[UUID, str] = {}
 
     def __call__(self, event: PlanEvent) -> None:
+        if isinstance(event, SubPlanStarted):
+            path = f"{self._paths.get(event.plan_id, '')}{event.step_id} > "
+            self._paths[event.child_plan_id] = path
         line = self._line(event)
         if line is not None:
+            path = escape(self._paths.get(event.plan_id, ""))
+            if path:
+                line = f"  [dim]{path}[/]{line.removeprefix('  ')}"
             self._console.print(line, highlight=False)
 
     def _line(self, event: PlanEvent) -> str | None:
@@ -201,6 +231,8 @@ class ProgressPrinter:
                 return f"  [red]✗[/] {event.step_id} {message}"
             case StepCancelled():
                 return f"  [magenta]■[/] {event.step_id} cancelled: {escape(event.reason)}"
+            case SubPlanStarted():
+                return f"  [cyan]⤷[/] {event.step_id} [dim]runs sub-plan {event.child_plan_id}[/]"
             case StepInterrupted():
                 attempt = event.attempt
                 return f"  [yellow]↻[/] {event.step_id} attempt {attempt} was interrupted; re-run"

@@ -30,3 +30,53 @@ def read_spec_file(path: Path) -> object:
     if data is None:
         raise InvalidPlanSpecError([SpecProblem(str(path), "file is empty")])
     return data
+
+
+MAX_FILE_NESTING = 100
+"""Files a spec may pull in through `plan: path`, one inside another (cycles stop earlier)."""
+
+
+def read_plan_spec_file(path: Path) -> object:
+    """Read a plan spec and inline every `plan: path` of its steps (relative to the file naming it).
+
+    Core never reads files: the history must hold whole specs, so a child named by a path is
+    replaced by its content here, before validation, recursively; a file that includes itself
+    (directly or not) is refused.
+    """
+    return _inlined(read_spec_file(path), path.resolve(), (path.resolve(),))
+
+
+def _inlined(data: object, path: Path, chain: tuple[Path, ...]) -> object:
+    if not isinstance(data, dict) or not isinstance(data.get("steps"), list):
+        return data
+    problems: list[SpecProblem] = []
+    steps: list[object] = []
+    for step in data["steps"]:
+        child = step.get("plan") if isinstance(step, dict) else None
+        if not isinstance(step, dict) or not isinstance(child, str):
+            steps.append(_inlined_child(step, path, chain))
+            continue
+        label = f"{path.name}: steps[{step.get('id', '?')}].plan"
+        target = (path.parent / child).resolve()
+        if target in chain or len(chain) > MAX_FILE_NESTING:
+            cycle = " -> ".join(p.name for p in (*chain, target))
+            problems.append(SpecProblem(label, f"plan files include each other: {cycle}"))
+            continue
+        try:
+            loaded = _inlined(read_spec_file(target), target, (*chain, target))
+        except InvalidPlanSpecError as error:
+            problems.extend(
+                SpecProblem(f"{label}: {p.location}", p.message) for p in error.problems
+            )
+            continue
+        steps.append({**step, "plan": loaded})
+    if problems:
+        raise InvalidPlanSpecError(problems)
+    return {**data, "steps": steps}
+
+
+def _inlined_child(step: object, path: Path, chain: tuple[Path, ...]) -> object:
+    """An inline child may itself name files, relative to the same file."""
+    if isinstance(step, dict) and isinstance(step.get("plan"), dict):
+        return {**step, "plan": _inlined(step["plan"], path, chain)}
+    return step

@@ -31,7 +31,7 @@ from adapters.cli.command_context import (
 )
 from adapters.cli.plan_inputs import InputOpt, InputsFileOpt, read_inputs
 from adapters.cli.render import render_status
-from adapters.cli.spec_file import read_spec_file
+from adapters.cli.spec_file import read_plan_spec_file
 from adapters.store import parse_store_url
 from adapters.workers import WorkerOptions, init_store, submit, wait_for_end
 from core.plan_view import plan_view
@@ -76,7 +76,7 @@ def submit_command(
 ) -> None:
     """Create a plan for the workers (PostgreSQL) and print its id."""
     _use_store(store)
-    data = read_spec_file(file)
+    data = read_plan_spec_file(file)
     inputs = read_inputs(data, input_pairs, inputs_file)
     settings = current_settings()
     with (

@@ -18,6 +18,7 @@ from adapters.read_models.tables import ColumnKind, table_spec
 from core.errors import PlanNotFoundError
 from core.json_value import JsonObject
 from projections.plan_revisions import FORKED_FROM, REMOVED
+from projections.plan_summary import LINK_KIND, SUB_PLAN_KIND
 from projections.rows import (
     PlanDataRow,
     PlanStepRow,
@@ -200,7 +201,17 @@ def plan_data(database: ReadModelDatabase, plan_id: UUID) -> JsonObject:
         key = session.dialect.encode(ColumnKind.UUID, plan_id)
         rows = select_rows(session, spec, spec.name, "plan_id = ?", [key])
     found = {row.kind: row.data for row in rows if isinstance(row, PlanDataRow)}
-    return {"inputs": found.get("inputs", {}), "outputs": found.get("outputs", {})}
+    data: JsonObject = {"inputs": found.get("inputs", {}), "outputs": found.get("outputs", {})}
+    if LINK_KIND in found:
+        data["sub_plan_of"] = found[LINK_KIND]
+    children = {
+        kind.removeprefix(SUB_PLAN_KIND): value
+        for kind, value in found.items()
+        if kind.startswith(SUB_PLAN_KIND)
+    }
+    if children:
+        data["sub_plans"] = children
+    return data
 
 
 def _step_record(step: PlanStepRow) -> JsonObject:

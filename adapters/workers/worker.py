@@ -26,6 +26,7 @@ from core.errors import CorruptHistoryError, PlanLedgerError, StoreUnavailableEr
 from core.plan import PlanState
 from core.service import PlanService
 from core.status import PlanStatus
+from core.sub_plans import next_due, only_waits_on_children, waiting_children
 
 logger = structlog.get_logger("planledger.worker")
 
@@ -146,9 +147,11 @@ class Worker:
         try:
             while not run.lost:
                 try:
-                    plan = self._service.recover(plan_id, by=self.options.worker_id)
-                    if plan.status in (PlanStatus.APPROVED, PlanStatus.EXECUTING):
-                        plan = self._service.execute(plan_id, stop=run.stop, slots=self._slots)
+                    self._service.recover(plan_id, by=self.options.worker_id)
+                    # an ended sub-plan is executed too: that makes sure its parent knows
+                    plan = self._service.execute(
+                        plan_id, stop=run.stop, slots=self._slots, launch_child=self._queue_child
+                    )
                     if not run.lost:
                         self._hand_back(run, plan)
                     return
@@ -189,6 +192,13 @@ class Worker:
             self._queue.release(
                 owner, plan.plan_id, seen_version=plan.version, due_at=None, done=True
             )
+        elif only_waits_on_children(plan) and not run.stop.is_set():
+            # waiting on its children holds no lease: a child's end is an event on this plan
+            for child_id in waiting_children(plan).values():
+                self._queue_child(child_id)
+            self._queue.release(
+                owner, plan.plan_id, seen_version=plan.version, due_at=next_due(plan)
+            )
         elif plan.status in (PlanStatus.APPROVED, PlanStatus.EXECUTING):
             self._queue.release(owner, plan.plan_id, seen_version=0, due_at=None)
         else:
@@ -196,6 +206,10 @@ class Worker:
                 owner, plan.plan_id, seen_version=plan.version, due_at=plan.approval_deadline
             )
         self._log.info("plan_released", plan_id=str(plan.plan_id), status=plan.status.value)
+
+    def _queue_child(self, child_id: UUID) -> None:
+        """A child plan is an ordinary plan for the queue (queued again, it stays one row)."""
+        self._queue.add(child_id, None)
 
     def _held(self) -> list[UUID]:
         with self._lock:

@@ -204,6 +204,10 @@ def run_one_plan_of_each_kind(
         step("reduce", depends_on=["map"], parameters={"value": "{{ steps.map.result[1].value }}"}),
     )
     mapped = service.run(mapped_spec, by="alice", inputs={"items": ["x", "y"]}).plan_id
+    child_spec = {"description": "child", "steps": [step("inner")], "outputs": {"ok": "yes"}}
+    nested = service.run(plan_spec({"id": "outer", "plan": child_spec}), by="alice")
+    child = nested.steps["outer"].child_plan_id
+    assert child is not None
     return [
         rejected,
         partial,
@@ -212,6 +216,8 @@ def run_one_plan_of_each_kind(
         cancelled,
         passing,
         mapped,
+        nested.plan_id,
+        child,
         *revised_and_forked(service),
     ]
 

@@ -37,6 +37,8 @@ from core.events import (
     StepSkipped,
     StepStarted,
     StepTimedOut,
+    SubPlanFinished,
+    SubPlanStarted,
 )
 from core.status import PlanStatus
 from tests.unit.builders import CORRELATION_ID, PLAN_ID, T0, at, spec, step
@@ -48,6 +50,8 @@ PLAN_SPEC = spec(
     approvers=["carol"],
     total_timeout_ms=60_000,
 )
+
+CHILD_ID = UUID("00000000-0000-0000-0000-00000000c41d")
 
 FIELDS: dict[type[PlanEvent], dict[str, Any]] = {
     PlanCreated: {"spec": PLAN_SPEC},
@@ -102,6 +106,20 @@ FIELDS: dict[type[PlanEvent], dict[str, Any]] = {
         "cause_step_id": "build",
     },
     StepCancelled: {"step_id": "build", "attempt": 1, "reason": "plan cancelled"},
+    SubPlanStarted: {
+        "step_id": "deploy",
+        "attempt": 1,
+        "child_plan_id": CHILD_ID,
+        "depth": 1,
+        "root_plan_id": PLAN_ID,
+    },
+    SubPlanFinished: {
+        "step_id": "deploy",
+        "attempt": 1,
+        "child_plan_id": CHILD_ID,
+        "status": "completed",
+        "outputs": {"version": "1.4.0"},
+    },
     PlanCompleted: {},
     PlanFailed: {"reason": "step 'ship' failed"},
     PlanPartiallyCompleted: {"reason": "1 step(s) failed, 1 completed"},
