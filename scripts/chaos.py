@@ -162,9 +162,7 @@ def read_model_rows(dsn: str, schema: str) -> dict[str, list[tuple[Any, ...]]]:
         }
 
 
-RESTART_POSTGRES = (
-    "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main restart"
-)
+RESTART_POSTGRES = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main restart"
 """How the full run restarts the local server mid-run (the cluster of this machine's version)."""
 
 
