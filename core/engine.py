@@ -47,11 +47,18 @@ class _Run:
     slots: CallSlots | None = None
     holding: set[tuple[str, int]] = field(default_factory=set)
     reserved: int = 0
+    leave_when_paused: bool = False
 
     @property
     def stopping(self) -> bool:
         """True once the caller asked this run to start nothing new."""
         return self.stop is not None and self.stop.is_set()
+
+    @property
+    def done_for_now(self) -> bool:
+        """Nothing is in flight and nothing may start: stopping, or paused and told to leave."""
+        leaving = self.stopping or (self.leave_when_paused and self.plan.paused)
+        return leaving and not self.in_flight
 
 
 class Engine:
@@ -87,20 +94,29 @@ class Engine:
         *,
         stop: threading.Event | None = None,
         slots: CallSlots | None = None,
+        leave_when_paused: bool = False,
     ) -> PlanState:
         """Run an approved or executing plan until it ends; return it as it ended.
 
         Once `stop` is set nothing new starts, and the plan is returned (still executing) as
         soon as the calls in flight have ended. `slots`, shared with other engines, caps the
-        calls they run together.
+        calls they run together. A paused plan starts nothing (not even its execution) and is
+        watched until it is unpaused, or, with `leave_when_paused`, returned like a stopped one.
         """
-        run = _Run(plan, correlation_id, CallThreads("planledger-tool"), stop=stop, slots=slots)
+        run = _Run(
+            plan,
+            correlation_id,
+            CallThreads("planledger-tool"),
+            stop=stop,
+            slots=slots,
+            leave_when_paused=leave_when_paused,
+        )
         try:
             while True:
                 self._turn(run)
-                if run.plan.status is not PlanStatus.EXECUTING:
+                if run.plan.status not in (PlanStatus.EXECUTING, PlanStatus.APPROVED):
                     return run.plan
-                if run.stopping and not run.in_flight:
+                if run.done_for_now:
                     return run.plan
                 self._wait(run)
         finally:
@@ -116,7 +132,7 @@ class Engine:
             now = self._clock.now()
             plan = run.plan
             batch: list[PlanEvent] = []
-            if plan.status is PlanStatus.APPROVED:
+            if plan.status is PlanStatus.APPROVED and not plan.paused:
                 batch += _applied(
                     plan, start_execution(plan, now=now, correlation_id=run.correlation_id)
                 )

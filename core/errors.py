@@ -8,6 +8,8 @@ PlanLedgerError
 │   ├── InvalidStoreUrlError       a store URL the bootstrap cannot use
 │   ├── NotAnApproverError         the actor is not in the plan's `approvers`
 │   ├── InvalidTransitionError     the command does not fit the plan's status
+│   ├── StepNotFoundError          the plan has no step with this id
+│   ├── InvalidStepTransitionError an operator's retry or skip does not fit the step
 │   └── NotInHistoryError          a version or time before the plan existed or beyond its log
 ├── ConcurrencyError               another writer appended first: reload and decide again
 ├── StoreUnavailableError          the database cannot be reached (CLI exit 4)
@@ -104,6 +106,26 @@ class InvalidTransitionError(InvalidInputError):
         self.status = status
         self.action = action
         super().__init__(f"cannot {action} plan {plan_id}: it is {status}")
+
+
+class StepNotFoundError(InvalidInputError):
+    """The plan has no step with this id."""
+
+    def __init__(self, plan_id: UUID, step_id: str) -> None:
+        self.plan_id = plan_id
+        self.step_id = step_id
+        super().__init__(f"plan {plan_id} has no step {step_id!r}")
+
+
+class InvalidStepTransitionError(InvalidInputError):
+    """An operator's command cannot be applied to this step: `problem` says why."""
+
+    def __init__(self, plan_id: UUID, step_id: str, action: str, problem: str) -> None:
+        self.plan_id = plan_id
+        self.step_id = step_id
+        self.action = action
+        self.problem = problem
+        super().__init__(f"cannot {action} step {step_id!r} of plan {plan_id}: {problem}")
 
 
 class NotInHistoryError(InvalidInputError):

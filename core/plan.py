@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from core import operator_transitions as operator
 from core import step_transitions as steps
 from core.errors import CorruptHistoryError
 from core.events import (
@@ -21,15 +22,20 @@ from core.events import (
     PlanExecutionStarted,
     PlanFailed,
     PlanPartiallyCompleted,
+    PlanPaused,
     PlanRejected,
+    PlanReopened,
     PlanResumed,
     PlanSubmitted,
+    PlanUnpaused,
     StepCancelled,
     StepCompleted,
     StepFailed,
     StepInterrupted,
     StepPreparationFailed,
+    StepRetryRequested,
     StepSkipped,
+    StepSkippedByOperator,
     StepStarted,
     StepTimedOut,
 )
@@ -164,6 +170,16 @@ def _apply(state: PlanState, event: PlanEvent) -> None:
             state.outputs = event.outputs
         case PlanFailed():
             state.reason = event.reason
+        case PlanPaused():
+            operator.on_paused(state, event)
+        case PlanUnpaused():
+            operator.on_unpaused(state, event)
+        case PlanReopened():
+            operator.on_reopened(state, event)
+        case StepRetryRequested():
+            operator.on_retry_requested(state, event)
+        case StepSkippedByOperator():
+            operator.on_skipped_by_operator(state, event)
         case _:
             raise CorruptHistoryError(
                 event.plan_id, event.version, f"unexpected {type(event).__name__}"

@@ -14,7 +14,7 @@ from uuid import UUID
 from core.json_value import JsonObject, JsonValue
 from core.spec import PlanSpec, StepSpec
 from core.status import PlanStatus, StepStatus
-from core.trigger_rules import Tally
+from core.trigger_rules import Ending, Tally
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,10 @@ class StepState:
     retry_at: datetime | None = None
     skip_reason: str | None = None
     blocked_as_skipped: bool = False
+    ending: Ending | None = None
+    skip_cause: str | None = None
+    retried_after: int = 0
+    """Attempts before an operator's retry: `max_retries` counts the attempts after them."""
 
 
 @dataclass
@@ -79,8 +83,16 @@ class PlanState:
     blocked: dict[str, str] = field(default_factory=dict)
     counts: Counter[StepStatus] = field(default_factory=Counter)
     stopped_by: str | None = None
+    paused_by: str | None = None
+    pause_reason: str | None = None
+    paused_at: datetime | None = None
 
     @property
     def is_terminal(self) -> bool:
         """True once the plan has ended."""
         return self.status.is_terminal
+
+    @property
+    def paused(self) -> bool:
+        """True while an operator's pause holds: no step starts. A plan that ends is not paused."""
+        return self.paused_by is not None and not self.status.is_terminal

@@ -17,6 +17,7 @@ from core.engine import Engine
 from core.errors import ConcurrencyError, InvalidInputsError, PlanNotFoundError, SpecProblem
 from core.events import PlanEvent
 from core.json_value import JsonObject, unstorable_part
+from core.operator_decisions import pause, retry_step, skip_step, unpause
 from core.plan import PlanState, evolve, fold
 from core.ports import Clock, EventStore, Expressions, IdFactory, JsonSchemas
 from core.scheduler import ExpireApproval, decide
@@ -137,23 +138,72 @@ class PlanService:
             ),
         )
 
+    def pause(self, plan_id: UUID, *, by: str, reason: str) -> PlanState:
+        """Pause a plan that has not ended: running attempts finish, nothing new starts."""
+        return self._command(
+            plan_id,
+            lambda plan, cid: pause(
+                plan, by=by, reason=reason, now=self._clock.now(), correlation_id=cid
+            ),
+        )
+
+    def unpause(self, plan_id: UUID, *, by: str, reason: str = "") -> PlanState:
+        """Lift a plan's pause; an engine waiting on it starts steps again."""
+        return self._command(
+            plan_id,
+            lambda plan, cid: unpause(
+                plan, by=by, reason=reason, now=self._clock.now(), correlation_id=cid
+            ),
+        )
+
+    def retry(self, plan_id: UUID, step_id: str, *, by: str, reason: str = "") -> PlanState:
+        """Give a failed step a new attempt and bring back what was skipped because of it.
+
+        A plan that ended failed or partial is reopened (executing again); `execute`, `resume`
+        or a worker then runs it.
+        """
+        return self._command(
+            plan_id,
+            lambda plan, cid: retry_step(
+                plan, step_id, by=by, reason=reason, now=self._clock.now(), correlation_id=cid
+            ),
+        )
+
+    def skip(self, plan_id: UUID, step_id: str, *, by: str, reason: str) -> PlanState:
+        """Mark a failed or pending step skipped so its dependants may run (reopens as `retry`)."""
+        return self._command(
+            plan_id,
+            lambda plan, cid: skip_step(
+                plan, step_id, by=by, reason=reason, now=self._clock.now(), correlation_id=cid
+            ),
+        )
+
     def execute(
         self,
         plan_id: UUID,
         *,
         stop: threading.Event | None = None,
         slots: CallSlots | None = None,
+        leave_when_paused: bool = False,
     ) -> PlanState:
         """Execute an approved plan, or go on with an executing one, until it ends.
 
         A plan that is not approved yet, or has ended, is returned as it is. Once `stop` is set
         nothing new starts and the plan is returned when its calls in flight have ended; `slots`
-        caps the tool calls of every engine that shares it (a worker's `--concurrency`).
+        caps the tool calls of every engine that shares it (a worker's `--concurrency`). While
+        the plan is paused the engine waits for the unpause, or, with `leave_when_paused`,
+        returns the plan once its calls in flight have ended.
         """
         plan = self.get_plan(plan_id)
         if plan.status not in (PlanStatus.APPROVED, PlanStatus.EXECUTING):
             return plan
-        return self._engine.execute(plan, self._ids.new_id(), stop=stop, slots=slots)
+        return self._engine.execute(
+            plan,
+            self._ids.new_id(),
+            stop=stop,
+            slots=slots,
+            leave_when_paused=leave_when_paused,
+        )
 
     def recover(self, plan_id: UUID, *, by: str) -> PlanState:
         """Record what a stop left behind, without executing: attempts left running end.

@@ -50,6 +50,7 @@ def settle(state: PlanState, step_id: str, ending: Ending) -> None:
 
     A dependant its rule already released (ready, started) or condemned (blocked) stays so.
     """
+    state.steps[step_id].ending = ending
     for dependant in state.dependants[step_id]:
         state.unmet[dependant] -= 1
         tally = state.tallies[dependant]
@@ -165,6 +166,7 @@ def on_step_skipped(state: PlanState, event: StepSkipped) -> None:
     leave_pending(state, event.step_id)
     set_status(state, step, StepStatus.SKIPPED)
     step.skip_reason = event.reason
+    step.skip_cause = event.cause_step_id
     step.finished_at = event.timestamp
     settle(state, event.step_id, Ending.SKIPPED if event.by_condition else Ending.FAILED)
 

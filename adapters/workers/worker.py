@@ -148,7 +148,9 @@ class Worker:
                 try:
                     plan = self._service.recover(plan_id, by=self.options.worker_id)
                     if plan.status in (PlanStatus.APPROVED, PlanStatus.EXECUTING):
-                        plan = self._service.execute(plan_id, stop=run.stop, slots=self._slots)
+                        plan = self._service.execute(
+                            plan_id, stop=run.stop, slots=self._slots, leave_when_paused=True
+                        )
                     if not run.lost:
                         self._hand_back(run, plan)
                     return
@@ -182,12 +184,23 @@ class Worker:
         return False
 
     def _hand_back(self, run: _PlanRun, plan: PlanState) -> None:
-        """Done for good, claimable again at once (stopped early), or at the next event."""
+        """Done for good, claimable again at once (stopped early), or at the next event.
+
+        A paused plan waits for its next event (the unpause) or its deadline, so no worker
+        spins on it.
+        """
         owner = self.options.worker_id
         run.handing_back = True  # no more renewals: a renewal now would report it lost
         if plan.is_terminal:
             self._queue.release(
                 owner, plan.plan_id, seen_version=plan.version, due_at=None, done=True
+            )
+        elif plan.paused:
+            self._queue.release(
+                owner,
+                plan.plan_id,
+                seen_version=plan.version,
+                due_at=plan.deadline or plan.approval_deadline,
             )
         elif plan.status in (PlanStatus.APPROVED, PlanStatus.EXECUTING):
             self._queue.release(owner, plan.plan_id, seen_version=0, due_at=None)

@@ -18,15 +18,20 @@ from core.events import (
     PlanExecutionStarted,
     PlanFailed,
     PlanPartiallyCompleted,
+    PlanPaused,
     PlanRejected,
+    PlanReopened,
     PlanResumed,
     PlanSubmitted,
+    PlanUnpaused,
     StepCancelled,
     StepCompleted,
     StepFailed,
     StepInterrupted,
     StepPreparationFailed,
+    StepRetryRequested,
     StepSkipped,
+    StepSkippedByOperator,
     StepStarted,
     StepTimedOut,
 )
@@ -98,6 +103,16 @@ FIELDS: dict[type[PlanEvent], dict[str, Any]] = {
     PlanFailed: {"reason": "step 'ship' failed"},
     PlanPartiallyCompleted: {"reason": "1 step(s) failed, 1 completed"},
     PlanCancelled: {"by": "ops", "reason": "enough"},
+    PlanPaused: {"by": "ops", "reason": "deploy freeze"},
+    PlanUnpaused: {"by": "ops", "reason": "freeze over"},
+    PlanReopened: {"by": "ops", "reason": "flaky network", "deadline": at(9_000)},
+    StepRetryRequested: {
+        "step_id": "build",
+        "by": "ops",
+        "reason": "flaky network",
+        "reopened_steps": ("ship",),
+    },
+    StepSkippedByOperator: {"step_id": "lint", "by": "ops", "reason": "known issue"},
 }
 
 
