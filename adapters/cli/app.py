@@ -24,6 +24,7 @@ from adapters.cli.command_context import (
     stderr_console,
     use_settings,
 )
+from adapters.cli.operator_commands import register_operator_commands
 from adapters.cli.plan_inputs import InputOpt, InputsFileOpt, read_inputs
 from adapters.cli.read_commands import print_timeline, register_read_commands
 from adapters.cli.render import ProgressPrinter, render_history, render_status, status_view
@@ -241,6 +242,7 @@ app.add_typer(audit_app, name="audit")
 app.command()(show)
 register_read_commands(app)
 register_worker_commands(app)
+register_operator_commands(app)
 
 
 def main() -> None:
