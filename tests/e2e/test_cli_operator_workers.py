@@ -20,6 +20,8 @@ from .workers import StoreView, WorkerProcess, iter_lines, shell_step, spec
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 LEASE_S = 2.0
+WAIT_FOR_RELEASE = "for i in $(seq 600); do [ -e release ] && break; sleep 0.05; done"
+"""The running step holds until the test has paused the plan (at most 30 s)."""
 
 
 def calls(cli: Cli) -> list[str]:
@@ -35,7 +37,7 @@ def test_a_plan_paused_on_a_worker_starts_nothing_until_unpaused_then_completes(
 ) -> None:
     plan = initialised.write_spec(
         spec(
-            shell_step("slow", "touch slow.started; sleep 1; echo slow >> calls.log"),
+            shell_step("slow", f"touch slow.started; {WAIT_FOR_RELEASE}; echo slow >> calls.log"),
             shell_step("next", "echo next >> calls.log", depends_on=["slow"]),
         )
     )
@@ -44,6 +46,7 @@ def test_a_plan_paused_on_a_worker_starts_nothing_until_unpaused_then_completes(
     wait_until(lambda: (initialised.cwd / "slow.started").exists(), timeout=30, what="slow")
 
     paused = initialised("pause", plan_id, "--by", "olga", "--reason", "freeze")
+    (initialised.cwd / "release").touch()
     wait_until(
         lambda: any(isinstance(e, StepCompleted) for e in view.history(plan_id)),
         timeout=30,
