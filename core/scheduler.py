@@ -100,7 +100,11 @@ class Schedule:
 
 
 def decide(plan: PlanState, now: datetime, expressions: Expressions) -> Schedule:
-    """Decide what should happen to `plan` at `now`; `expressions` evaluates its templates."""
+    """Decide what should happen to `plan` at `now`; `expressions` evaluates its templates.
+
+    A paused plan starts nothing (its ready steps and due retries wait), but its time-outs,
+    deadline, skips and end are decided as ever.
+    """
     if plan.status is PlanStatus.PENDING_APPROVAL:
         deadline = plan.approval_deadline
         if deadline is not None and now >= deadline:
