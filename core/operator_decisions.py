@@ -63,7 +63,7 @@ def retry_step(
     step = _step(plan, step_id)
     _check_plan(plan, "retry")
     if step.status is not StepStatus.FAILED:
-        raise InvalidStepTransitionError(plan.plan_id, step_id, "retry", _not_failed(plan, step))
+        raise InvalidStepTransitionError(plan.plan_id, step_id, "retry", _not_failed(step))
     other = _other_failure(plan, step_id)
     if other is not None:
         raise InvalidStepTransitionError(
@@ -137,7 +137,7 @@ def _check_plan(plan: PlanState, action: str) -> None:
         )
 
 
-def _not_failed(plan: PlanState, step: StepState) -> str:
+def _not_failed(step: StepState) -> str:
     problem = f"it is {step.status.value}; only a failed step can be retried"
     if step.status is StepStatus.PENDING and step.attempt > 0:
         return f"{problem} (it will run again by itself)"
