@@ -180,6 +180,27 @@ def data_passing_with_conditions(service: PlanService, store: EventStore) -> UUI
     return service.run(spec, by="heidi", inputs={"env": "qa"}).plan_id
 
 
+def operated_retry_and_skip(service: PlanService, store: EventStore) -> UUID:
+    """Paused and unpaused; a failure retried (the plan reopened), then, failing again, skipped."""
+    spec = {
+        "description": "operator controls: pause, retry, skip",
+        "steps": [
+            _shell("flaky", "exit 1"),
+            _shell("after", "echo after", depends_on=["flaky"]),
+            _shell("last", "echo last", depends_on=["after"]),
+        ],
+    }
+    plan_id = service.create_plan(spec, by="ivan")
+    service.pause(plan_id, by="olga", reason="change freeze")
+    service.unpause(plan_id, by="olga", reason="freeze over")
+    service.execute(plan_id)
+    service.retry(plan_id, "flaky", by="olga", reason="maybe transient")
+    service.execute(plan_id)
+    service.skip(plan_id, "flaky", by="olga", reason="not needed today")
+    service.execute(plan_id)
+    return plan_id
+
+
 SCENARIOS: dict[str, Callable[[PlanService, EventStore], UUID]] = {
     "cicd_approved": cicd_approved,
     "retried_then_failed": retried_then_failed,
@@ -187,6 +208,7 @@ SCENARIOS: dict[str, Callable[[PlanService, EventStore], UUID]] = {
     "resumed_after_crash": resumed_after_crash,
     "cancelled_while_waiting": cancelled_while_waiting,
     "data_passing_with_conditions": data_passing_with_conditions,
+    "operated_retry_and_skip": operated_retry_and_skip,
 }
 
 
