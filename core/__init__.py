@@ -12,6 +12,7 @@ from core.errors import (
     InvalidInputError,
     InvalidInputsError,
     InvalidPlanSpecError,
+    InvalidStepTransitionError,
     InvalidStoreUrlError,
     InvalidTransitionError,
     NotAnApproverError,
@@ -20,9 +21,9 @@ from core.errors import (
     PlanNotFoundError,
     RevisionRefusedError,
     SpecProblem,
+    StepNotFoundError,
     StoreUnavailableError,
     ToolFailedError,
-    UnknownStepError,
 )
 from core.events import EVENT_TYPES, PlanEvent
 from core.plan import PlanState, StepState, evolve, fold
@@ -49,6 +50,7 @@ __all__ = [
     "InvalidInputError",
     "InvalidInputsError",
     "InvalidPlanSpecError",
+    "InvalidStepTransitionError",
     "InvalidStoreUrlError",
     "InvalidTransitionError",
     "JsonSchemas",
@@ -65,6 +67,7 @@ __all__ = [
     "RevisionRefusedError",
     "Schedule",
     "SpecProblem",
+    "StepNotFoundError",
     "StepSpec",
     "StepState",
     "StepStatus",
@@ -74,7 +77,6 @@ __all__ = [
     "ToolFailedError",
     "ToolRegistry",
     "TriggerRule",
-    "UnknownStepError",
     "decide",
     "evolve",
     "fold",

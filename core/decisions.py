@@ -240,7 +240,7 @@ def record_outcome(
                 duration_ms=outcome.duration_ms,
             )
         ]
-    retry_at = next_retry_at(step.spec, outcome.attempt, now)
+    retry_at = next_retry_at(step.spec, outcome.attempt - step.retried_after, now)
     return [
         stamp(
             StepFailed,

@@ -66,11 +66,18 @@ class _Run:
         default_factory=lambda: CallThreads("planledger-sub-plan")
     )
     check_children: bool = True
+    leave_when_paused: bool = False
 
     @property
     def stopping(self) -> bool:
         """True once the caller asked this run to start nothing new."""
         return self.stop is not None and self.stop.is_set()
+
+    @property
+    def done_for_now(self) -> bool:
+        """Nothing is in flight and nothing may start: stopping, or paused and told to leave."""
+        leaving = self.stopping or (self.leave_when_paused and self.plan.paused)
+        return leaving and not self.in_flight
 
 
 class Engine:
@@ -109,6 +116,7 @@ class Engine:
         stop: threading.Event | None = None,
         slots: CallSlots | None = None,
         launch_child: ChildLauncher | None = None,
+        leave_when_paused: bool = False,
     ) -> PlanState:
         """Run an approved or executing plan until it ends; return it as it ended.
 
@@ -118,9 +126,18 @@ class Engine:
         `launch_child` the children run here, on their own threads (those a crash left behind
         too); with it, each new child is handed to it (a work queue) and the plan is returned,
         still executing, as soon as it can only wait on them: whoever runs a child reports its
-        end to the parent, which is then worth executing again.
+        end to the parent, which is then worth executing again. A paused plan starts nothing
+        (not even its execution) and is watched until it is unpaused, or, with
+        `leave_when_paused`, returned like a stopped one.
         """
-        run = _Run(plan, correlation_id, CallThreads("planledger-tool"), stop=stop, slots=slots)
+        run = _Run(
+            plan,
+            correlation_id,
+            CallThreads("planledger-tool"),
+            stop=stop,
+            slots=slots,
+            leave_when_paused=leave_when_paused,
+        )
         run.launch_child = launch_child
         try:
             if launch_child is None:
@@ -128,10 +145,10 @@ class Engine:
                     self._start_child(run, child_id)
             while True:
                 self._turn(run)
-                if run.plan.status is not PlanStatus.EXECUTING:
+                if run.plan.status not in (PlanStatus.EXECUTING, PlanStatus.APPROVED):
                     self.sub_plans.report_to_parent(run.plan, correlation_id)
                     return run.plan
-                if run.stopping and not run.in_flight and not run.children:
+                if run.done_for_now and not run.children:
                     return run.plan
                 if launch_child and not run.in_flight and only_waits_on_children(run.plan):
                     return run.plan
@@ -150,7 +167,7 @@ class Engine:
             now = self._clock.now()
             plan = run.plan
             batch: list[PlanEvent] = []
-            if plan.status is PlanStatus.APPROVED:
+            if plan.status is PlanStatus.APPROVED and not plan.paused:
                 batch += _applied(
                     plan, start_execution(plan, now=now, correlation_id=run.correlation_id)
                 )

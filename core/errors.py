@@ -8,8 +8,9 @@ PlanLedgerError
 │   ├── InvalidStoreUrlError       a store URL the bootstrap cannot use
 │   ├── NotAnApproverError         the actor is not in the plan's `approvers`
 │   ├── InvalidTransitionError     the command does not fit the plan's status
-│   ├── UnknownStepError           a command names a step the plan does not have
 │   ├── RevisionRefusedError       a revision that would break the plan (each problem named)
+│   ├── StepNotFoundError          a command names a step the plan does not have
+│   ├── InvalidStepTransitionError an operator's retry or skip does not fit the step
 │   └── NotInHistoryError          a version or time before the plan existed or beyond its log
 ├── ConcurrencyError               another writer appended first: reload and decide again
 ├── StoreUnavailableError          the database cannot be reached (CLI exit 4)
@@ -108,8 +109,8 @@ class InvalidTransitionError(InvalidInputError):
         super().__init__(f"cannot {action} plan {plan_id}: it is {status}")
 
 
-class UnknownStepError(InvalidInputError):
-    """A revision or a fork names a step the plan does not have."""
+class StepNotFoundError(InvalidInputError):
+    """A command (a revision, a fork, a retry or skip) names a step the plan does not have."""
 
     def __init__(self, plan_id: UUID, step_id: str) -> None:
         self.plan_id = plan_id
@@ -128,6 +129,17 @@ class RevisionRefusedError(InvalidInputError):
         self.problems = tuple(problems)
         lines = "\n".join(f"  {problem}" for problem in self.problems)
         super().__init__(f"cannot {action} plan {plan_id}:\n{lines}")
+
+
+class InvalidStepTransitionError(InvalidInputError):
+    """An operator's command cannot be applied to this step: `problem` says why."""
+
+    def __init__(self, plan_id: UUID, step_id: str, action: str, problem: str) -> None:
+        self.plan_id = plan_id
+        self.step_id = step_id
+        self.action = action
+        self.problem = problem
+        super().__init__(f"cannot {action} step {step_id!r} of plan {plan_id}: {problem}")
 
 
 class NotInHistoryError(InvalidInputError):

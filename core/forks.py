@@ -18,7 +18,7 @@ from core.errors import (
     InvalidPlanSpecError,
     InvalidTransitionError,
     SpecProblem,
-    UnknownStepError,
+    StepNotFoundError,
 )
 from core.events import PlanCreated, PlanEvent, PlanForked, StepResultReused
 from core.json_value import JsonObject
@@ -32,7 +32,7 @@ def check_fork(source: PlanState, from_step: str) -> None:
     if not source.is_terminal:
         raise InvalidTransitionError(source.plan_id, source.status.value, "fork")
     if from_step not in source.steps:
-        raise UnknownStepError(source.plan_id, from_step)
+        raise StepNotFoundError(source.plan_id, from_step)
 
 
 def fork_plan(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from core import expansion_transitions as expansions
+from core import operator_transitions as operator
 from core import revision_transitions as revisions
 from core import step_transitions as steps
 from core import sub_plan_transitions as sub_plans
@@ -25,9 +26,12 @@ from core.events import (
     PlanFailed,
     PlanForked,
     PlanPartiallyCompleted,
+    PlanPaused,
     PlanRejected,
+    PlanReopened,
     PlanResumed,
     PlanSubmitted,
+    PlanUnpaused,
     StepAdded,
     StepCancelled,
     StepCompleted,
@@ -36,10 +40,12 @@ from core.events import (
     StepPreparationFailed,
     StepRemoved,
     StepResultReused,
+    StepRetryRequested,
     StepRevised,
     StepsExpanded,
     StepsGathered,
     StepSkipped,
+    StepSkippedByOperator,
     StepStarted,
     StepTimedOut,
     SubPlanFinished,
@@ -198,6 +204,16 @@ def _apply(state: PlanState, event: PlanEvent) -> None:
             state.outputs = event.outputs
         case PlanFailed():
             state.reason = event.reason
+        case PlanPaused():
+            operator.on_paused(state, event)
+        case PlanUnpaused():
+            operator.on_unpaused(state, event)
+        case PlanReopened():
+            operator.on_reopened(state, event)
+        case StepRetryRequested():
+            operator.on_retry_requested(state, event)
+        case StepSkippedByOperator():
+            operator.on_skipped_by_operator(state, event)
         case _:
             raise CorruptHistoryError(
                 event.plan_id, event.version, f"unexpected {type(event).__name__}"

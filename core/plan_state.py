@@ -53,6 +53,9 @@ class StepState:
     item: JsonValue = None
     index: int = 0
     child_plan_id: UUID | None = None
+    skip_cause: str | None = None
+    retried_after: int = 0
+    """Attempts before an operator's retry: `max_retries` counts the attempts after them."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,13 @@ class PlanState:
     forked_from: ForkLink | None = None
     expansions: dict[str, Expansion] = field(default_factory=dict)
     gathering: dict[str, None] = field(default_factory=dict)
+    parent_plan_id: UUID | None = None
+    parent_step_id: str | None = None
+    root_plan_id: UUID | None = None
+    depth: int = 0
+    paused_by: str | None = None
+    pause_reason: str | None = None
+    paused_at: datetime | None = None
 
     def item_ended(self, parent: str) -> None:
         """A child of `parent` ended; once none is left, the parent waits to be gathered."""
@@ -115,11 +125,6 @@ class PlanState:
         expansion.open -= 1
         if expansion.open == 0:
             self.gathering[parent] = None
-
-    parent_plan_id: UUID | None = None
-    parent_step_id: str | None = None
-    root_plan_id: UUID | None = None
-    depth: int = 0
 
     @property
     def root_id(self) -> UUID:
@@ -130,3 +135,8 @@ class PlanState:
     def is_terminal(self) -> bool:
         """True once the plan has ended."""
         return self.status.is_terminal
+
+    @property
+    def paused(self) -> bool:
+        """True while an operator's pause holds: no step starts. A plan that ends is not paused."""
+        return self.paused_by is not None and not self.status.is_terminal

@@ -19,7 +19,7 @@ from core.errors import (
     InvalidTransitionError,
     RevisionRefusedError,
     SpecProblem,
-    UnknownStepError,
+    StepNotFoundError,
 )
 from core.events import PlanEvent, StepAdded, StepRemoved, StepRevised
 from core.plan import PlanState, StepState
@@ -128,7 +128,7 @@ def _unstarted_step(plan: PlanState, step_id: str, action: str) -> StepState:
     _check_open(plan, "revise")
     step = plan.steps.get(step_id)
     if step is None:
-        raise UnknownStepError(plan.plan_id, step_id)
+        raise StepNotFoundError(plan.plan_id, step_id)
     if not is_unstarted(step):
         _refuse(
             plan,

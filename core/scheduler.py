@@ -114,7 +114,11 @@ class Schedule:
 
 
 def decide(plan: PlanState, now: datetime, expressions: Expressions) -> Schedule:
-    """Decide what should happen to `plan` at `now`; `expressions` evaluates its templates."""
+    """Decide what should happen to `plan` at `now`; `expressions` evaluates its templates.
+
+    A paused plan starts nothing (its ready steps and due retries wait), but its time-outs,
+    deadline, skips and end are decided as ever.
+    """
     if plan.status is PlanStatus.PENDING_APPROVAL:
         deadline = plan.approval_deadline
         if deadline is not None and now >= deadline:
@@ -129,7 +133,7 @@ def decide(plan: PlanState, now: datetime, expressions: Expressions) -> Schedule
     timed_out = _time_outs(plan, now, decisions, wake)
     decisions.extend(gathers(plan, now))
     _skips(plan, decisions)
-    if plan.stopped_by is None and not _stops_now(plan, decisions):
+    if plan.stopped_by is None and not plan.paused and not _stops_now(plan, decisions):
         _starts(plan, now, len(plan.running) - timed_out, decisions, wake, expressions)
     if not decisions and not plan.running and plan.counts[StepStatus.PENDING] == 0:
         decisions.append(_finish(plan, expressions))
@@ -145,6 +149,8 @@ def _stops_now(plan: PlanState, decisions: list[Decision]) -> bool:
 
 def next_retry_at(step: StepSpec, attempt: int, now: datetime) -> datetime | None:
     """When the next attempt is due after attempt `attempt` failed; None when no retry is left.
+
+    `attempt` counts from the last operator's retry, if any (that attempt is number 1 again).
 
     The delay grows geometrically: `retry_delay_ms * retry_backoff ** (attempt - 1)`.
     """
@@ -173,7 +179,7 @@ def _time_outs(
         if now < due:
             wake.append(due)
             continue
-        retry_at = next_retry_at(step.spec, step.attempt, now)
+        retry_at = next_retry_at(step.spec, step.attempt - step.retried_after, now)
         decisions.append(
             TimeOutStep(
                 step_id, step.attempt, step.timeout_ms, elapsed_ms(step.started_at, now), retry_at

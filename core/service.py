@@ -25,6 +25,7 @@ from core.errors import (
 from core.events import PlanEvent
 from core.forks import check_fork, fork_plan
 from core.json_value import JsonObject, unstorable_part
+from core.operator_decisions import pause, retry_step, skip_step, unpause
 from core.plan import PlanState, evolve, fold
 from core.ports import Clock, EventStore, Expressions, IdFactory, JsonSchemas
 from core.revisions import add_step, remove_step, revise_step, spec_data
@@ -236,6 +237,46 @@ class PlanService:
         self._store.append(events)
         return fork_id
 
+    def pause(self, plan_id: UUID, *, by: str, reason: str) -> PlanState:
+        """Pause a plan that has not ended: running attempts finish, nothing new starts."""
+        return self._command(
+            plan_id,
+            lambda plan, cid: pause(
+                plan, by=by, reason=reason, now=self._clock.now(), correlation_id=cid
+            ),
+        )
+
+    def unpause(self, plan_id: UUID, *, by: str, reason: str = "") -> PlanState:
+        """Lift a plan's pause; an engine waiting on it starts steps again."""
+        return self._command(
+            plan_id,
+            lambda plan, cid: unpause(
+                plan, by=by, reason=reason, now=self._clock.now(), correlation_id=cid
+            ),
+        )
+
+    def retry(self, plan_id: UUID, step_id: str, *, by: str, reason: str = "") -> PlanState:
+        """Give a failed step a new attempt and bring back what was skipped because of it.
+
+        A plan that ended failed or partial is reopened (executing again); `execute`, `resume`
+        or a worker then runs it.
+        """
+        return self._command(
+            plan_id,
+            lambda plan, cid: retry_step(
+                plan, step_id, by=by, reason=reason, now=self._clock.now(), correlation_id=cid
+            ),
+        )
+
+    def skip(self, plan_id: UUID, step_id: str, *, by: str, reason: str) -> PlanState:
+        """Mark a failed or pending step skipped so its dependants may run (reopens as `retry`)."""
+        return self._command(
+            plan_id,
+            lambda plan, cid: skip_step(
+                plan, step_id, by=by, reason=reason, now=self._clock.now(), correlation_id=cid
+            ),
+        )
+
     def execute(
         self,
         plan_id: UUID,
@@ -243,6 +284,7 @@ class PlanService:
         stop: threading.Event | None = None,
         slots: CallSlots | None = None,
         launch_child: ChildLauncher | None = None,
+        leave_when_paused: bool = False,
     ) -> PlanState:
         """Execute an approved plan, or go on with an executing one, until it ends.
 
@@ -251,7 +293,8 @@ class PlanService:
         is returned when its calls in flight have ended; `slots` caps the tool calls of every
         engine that shares it (a worker's `--concurrency`). Child plans run here, unless
         `launch_child` takes them (a worker queues them): then a plan that only waits on its
-        children is returned.
+        children is returned. While the plan is paused the engine waits for the unpause, or,
+        with `leave_when_paused`, returns the plan once its calls in flight have ended.
         """
         plan = self.get_plan(plan_id)
         if plan.is_terminal:
@@ -259,7 +302,12 @@ class PlanService:
         if plan.status not in (PlanStatus.APPROVED, PlanStatus.EXECUTING):
             return plan
         return self._engine.execute(
-            plan, self._ids.new_id(), stop=stop, slots=slots, launch_child=launch_child
+            plan,
+            self._ids.new_id(),
+            stop=stop,
+            slots=slots,
+            launch_child=launch_child,
+            leave_when_paused=leave_when_paused,
         )
 
     def recover(self, plan_id: UUID, *, by: str) -> PlanState:

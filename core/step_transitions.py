@@ -172,6 +172,7 @@ def on_step_skipped(state: PlanState, event: StepSkipped) -> None:
     leave_pending(state, event.step_id)
     set_status(state, step, StepStatus.SKIPPED)
     step.skip_reason = event.reason
+    step.skip_cause = event.cause_step_id
     step.finished_at = event.timestamp
     settle(state, event.step_id, Ending.SKIPPED if event.by_condition else Ending.FAILED)
 

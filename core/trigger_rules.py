@@ -78,6 +78,15 @@ class Tally:
         else:
             self.skipped += 1
 
+    def uncount(self, ending: Ending) -> None:
+        """A dependency counted before is pending again (an operator reopened it)."""
+        if ending is Ending.SUCCESS:
+            self.succeeded -= 1
+        elif ending is Ending.FAILED:
+            self.failed -= 1
+        else:
+            self.skipped -= 1
+
 
 def verdict(rule: TriggerRule, tally: Tally) -> Verdict:
     """What `rule` says about a step whose dependencies ended as `tally` counts."""

@@ -7,8 +7,12 @@ from core.events import (
     PlanCancelled,
     PlanCreated,
     PlanEvent,
+    PlanPaused,
     PlanRejected,
     PlanResumed,
+    PlanUnpaused,
+    StepRetryRequested,
+    StepSkippedByOperator,
 )
 from projections.plan_revisions import revision_audit
 from projections.reader import ViewState
@@ -16,7 +20,11 @@ from projections.rows import AuditRow, Row
 
 
 class AuditLogProjection:
-    """Who created, approved, rejected, cancelled, resumed, revised or forked a plan, when, why.
+    """Who created, approved, rejected, cancelled, resumed, paused, unpaused, revised or forked
+    a plan, who retried or skipped which step, when, and why.
+
+    A retry's or skip's row names its step in the reason (`step 'build': flaky`); the reopening
+    of an ended plan it causes is part of that action, not a row of its own.
 
     Policy actions are rows too: an `auto_approve` approval and an expired approval name the
     engine as their actor. Each row carries the event's version and hash, so it can be checked
@@ -40,8 +48,25 @@ class AuditLogProjection:
                 return [_row(event, "cancelled", by, reason)]
             case PlanResumed(by=by):
                 return [_row(event, "resumed", by, None)]
+            case PlanPaused(by=by, reason=reason):
+                return [_row(event, PAUSED, by, reason or None)]
+            case PlanUnpaused(by=by, reason=reason):
+                return [_row(event, UNPAUSED, by, reason or None)]
+            case StepRetryRequested(by=by, step_id=step_id, reason=reason):
+                return [_row(event, "step_retried", by, _about(step_id, reason))]
+            case StepSkippedByOperator(by=by, step_id=step_id, reason=reason):
+                return [_row(event, "step_skipped", by, _about(step_id, reason))]
         revision = revision_audit(event)
         return [] if revision is None else [_row(event, *revision)]
+
+
+PAUSED = "paused"
+UNPAUSED = "unpaused"
+"""The actions whose latest row says whether a plan is paused (see `plans list --status`)."""
+
+
+def _about(step_id: str, reason: str) -> str:
+    return f"step {step_id!r}: {reason}" if reason else f"step {step_id!r}"
 
 
 def _row(event: PlanEvent, action: str, actor: str, reason: str | None) -> AuditRow:

@@ -16,6 +16,7 @@ from core.events import (
     PlanForked,
     PlanPartiallyCompleted,
     PlanRejected,
+    PlanReopened,
     PlanSubmitted,
     StepAdded,
     StepCancelled,
@@ -25,14 +26,17 @@ from core.events import (
     StepPreparationFailed,
     StepRemoved,
     StepResultReused,
+    StepRetryRequested,
     StepRevised,
     StepsExpanded,
     StepsGathered,
     StepSkipped,
+    StepSkippedByOperator,
     StepStarted,
     StepTimedOut,
     SubPlanStarted,
 )
+from core.operator_transitions import operator_skip_reason
 from core.scheduler import elapsed_ms
 from core.status import PlanStatus, StepStatus
 from projections.expansion_rows import expanded_rows, gathered_rows
@@ -100,6 +104,13 @@ class PlanSummaryProjection:
                 return expanded_rows(summary, head, event, view)
             case StepsGathered():
                 return gathered_rows(summary, head, event, view)
+            case StepRetryRequested() | StepSkippedByOperator():
+                return _operator_step_changed(summary, head, event, view)
+            case PlanReopened():
+                return [
+                    _plan_changed(updated(summary, **head), event),
+                    PlanDataRow(event.plan_id, "outputs", {}),
+                ]
             case PlanCompleted(outputs=outputs) | PlanPartiallyCompleted(outputs=outputs) if (
                 outputs
             ):
@@ -205,6 +216,14 @@ def _plan_changed(summary: PlanSummaryRow, event: PlanEvent) -> PlanSummaryRow:
             summary = updated(summary, reason=reason)
         case PlanCompleted():
             summary = updated(summary, reason=None)
+        case PlanReopened():
+            summary = updated(
+                summary,
+                status=PlanStatus.EXECUTING.value,
+                reason=None,
+                finished_at=None,
+                duration_ms=None,
+            )
     terminal = TERMINAL_EVENTS.get(type(event))
     if terminal is None:
         return summary
@@ -223,16 +242,57 @@ def _step_changed(
     step = view.step(event.plan_id, event.step_id)
     if step is None:
         return [updated(summary, **head)]
-    changed = _next_step(step, event)
-    if changed.status == step.status:
-        return [updated(summary, **head), changed]
-    counts = {
-        step.status: getattr(summary, step.status) - 1,
-        changed.status: getattr(summary, changed.status) + 1,
-    }
+    return _steps_changed(summary, head, [(step, _next_step(step, event))])
+
+
+def _operator_step_changed(
+    summary: PlanSummaryRow,
+    head: dict[str, Any],
+    event: StepRetryRequested | StepSkippedByOperator,
+    view: ViewState,
+) -> list[Row]:
+    """The operator's step and every step it brought back to pending."""
+    pairs: list[tuple[PlanStepRow, PlanStepRow]] = []
+    step = view.step(event.plan_id, event.step_id)
+    if step is not None:
+        if isinstance(event, StepRetryRequested):
+            pairs.append((step, updated(step, status=StepStatus.PENDING.value)))
+        else:
+            skipped = updated(
+                step,
+                status=StepStatus.SKIPPED.value,
+                skip_reason=operator_skip_reason(event),
+                error_type=None,
+                error_message=None,
+            )
+            pairs.append((step, skipped))
+    for step_id in event.reopened_steps:
+        reopened = view.step(event.plan_id, step_id)
+        if reopened is not None:
+            back = updated(reopened, status=StepStatus.PENDING.value, skip_reason=None)
+            pairs.append((reopened, back))
+    return _steps_changed(summary, head, pairs)
+
+
+def _steps_changed(
+    summary: PlanSummaryRow,
+    head: dict[str, Any],
+    pairs: list[tuple[PlanStepRow, PlanStepRow]],
+) -> list[Row]:
+    """The summary with its counts moved for each (before, after) step row, and those rows."""
+    counts: dict[str, int] = {}
+    for before, after in pairs:
+        if after.status != before.status:
+            counts[before.status] = counts.get(before.status, getattr(summary, before.status)) - 1
+            counts[after.status] = counts.get(after.status, getattr(summary, after.status)) + 1
+    if not counts:
+        return [updated(summary, **head), *(after for _, after in pairs)]
     done = sum(counts.get(name, getattr(summary, name)) for name in TERMINAL_STEP_STATUSES)
     progress = _share(done, summary.total_steps)
-    return [updated(summary, **head, **counts, progress=progress), changed]
+    return [
+        updated(summary, **head, **counts, progress=progress),
+        *(after for _, after in pairs),
+    ]
 
 
 def _next_step(step: PlanStepRow, event: StepEvent) -> PlanStepRow:

@@ -67,7 +67,8 @@ class PlanStepRow:
 
 @dataclass(frozen=True)
 class PlanDataRow:
-    """`plan_data`: a plan's `inputs` or `outputs` (`kind`), written only when not empty."""
+    """`plan_data`: a plan's `inputs` or `outputs` (`kind`), written when not empty (and outputs
+    emptied again when an operator reopens the plan)."""
 
     KEY: ClassVar[tuple[str, ...]] = ("plan_id", "kind")
 

@@ -3,9 +3,10 @@
 It submits plans of mixed shape (chains, wide fans, steps that fail and retry, non-idempotent
 steps) whose shell steps append `<token> <step>` to a side-effect log before they sleep, starts
 `--workers` workers, and a supervisor SIGKILLs a random worker (with its tool processes, as a
-machine that dies) and starts a new one, `--kills` times; `--restart-postgres CMD` also runs
-CMD (e.g. `pg_ctlcluster 15 main restart`) once mid-run — off by default, since it stops every
-other user of the server. Then it checks and prints:
+machine that dies) and starts a new one, `--kills` times. Half-way through the kills it restarts
+PostgreSQL once (`--restart-postgres CMD`, default `RESTART_POSTGRES` below), so workers, leases
+and the event store live through a lost server too; `--no-restart-postgres` leaves the server
+alone (the short form in the test suite does: other users share it). Then it checks and prints:
 
 - every plan is terminal;
 - no step attempt completed twice in the event log;
@@ -161,6 +162,10 @@ def read_model_rows(dsn: str, schema: str) -> dict[str, list[tuple[Any, ...]]]:
         }
 
 
+RESTART_POSTGRES = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main restart"
+"""How the full run restarts the local server mid-run (the cluster of this machine's version)."""
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--workers", type=int, default=4)
@@ -170,7 +175,20 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--timeout-s", type=float, default=600.0)
-    parser.add_argument("--restart-postgres", default=None, metavar="CMD")
+    restart = parser.add_mutually_exclusive_group()
+    restart.add_argument(
+        "--restart-postgres",
+        default=RESTART_POSTGRES,
+        metavar="CMD",
+        help="shell command that restarts PostgreSQL once mid-run (default: %(default)s)",
+    )
+    restart.add_argument(
+        "--no-restart-postgres",
+        dest="restart_postgres",
+        action="store_const",
+        const=None,
+        help="never restart the server (it is shared)",
+    )
     parser.add_argument(
         "--postgres", default=os.environ.get("PLANLEDGER_TEST_POSTGRES", DEFAULT_POSTGRES)
     )
@@ -179,7 +197,11 @@ def main() -> int:
     rng = random.Random(seed)
     schema = f"chaos_{uuid.uuid4().hex[:10]}"
     url = f"{args.postgres}?schema={schema}"
-    print(f"chaos: seed {seed}, {args.plans} plans, {args.workers} workers, {args.kills} kills")
+    restarts = "a PostgreSQL restart" if args.restart_postgres else "no PostgreSQL restart"
+    print(
+        f"chaos: seed {seed}, {args.plans} plans, {args.workers} workers, {args.kills} kills, "
+        f"{restarts}"
+    )
     try:
         with tempfile.TemporaryDirectory() as name:
             return run(args, rng, url, schema, Path(name))

@@ -193,6 +193,25 @@ def revised_while_waiting(service: PlanService, store: EventStore) -> UUID:
     service.revise_step(plan_id, "build", {"max_retries": 2}, by="judy", reason="flaky")
     service.remove_step(plan_id, "docs", by="ken", reason="docs are built elsewhere")
     service.approve(plan_id, by="ken")
+
+
+def operated_retry_and_skip(service: PlanService, store: EventStore) -> UUID:
+    """Paused and unpaused; a failure retried (the plan reopened), then, failing again, skipped."""
+    spec = {
+        "description": "operator controls: pause, retry, skip",
+        "steps": [
+            _shell("flaky", "exit 1"),
+            _shell("after", "echo after", depends_on=["flaky"]),
+            _shell("last", "echo last", depends_on=["after"]),
+        ],
+    }
+    plan_id = service.create_plan(spec, by="ivan")
+    service.pause(plan_id, by="olga", reason="change freeze")
+    service.unpause(plan_id, by="olga", reason="freeze over")
+    service.execute(plan_id)
+    service.retry(plan_id, "flaky", by="olga", reason="maybe transient")
+    service.execute(plan_id)
+    service.skip(plan_id, "flaky", by="olga", reason="not needed today")
     service.execute(plan_id)
     return plan_id
 
@@ -270,6 +289,7 @@ SCENARIOS: dict[str, Callable[[PlanService, EventStore], UUID]] = {
     "map_reduce_with_a_bad_item": map_reduce_with_a_bad_item,
     "sub_plan_parent": sub_plan_parent,
     "sub_plan_child": sub_plan_child,
+    "operated_retry_and_skip": operated_retry_and_skip,
 }
 
 

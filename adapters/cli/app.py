@@ -24,6 +24,7 @@ from adapters.cli.command_context import (
     stderr_console,
     use_settings,
 )
+from adapters.cli.operator_commands import register_operator_commands, say_if_paused
 from adapters.cli.plan_inputs import InputOpt, InputsFileOpt, read_inputs
 from adapters.cli.read_commands import print_timeline, register_read_commands
 from adapters.cli.render import ProgressPrinter, render_history, render_status, status_view
@@ -176,6 +177,7 @@ def execute(plan_id: IdArg, as_json: JsonOpt = False) -> None:
     """Execute an approved plan (or go on with an executing one) to the end."""
     console = stderr_console() if as_json else Console()
     with _engine_showing_progress(console) as service:
+        say_if_paused(console, service.get_plan(parse_id(plan_id)))
         _finish(service.execute(parse_id(plan_id)), as_json)
 
 
@@ -185,6 +187,7 @@ def resume(plan_id: IdArg, by: ByOpt = None, as_json: JsonOpt = False) -> None:
     """Go on after any stop: completed steps never re-run; interrupted ones re-run or fail."""
     console = stderr_console() if as_json else Console()
     with _engine_showing_progress(console) as service:
+        say_if_paused(console, service.get_plan(parse_id(plan_id)))
         _finish(service.resume(parse_id(plan_id), by=by or current_settings().actor), as_json)
 
 
@@ -246,6 +249,7 @@ app.command()(show)
 register_read_commands(app)
 register_worker_commands(app)
 register_revision_commands(app)
+register_operator_commands(app)
 
 
 def main() -> None:

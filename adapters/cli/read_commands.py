@@ -40,6 +40,7 @@ from adapters.read_models import (
     ProjectionReport,
     list_plans,
     plan_data,
+    plan_pause,
     show_plan,
     step_timeline,
     tool_stats,
@@ -60,7 +61,10 @@ projections_app = typer.Typer(
 @plans_app.command("list")
 @handles_errors
 def list_command(
-    status: Annotated[str | None, typer.Option("--status", help="Only this status.")] = None,
+    status: Annotated[
+        str | None,
+        typer.Option("--status", help="Only this status; `paused` for plans paused now."),
+    ] = None,
     since: Annotated[
         datetime | None,
         typer.Option("--since", parser=parse_moment, metavar="TIME", help="Created at or after."),
@@ -94,7 +98,11 @@ def show_command(plan_id: IdArg, as_json: JsonOpt = False) -> None:
     """Show a plan and its steps (the same shape as `status --json`), from the read models."""
     with read_models(current_settings()) as database:
         plan_id_value = parse_id(plan_id)
-        view = {**show_plan(database, plan_id_value), **plan_data(database, plan_id_value)}
+        view = {
+            **show_plan(database, plan_id_value),
+            **plan_data(database, plan_id_value),
+            "paused": plan_pause(database, plan_id_value),
+        }
     answer(view, as_json, render_status)
 
 

@@ -29,7 +29,7 @@ def render_plan_page(console: Console, plans: list[JsonObject], next_cursor: str
         table.add_row(
             plan["id"],
             _time(plan["created_at"]),
-            styled(plan["status"]),
+            styled(plan["status"]) + (" [yellow]paused[/]" if plan.get("paused") else ""),
             f"{summary['progress']:.0%}",
             f"{summary['completed']}/{summary['total_steps']}",
             escape(plan["created_by"]),

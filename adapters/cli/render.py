@@ -10,9 +10,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from adapters.read_models.queries import iso
 from core.events import (
     TERMINAL_EVENTS,
     PlanEvent,
+    PlanPaused,
+    PlanReopened,
+    PlanUnpaused,
     StepAdded,
     StepCancelled,
     StepCompleted,
@@ -20,10 +24,12 @@ from core.events import (
     StepInterrupted,
     StepPreparationFailed,
     StepRemoved,
+    StepRetryRequested,
     StepRevised,
     StepsExpanded,
     StepsGathered,
     StepSkipped,
+    StepSkippedByOperator,
     StepStarted,
     StepTimedOut,
     SubPlanStarted,
@@ -48,11 +54,19 @@ STATUS_STYLES = {
 
 
 def status_view(plan: PlanState) -> JsonObject:
-    """What `status`, `show --at` and `plans show` print: the plan view, inputs and outputs.
+    """What `status`, `show --at` and `plans show` print: the plan view, inputs, outputs, pause.
 
     A sub-plan also shows its parent (`sub_plan_of`), a parent the child each plan step started.
     """
-    view: JsonObject = {**plan_view(plan), "inputs": plan.inputs, "outputs": plan.outputs}
+    paused = None
+    if plan.paused and plan.paused_by is not None:
+        paused = {"by": plan.paused_by, "reason": plan.pause_reason, "at": iso(plan.paused_at)}
+    view: JsonObject = {
+        **plan_view(plan),
+        "inputs": plan.inputs,
+        "outputs": plan.outputs,
+        "paused": paused,
+    }
     if plan.parent_plan_id is not None:
         view["sub_plan_of"] = {
             "parent_plan_id": str(plan.parent_plan_id),
@@ -79,6 +93,9 @@ def render_status(console: Console, view: JsonObject) -> None:
     """The plan's header, one row per step, and the summary."""
     title = view["name"] or view["description"]
     console.print(f"[bold]{escape(title)}[/]  {view['id']}  {styled(view['status'])}")
+    paused = view.get("paused")
+    if paused:
+        console.print(f"  [yellow]paused[/] by {escape(paused['by'])}: {escape(paused['reason'])}")
     if view.get("reason"):
         console.print(f"  reason: {escape(view['reason'])}")
     fork = view.get("forked_from")
@@ -148,6 +165,7 @@ HISTORY_DETAILS = (
     "approval_required",
     "deadline",
     "interrupted_steps",
+    "reopened_steps",
     "field",
     "failed_items",
     "first_failed",
@@ -248,7 +266,7 @@ class ProgressPrinter:
         if type(event) in TERMINAL_EVENTS:
             status = TERMINAL_EVENTS[type(event)].value
             return f"plan {styled(status)}"
-        return None
+        return _operator_line(event)
 
 
 def _revision_line(event: StepAdded | StepRevised | StepRemoved) -> str:
@@ -261,3 +279,20 @@ def _revision_line(event: StepAdded | StepRevised | StepRemoved) -> str:
         case StepRemoved(step_id=step_id):
             what = f"{step_id} removed"
     return f"  [blue]✎[/] {escape(what)} by {escape(event.by)}: {escape(_short(event.reason))}"
+
+
+def _operator_line(event: PlanEvent) -> str | None:
+    """An operator's action, as a run that watches the plan shows it."""
+    match event:
+        case PlanPaused(by=by, reason=reason):
+            return f"[yellow]⏸ paused by {escape(by)}: {escape(reason)}[/] (waiting for unpause)"
+        case PlanUnpaused(by=by):
+            return f"[cyan]▶ unpaused by {escape(by)}[/]"
+        case PlanReopened(by=by):
+            return f"plan reopened by {escape(by)}"
+        case StepRetryRequested(step_id=step_id, by=by, reopened_steps=reopened):
+            again = f"; back to pending: {', '.join(reopened)}" if reopened else ""
+            return f"  [cyan]↻[/] {step_id} retry requested by {escape(by)}{escape(again)}"
+        case StepSkippedByOperator(step_id=step_id, by=by, reason=reason):
+            return f"  [dim]⏭ {step_id} skipped by {escape(by)}: {escape(reason)}[/]"
+    return None

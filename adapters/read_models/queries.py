@@ -13,6 +13,7 @@ from uuid import UUID
 
 from adapters.read_models.database import ReadModelDatabase, Session
 from adapters.read_models.page_cursor import decode_cursor, encode_cursor
+from adapters.read_models.pause_queries import PAUSED_FILTER, PAUSED_STATUS, Pause, pauses
 from adapters.read_models.table_io import select_rows
 from adapters.read_models.tables import ColumnKind, table_spec
 from core.errors import PlanNotFoundError
@@ -75,10 +76,12 @@ def list_plans(
         order = "created_at DESC, plan_id DESC"
         where_sql = " AND ".join(clauses)
         rows = select_rows(session, spec, spec.name, where_sql, params, order, limit + 1)
-    page = [row for row in rows[:limit] if isinstance(row, PlanSummaryRow)]
+        page = [row for row in rows[:limit] if isinstance(row, PlanSummaryRow)]
+        paused = pauses(session, page)
     more = len(rows) > limit and page
     next_cursor = encode_cursor(page[-1].created_at, page[-1].plan_id) if more else None
-    return PlanPage([summary_record(row) for row in page], next_cursor)
+    records = [summary_record(row, paused.get(row.plan_id)) for row in page]
+    return PlanPage(records, next_cursor)
 
 
 def _plan_filter(
@@ -91,7 +94,9 @@ def _plan_filter(
 
     clauses: list[str] = []
     params: list[object] = []
-    if where.status is not None:
+    if where.status == PAUSED_STATUS:
+        clauses.append(PAUSED_FILTER)
+    elif where.status is not None:
         clauses.append("status = ?")
         params.append(where.status)
     if where.since is not None:
@@ -113,7 +118,14 @@ def _plan_filter(
     return clauses, params
 
 
-def summary_record(row: PlanSummaryRow) -> JsonObject:
+def pause_record(pause: Pause | None) -> JsonObject | None:
+    """A plan's pause as `status`, `plans show` and `plans list` print it (None: not paused)."""
+    if pause is None:
+        return None
+    return {"by": pause.by, "reason": pause.reason, "at": iso(pause.at)}
+
+
+def summary_record(row: PlanSummaryRow, pause: Pause | None = None) -> JsonObject:
     """A plan's summary row as JSON: what `plans list` prints for it."""
     return {
         "id": str(row.plan_id),
@@ -129,6 +141,7 @@ def summary_record(row: PlanSummaryRow) -> JsonObject:
         "started_at": iso(row.started_at),
         "finished_at": iso(row.finished_at),
         "duration_ms": row.duration_ms,
+        "paused": pause_record(pause),
         "summary": _counts(row),
     }
 
@@ -191,6 +204,13 @@ def show_plan(database: ReadModelDatabase, plan_id: UUID) -> JsonObject:
         if isinstance(link, PlanDataRow):
             view[FORKED_FROM] = link.data
     return view
+
+
+def plan_pause(database: ReadModelDatabase, plan_id: UUID) -> JsonObject | None:
+    """A plan's pause (who, why, when), or None when it is not paused."""
+    with database.session() as session:
+        summary = _summary_row(session, plan_id)
+        return pause_record(pauses(session, [summary]).get(plan_id))
 
 
 def plan_data(database: ReadModelDatabase, plan_id: UUID) -> JsonObject:

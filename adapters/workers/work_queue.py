@@ -96,13 +96,17 @@ class WorkQueue:
 
     def require_initialised(self) -> None:
         """Raise `StoreNotInitialisedError` unless `planledger db init` has run."""
+        if not self.initialised():
+            raise StoreNotInitialisedError(self.display)
+
+    def initialised(self) -> bool:
+        """True once `planledger db init` has created the work table."""
         rows = self._run(
             lambda c: c.execute(
                 "SELECT to_regclass(%s)", (f"{self._schema}.{WORK_TABLE}",)
             ).fetchall()
         )
-        if rows[0][0] is None:
-            raise StoreNotInitialisedError(self.display)
+        return rows[0][0] is not None
 
     def add(self, plan_id: UUID, key: str | None) -> UUID:
         """Queue a plan; with a key already used, the plan queued under it (race-safe)."""
@@ -172,6 +176,18 @@ class WorkQueue:
                     "WHERE owner = %s",
                     (owner,),
                 ).rowcount
+            )
+        )
+
+    def reopen(self, plan_id: UUID) -> None:
+        """Let workers claim a plan marked done again once it has newer events (a retry).
+
+        Its `seen_version` stays the version it ended at, so the reopening's events, not this
+        call, make it claimable: a retry that is then refused leaves nothing to claim.
+        """
+        self._run(
+            lambda c: c.execute(
+                f"UPDATE {WORK_TABLE} SET done = false WHERE plan_id = %s AND done", (plan_id,)
             )
         )
 

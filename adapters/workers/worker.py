@@ -150,7 +150,11 @@ class Worker:
                     self._service.recover(plan_id, by=self.options.worker_id)
                     # an ended sub-plan is executed too: that makes sure its parent knows
                     plan = self._service.execute(
-                        plan_id, stop=run.stop, slots=self._slots, launch_child=self._queue_child
+                        plan_id,
+                        stop=run.stop,
+                        slots=self._slots,
+                        launch_child=self._queue_child,
+                        leave_when_paused=True,
                     )
                     if not run.lost:
                         self._hand_back(run, plan)
@@ -185,7 +189,11 @@ class Worker:
         return False
 
     def _hand_back(self, run: _PlanRun, plan: PlanState) -> None:
-        """Done for good, claimable again at once (stopped early), or at the next event."""
+        """Done for good, claimable again at once (stopped early), or at the next event.
+
+        A paused plan waits for its next event (the unpause) or its deadline, so no worker
+        spins on it.
+        """
         owner = self.options.worker_id
         run.handing_back = True  # no more renewals: a renewal now would report it lost
         if plan.is_terminal:
@@ -198,6 +206,13 @@ class Worker:
                 self._queue_child(child_id)
             self._queue.release(
                 owner, plan.plan_id, seen_version=plan.version, due_at=next_due(plan)
+            )
+        elif plan.paused:
+            self._queue.release(
+                owner,
+                plan.plan_id,
+                seen_version=plan.version,
+                due_at=plan.deadline or plan.approval_deadline,
             )
         elif plan.status in (PlanStatus.APPROVED, PlanStatus.EXECUTING):
             self._queue.release(owner, plan.plan_id, seen_version=0, due_at=None)

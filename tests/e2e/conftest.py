@@ -14,13 +14,16 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
+
+if TYPE_CHECKING:
+    from .workers import StoreView, WorkerProcess
 
 PLANLEDGER = Path(sys.executable).parent / "planledger"
 SPECS = Path(__file__).parent / "specs"
@@ -141,3 +144,47 @@ def wait_until(predicate: Callable[[], object], *, timeout: float, what: str) ->
 def wait_until_fixture() -> Callable[..., None]:
     """`wait_until(predicate, timeout=..., what=...)`: a condition with a deadline."""
     return wait_until
+
+
+# Workers on PostgreSQL (`tests/e2e/workers.py` imports this module, hence the late imports)
+
+
+@pytest.fixture
+def pg_cli(cli: Cli, postgres_url: str) -> Cli:
+    """The CLI on a fresh PostgreSQL schema, in the test's directory."""
+    return Cli(cli.cwd, postgres_url)
+
+
+@pytest.fixture
+def initialised(pg_cli: Cli) -> Cli:
+    """`pg_cli` after `planledger db init`."""
+    result = pg_cli("db", "init")
+    assert result.exit_code == 0, result
+    return pg_cli
+
+
+@pytest.fixture
+def view(postgres_url: str) -> Iterator[StoreView]:
+    """Histories and the work table of the test's PostgreSQL store."""
+    from .workers import StoreView
+
+    opened = StoreView(postgres_url)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def workers() -> Iterator[Callable[..., WorkerProcess]]:
+    """Start `planledger worker` processes; each is killed at the end if still running."""
+    from .workers import WorkerProcess
+
+    started: list[WorkerProcess] = []
+
+    def start(cli: Cli, name: str, **options: Any) -> WorkerProcess:
+        process = WorkerProcess(cli, name, **options).start()
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()

@@ -22,8 +22,8 @@ def test_chaos_short_form_ends_every_plan_with_no_attempt_completed_twice(
     completed = subprocess.run(
         [
             sys.executable, str(CHAOS), "--workers", "2", "--plans", "16", "--kills", "4",
-            "--lease-s", "1.5", "--seed", "5", "--timeout-s", "150", "--postgres",
-            postgres_available,
+            "--lease-s", "1.5", "--seed", "5", "--timeout-s", "150", "--no-restart-postgres",
+            "--postgres", postgres_available,
         ],
         cwd=tmp_path, env=cli_environment(), capture_output=True, text=True, timeout=200,
         check=False,
@@ -32,6 +32,7 @@ def test_chaos_short_form_ends_every_plan_with_no_attempt_completed_twice(
     assert completed.returncode == 0, completed.stdout + completed.stderr
     lines = completed.stdout.splitlines()
     assert lines[-1] == "OK"
+    assert "no PostgreSQL restart" in lines[0]
     assert "plans terminal: 16/16" in completed.stdout
     assert "step attempts completed twice: 0" in lines
     assert "non-idempotent side effects seen more than once: 0" in lines

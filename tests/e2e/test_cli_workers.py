@@ -10,7 +10,7 @@ import subprocess
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,70 +19,25 @@ import pytest
 from adapters.bootstrap import planledger, work_queue
 from adapters.settings import Settings
 from adapters.workers import submit
-from core.events import PlanResumed, StepCompleted, StepFailed, StepInterrupted, StepStarted
+from core.events import PlanResumed, StepFailed, StepInterrupted, StepStarted
 from core.status import PlanStatus
 
 from .conftest import PLANLEDGER, Cli, cli_environment
-from .workers import StoreView, WorkerProcess, iter_lines, terminate_backends
+from .workers import (
+    StoreView,
+    WorkerProcess,
+    completed_attempts,
+    iter_lines,
+    shell_step,
+    spec,
+    terminate_backends,
+)
 
 pytestmark = pytest.mark.slow
 
 LEASE_S = 2.0
 TAKEOVER_BOUND_S = 8.0
 """Lease (2 s) + a claim poll (0.5 s) + process start-up, with room for a loaded machine."""
-
-
-@pytest.fixture
-def pg_cli(cli: Cli, postgres_url: str) -> Cli:
-    return Cli(cli.cwd, postgres_url)
-
-
-@pytest.fixture
-def initialised(pg_cli: Cli) -> Cli:
-    result = pg_cli("db", "init")
-    assert result.exit_code == 0, result
-    return pg_cli
-
-
-@pytest.fixture
-def view(postgres_url: str) -> Iterator[StoreView]:
-    opened = StoreView(postgres_url)
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def workers() -> Iterator[Callable[..., WorkerProcess]]:
-    started: list[WorkerProcess] = []
-
-    def start(cli: Cli, name: str, **options: Any) -> WorkerProcess:
-        process = WorkerProcess(cli, name, **options).start()
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        process.stop()
-
-
-def shell_step(step_id: str, command: str, **fields: Any) -> dict[str, Any]:
-    return {
-        "id": step_id,
-        "tool": "shell",
-        "parameters": {"command": command, "shell": True},
-        **fields,
-    }
-
-
-def spec(*steps: dict[str, Any], **options: Any) -> dict[str, Any]:
-    document: dict[str, Any] = {"description": "worker test plan", "steps": list(steps)}
-    if options:
-        document["options"] = options
-    return document
-
-
-def completed_attempts(events: list[Any]) -> Counter[tuple[str, int]]:
-    return Counter((e.step_id, e.attempt) for e in events if isinstance(e, StepCompleted))
 
 
 @pytest.mark.postgres

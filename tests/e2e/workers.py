@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import signal
 import subprocess
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import psycopg
 from psycopg import sql
 
 from adapters.store import LibraryEventStore, open_event_store, parse_store_url
-from core.events import PlanEvent
+from core.events import PlanEvent, StepCompleted
 from core.plan import PlanState, fold
 from scripts.chaos import kill_tree  # the same "machine dies" kill the chaos check uses
 
@@ -158,3 +160,26 @@ def terminate_backends(conninfo_url: str, app_name: str) -> int:
 def iter_lines(path: Path) -> Iterator[str]:
     if path.exists():
         yield from path.read_text().split()
+
+
+def shell_step(step_id: str, command: str, **fields: Any) -> dict[str, Any]:
+    """A `shell` step running `command` through /bin/sh."""
+    return {
+        "id": step_id,
+        "tool": "shell",
+        "parameters": {"command": command, "shell": True},
+        **fields,
+    }
+
+
+def spec(*steps: dict[str, Any], **options: Any) -> dict[str, Any]:
+    """A spec document of these steps and options."""
+    document: dict[str, Any] = {"description": "worker test plan", "steps": list(steps)}
+    if options:
+        document["options"] = options
+    return document
+
+
+def completed_attempts(events: list[Any]) -> Counter[tuple[str, int]]:
+    """How often each (step, attempt) completed in a history."""
+    return Counter((e.step_id, e.attempt) for e in events if isinstance(e, StepCompleted))

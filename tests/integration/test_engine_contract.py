@@ -218,6 +218,7 @@ def run_one_plan_of_each_kind(
         mapped,
         nested.plan_id,
         child,
+        run_an_operated_plan(service),
         *revised_and_forked(service),
     ]
 
@@ -238,6 +239,24 @@ def revised_and_forked(service: PlanService) -> list[UUID]:
     forked = service.fork(source, from_step="bad", by="alice")
     service.execute(forked)
     return [revised, source, forked]
+
+
+def run_an_operated_plan(service: PlanService) -> UUID:
+    """A plan paused and unpaused, then failed; one step retried, another skipped; completed."""
+    spec = plan_spec(
+        step("flaky", tool="fail", parameters={"times": 1}),
+        step("after", depends_on=["flaky"]),
+        step("broken", tool="fail", parameters={"times": 9}),
+        continue_on_error=True,
+    )
+    plan_id = service.create_plan(spec, by="alice")
+    service.pause(plan_id, by="olga", reason="freeze")
+    service.unpause(plan_id, by="olga")
+    assert service.execute(plan_id).status is PlanStatus.FAILED
+    service.retry(plan_id, "flaky", by="olga", reason="flaky")
+    service.skip(plan_id, "broken", by="olga", reason="known")
+    assert service.execute(plan_id).status is PlanStatus.COMPLETED
+    return plan_id
 
 
 class EngineContract:

@@ -83,6 +83,7 @@ def test_the_read_models_package_exports_its_queries_and_projector() -> None:
             "open_read_side",
             "plan_data",
             "plan_heads",
+            "plan_pause",
             "projection_status",
             "rebuild",
             "show_plan",

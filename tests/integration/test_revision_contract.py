@@ -17,7 +17,7 @@ from core.errors import (
     InvalidTransitionError,
     PlanLedgerError,
     RevisionRefusedError,
-    UnknownStepError,
+    StepNotFoundError,
 )
 from core.events import StepAdded, StepRemoved, StepResultReused, StepRevised, StepStarted
 from core.plan import PlanState, fold
@@ -129,7 +129,7 @@ class RevisionContract:
                 ),
             ),
             (
-                UnknownStepError,
+                StepNotFoundError,
                 lambda: service.remove_step(plan_id, "ghost", by="x", reason="unknown"),
             ),
         ]
@@ -282,7 +282,7 @@ class RevisionContract:
 
         with pytest.raises(InvalidTransitionError) as not_ended:
             service.fork(waiting, from_step="a", by="bob")
-        with pytest.raises(UnknownStepError) as unknown:
+        with pytest.raises(StepNotFoundError) as unknown:
             service.fork(ended, from_step="ghost", by="bob")
 
         assert stored(store) == before

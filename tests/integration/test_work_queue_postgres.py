@@ -16,6 +16,7 @@ from adapters.json_schema_checker import JsonSchemaChecker
 from adapters.store import parse_store_url
 from adapters.workers import Claim, StoreNotInitialisedError, WorkQueue, init_store
 from core.service import PlanService
+from core.status import PlanStatus
 from tests.integration.conftest import (
     RandomIds,
     SystemClock,
@@ -175,3 +176,23 @@ def test_a_plan_parked_until_a_deadline_is_claimable_once_the_deadline_has_passe
     claimed = queue.claim("w", 5, 30)
 
     assert [claim.plan_id for claim in claimed] == [due]
+
+
+def test_a_finished_plan_reopened_is_claimable_again_only_once_a_retry_recorded_events(
+    queue: WorkQueue, service: PlanService
+) -> None:
+    plan_id = queue.add(uuid.uuid4(), None)
+    service.create_plan(plan_spec(step("bad", tool="fail")), by="t", plan_id=plan_id)
+    queue.claim("w", 5, 30)
+    ended = service.execute(plan_id)
+    queue.release("w", plan_id, seen_version=ended.version, due_at=None, done=True)
+
+    queue.reopen(plan_id)
+    before_the_retry = queue.claim("w", 5, 30)
+    service.retry(plan_id, "bad", by="ops", reason="once more")
+    after_the_retry = queue.claim("w", 5, 30)
+
+    assert ended.status is PlanStatus.FAILED
+    assert before_the_retry == []
+    assert [claim.plan_id for claim in after_the_retry] == [plan_id]
+    assert queue.leases() == [(plan_id, "w", False)]

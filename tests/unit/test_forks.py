@@ -6,7 +6,7 @@ from uuid import UUID
 
 import pytest
 
-from core.errors import InvalidTransitionError, UnknownStepError
+from core.errors import InvalidTransitionError, StepNotFoundError
 from core.events import PlanCreated, PlanForked, PlanSubmitted, StepResultReused
 from core.forks import fork_plan, reusable_steps
 from core.plan import PlanState, fold
@@ -119,7 +119,7 @@ def test_a_plan_that_has_not_ended_cannot_be_forked() -> None:
 
 
 def test_a_fork_from_an_unknown_step_is_refused() -> None:
-    with pytest.raises(UnknownStepError) as refused:
+    with pytest.raises(StepNotFoundError) as refused:
         fork(failed_source(), "deploy")
 
     assert refused.value.step_id == "deploy"

@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.errors import InvalidTransitionError, RevisionRefusedError, UnknownStepError
+from core.errors import InvalidTransitionError, RevisionRefusedError, StepNotFoundError
 from core.plan import PlanState, fold
 from core.status import StepStatus
 from core.trigger_rules import TriggerRule
@@ -18,7 +18,7 @@ REVISION_SETTINGS = settings(
     max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 ACTIONS = st.sampled_from(["add", "add", "revise", "remove", "succeed", "fail", "settle"])
-REFUSALS = (RevisionRefusedError, UnknownStepError, InvalidTransitionError)
+REFUSALS = (RevisionRefusedError, StepNotFoundError, InvalidTransitionError)
 
 
 def indexes(plan: PlanState) -> dict[str, Any]:

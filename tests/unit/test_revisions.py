@@ -13,7 +13,7 @@ from core.errors import (
     CorruptHistoryError,
     InvalidTransitionError,
     RevisionRefusedError,
-    UnknownStepError,
+    StepNotFoundError,
 )
 from core.events import PlanEvent, StepAdded, StepRemoved, StepRevised, StepStarted
 from core.plan import fold
@@ -227,7 +227,7 @@ def test_a_started_step_cannot_be_revised_or_removed() -> None:
 def test_an_unknown_step_is_named() -> None:
     ledger = created_plan(spec(step("a")))
 
-    with pytest.raises(UnknownStepError) as refused:
+    with pytest.raises(StepNotFoundError) as refused:
         remove(ledger, "ghost")
 
     assert refused.value.step_id == "ghost"

@@ -1,0 +1,121 @@
+"""The operator commands: `pause`, `unpause`, `retry` and `skip`, each recorded with who and why.
+
+Like `cancel`, each only parses, calls one service method and renders. `retry` and `skip` first
+let workers claim the plan again should it have ended (`reopen_work`); the service decides
+whether it is reopened.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from adapters.bootstrap import planledger, reopen_work
+from adapters.cli.command_context import (
+    IdArg,
+    JsonOpt,
+    answer,
+    current_settings,
+    handles_errors,
+    parse_id,
+)
+from adapters.cli.render import status_view
+from core.json_value import JsonObject
+from core.plan import PlanState
+from core.status import StepStatus
+
+StepArg = Annotated[str, typer.Argument(help="Step id.", show_default=False)]
+ByOption = Annotated[str, typer.Option("--by", help="Who does this (required).")]
+ReasonOption = Annotated[str, typer.Option("--reason", help="Why.")]
+
+
+def _answer(plan: PlanState, as_json: bool, said: str) -> None:
+    """The plan as `status` shows it with `--json`; else one line saying what happened."""
+
+    def line(console: Console, view: JsonObject) -> None:
+        console.print(f"{view['id']} {view['status']}: {escape(said)}", highlight=False)
+
+    answer(status_view(plan), as_json, line)
+
+
+def say_if_paused(console: Console, plan: PlanState) -> None:
+    """Before `execute` or `resume` watch a paused plan: say why nothing starts yet."""
+    if plan.paused:
+        console.print(
+            f"plan {plan.plan_id} is paused by {escape(plan.paused_by or '?')}: "
+            f"{escape(plan.pause_reason or '')}; waiting for `planledger unpause` (Ctrl-C leaves)",
+            highlight=False,
+        )
+
+
+def _goes_on(plan: PlanState) -> str:
+    if plan.paused:
+        return "it stays paused: `planledger unpause` lets it go on"
+    return "`planledger resume ID` runs it here, or a worker picks it up"
+
+
+@handles_errors
+def pause_command(
+    plan_id: IdArg, by: ByOption, reason: ReasonOption, as_json: JsonOpt = False
+) -> None:
+    """Pause a plan: running steps finish, no new step starts until `unpause`."""
+    with planledger(current_settings(), project=True) as service:
+        plan = service.pause(parse_id(plan_id), by=by, reason=reason)
+    _answer(plan, as_json, f"paused by {by}; running steps finish, nothing new starts")
+
+
+@handles_errors
+def unpause_command(
+    plan_id: IdArg, by: ByOption, reason: ReasonOption = "", as_json: JsonOpt = False
+) -> None:
+    """Lift a plan's pause: a run or worker watching it starts steps again."""
+    with planledger(current_settings(), project=True) as service:
+        plan = service.unpause(parse_id(plan_id), by=by, reason=reason)
+    _answer(plan, as_json, f"unpaused by {by}")
+
+
+@handles_errors
+def retry_command(
+    plan_id: IdArg,
+    step: StepArg,
+    by: ByOption,
+    reason: ReasonOption = "",
+    as_json: JsonOpt = False,
+) -> None:
+    """Re-run a failed step and what was skipped because of it (reopens a failed plan)."""
+    wanted = parse_id(plan_id)
+    settings = current_settings()
+    reopen_work(settings, wanted)
+    with planledger(settings, project=True) as service:
+        plan = service.retry(wanted, step, by=by, reason=reason)
+    pending = [s for s, state in plan.steps.items() if state.status is StepStatus.PENDING]
+    said = f"step {step} will run again (pending now: {', '.join(pending)}); {_goes_on(plan)}"
+    _answer(plan, as_json, said)
+
+
+@handles_errors
+def skip_command(
+    plan_id: IdArg,
+    step: StepArg,
+    by: ByOption,
+    reason: ReasonOption,
+    as_json: JsonOpt = False,
+) -> None:
+    """Mark a failed or pending step skipped so its dependants may run (reopens a failed plan)."""
+    wanted = parse_id(plan_id)
+    settings = current_settings()
+    reopen_work(settings, wanted)
+    with planledger(settings, project=True) as service:
+        plan = service.skip(wanted, step, by=by, reason=reason)
+    _answer(plan, as_json, f"step {step} skipped by {by}; {_goes_on(plan)}")
+
+
+def register_operator_commands(app: typer.Typer) -> None:
+    """Add `pause`, `unpause`, `retry` and `skip` to the root app."""
+    app.command("pause")(pause_command)
+    app.command("unpause")(unpause_command)
+    app.command("retry")(retry_command)
+    app.command("skip")(skip_command)
