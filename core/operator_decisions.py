@@ -62,6 +62,7 @@ def retry_step(
     """
     step = _step(plan, step_id)
     _check_plan(plan, "retry")
+    _check_not_mapped(plan, step_id, "retry")
     if step.status is not StepStatus.FAILED:
         raise InvalidStepTransitionError(plan.plan_id, step_id, "retry", _not_failed(step))
     other = _other_failure(plan, step_id)
@@ -88,6 +89,7 @@ def skip_step(
     """Mark a failed or pending step skipped; its dependants count it as a success."""
     step = _step(plan, step_id)
     _check_plan(plan, "skip")
+    _check_not_mapped(plan, step_id, "skip")
     if step.status not in (StepStatus.FAILED, StepStatus.PENDING):
         raise InvalidStepTransitionError(
             plan.plan_id, step_id, "skip", f"it is {step.status.value}; {_SKIPPABLE}"
@@ -134,6 +136,24 @@ def _check_plan(plan: PlanState, action: str) -> None:
     if plan.counts[StepStatus.CANCELLED]:
         raise InvalidTransitionError(
             plan.plan_id, "stopped at its total timeout", f"{action} a step of"
+        )
+
+
+def _check_not_mapped(plan: PlanState, step_id: str, action: str) -> None:
+    """An expanded `for_each` step and its items end together, so neither is operated alone.
+
+    Retrying one item would re-open a map already gathered; a fork from the mapped step
+    re-runs it whole.
+    """
+    step = plan.steps[step_id]
+    if step.parent is not None or step_id in plan.expansions:
+        mapped = step.parent or step_id
+        raise InvalidStepTransitionError(
+            plan.plan_id,
+            step_id,
+            action,
+            f"{step_id!r} belongs to the expanded for_each step {mapped!r}; "
+            f"fork the plan from {mapped!r} to run it again",
         )
 
 

@@ -37,6 +37,7 @@ from tests.unit.builders import (
     spec,
     step,
 )
+from tests.unit.test_expansion import listed
 from tests.unit.view_state import projected, projected_plan_view
 
 
@@ -407,3 +408,20 @@ def test_a_pause_outlives_the_plans_end_and_holds_once_it_is_reopened() -> None:
 
     assert ledger.plan.paused
     assert ledger.decide(at(30) + timedelta(seconds=1)).decisions == ()
+
+
+@pytest.mark.parametrize("step_id", ["map", "map[0]"])
+def test_an_expanded_map_and_its_items_are_neither_retried_nor_skipped_alone(step_id: str) -> None:
+    ledger = listed(["a", "b"], continue_on_error=True)
+    ledger.fail("map[0]", at(2))
+    ledger.settle(at(2))
+    ledger.succeed("map[1]", at(3), "B")
+    ledger.settle(at(3))
+    assert ledger.plan.status is PlanStatus.PARTIAL
+    version = ledger.plan.version
+
+    for command in (do_retry, do_skip):
+        with pytest.raises(InvalidStepTransitionError, match="fork the plan from 'map'"):
+            command(ledger, step_id, 4)
+
+    assert ledger.plan.version == version
