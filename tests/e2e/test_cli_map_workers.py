@@ -12,8 +12,7 @@ from core.events import PlanResumed, StepCompleted, StepInterrupted, StepsExpand
 from core.status import PlanStatus
 
 from .conftest import Cli
-from .test_cli_workers import initialised, pg_cli, spec, view, workers  # noqa: F401 (fixtures)
-from .workers import StoreView, WorkerProcess, iter_lines
+from .workers import StoreView, WorkerProcess, iter_lines, spec
 
 ITEMS = 120
 EFFECTS = "effects.log"
@@ -22,9 +21,9 @@ EFFECTS = "effects.log"
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_a_map_taken_over_from_a_killed_worker_never_reruns_a_finished_item(
-    initialised: Cli,  # noqa: F811
-    view: StoreView,  # noqa: F811
-    workers: Callable[..., WorkerProcess],  # noqa: F811
+    initialised: Cli,
+    view: StoreView,
+    workers: Callable[..., WorkerProcess],
     wait_until: Any,
 ) -> None:
     mapped = {
