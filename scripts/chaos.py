@@ -1,14 +1,14 @@
 """Chaos check: worker processes killed with -9 at random moments while they run mixed plans.
 
 It submits plans of mixed shape (chains, wide fans, steps that fail and retry, non-idempotent
-steps) whose shell steps append `<token> <step>` to a side-effect log before they sleep, starts
+steps, for_each maps, sub-plans) whose shell steps append `<token> <step>` to a side-effect log before they sleep, starts
 `--workers` workers, and a supervisor SIGKILLs a random worker (with its tool processes, as a
 machine that dies) and starts a new one, `--kills` times. Half-way through the kills it restarts
 PostgreSQL once (`--restart-postgres CMD`, default `RESTART_POSTGRES` below), so workers, leases
 and the event store live through a lost server too; `--no-restart-postgres` leaves the server
 alone (the short form in the test suite does: other users share it). Then it checks and prints:
 
-- every plan is terminal;
+- every plan is terminal (and every sub-plan of one);
 - no step attempt completed twice in the event log;
 - every non-idempotent step's side effect happened at most once;
 - every completed idempotent step's side effect happened at least once;
@@ -127,9 +127,9 @@ def shell(step_id: str, token: str, command: str, **fields: Any) -> dict[str, An
 
 
 def mixed_spec(index: int, token: str, rng: random.Random) -> dict[str, Any]:
-    """Chains, fans, retries and non-idempotent steps, in turn."""
+    """Chains, fans, retries, non-idempotent steps, for_each maps and sub-plans, in turn."""
     nap = f"sleep {rng.choice(['0.05', '0.1', '0.3', '0.6'])}"
-    shape = index % 4
+    shape = index % 6
     if shape == 0:
         steps = [
             shell(f"c{i}", token, nap, depends_on=[f"c{i - 1}"] if i else []) for i in range(5)
@@ -141,10 +141,23 @@ def mixed_spec(index: int, token: str, rng: random.Random) -> dict[str, Any]:
         flaky = f"if [ -e {token}.flaky ]; then {nap}; else touch {token}.flaky; exit 3; fi"
         steps = [shell("flaky", token, flaky, max_retries=2, retry_delay_ms=50)]
         steps += [shell("after", token, nap, depends_on=["flaky"])]
-    else:
+    elif shape == 3:
         steps = [shell("prepare", token, nap)]
         steps += [shell("charge", token, nap, depends_on=["prepare"], idempotent=False)]
         steps += [shell("notify", token, nap, depends_on=["charge"])]
+    elif shape == 4:
+        item = shell("map[{{ index }}]", token, nap)
+        steps = [shell("list", token, nap)]
+        steps += [
+            {**item, "id": "map", "depends_on": ["list"], "for_each": "{{ [0, 1, 2, 3, 4, 5] }}"}
+        ]
+        steps += [shell("reduce", token, nap, depends_on=["map"])]
+    else:
+        child = {
+            "description": f"chaos child of {index}",
+            "steps": [shell("sub-a", token, nap), shell("sub-b", token, nap, depends_on=["sub-a"])],
+        }
+        steps = [{"id": "deploy", "plan": child}, shell("after", token, nap, depends_on=["deploy"])]
     return {
         "description": f"chaos plan {index}",
         "options": {"max_parallel_steps": 4},
@@ -213,14 +226,12 @@ def main() -> int:
 def run(args: argparse.Namespace, rng: random.Random, url: str, schema: str, folder: Path) -> int:
     settings = Settings(store_url=url, actor="chaos", worker_id="chaos-submit")
     init_store(parse_store_url(url))
-    specs: dict[str, dict[str, Any]] = {}
     with work_queue(settings, "submit") as queue, planledger(settings, create_tables=False) as svc:
         plan_ids = {}
         for index in range(args.plans):
             token = f"p{index:04}"
-            specs[token] = mixed_spec(index, token, rng)
             plan_ids[token] = submit(
-                svc, queue, specs[token], by="chaos", key=token, approve_as=None,
+                svc, queue, mixed_spec(index, token, rng), by="chaos", key=token, approve_as=None,
                 new_id=uuid.uuid4(),
             )  # fmt: skip
     fleet = Fleet(url, folder, args.lease_s, args.concurrency)
@@ -246,7 +257,7 @@ def run(args: argparse.Namespace, rng: random.Random, url: str, schema: str, fol
                 return 1
             time.sleep(0.1)
     exit_codes = fleet.stop_all()
-    return check(settings, url, schema, folder, plan_ids, specs, exit_codes, fleet.started)
+    return check(settings, url, schema, folder, plan_ids, exit_codes, fleet.started)
 
 
 def check(
@@ -255,35 +266,42 @@ def check(
     schema: str,
     folder: Path,
     plan_ids: dict[str, uuid.UUID],
-    specs: dict[str, dict[str, Any]],
     exit_codes: list[int],
     started: int,
 ) -> int:
     effects = Counter(tuple(line.split()) for line in (folder / EFFECTS).read_text().splitlines())
     statuses: Counter[str] = Counter()
-    doubled = over_once = missing = takeovers = rerun = failed_interrupted = 0
+    doubled = over_once = missing = takeovers = rerun = failed_interrupted = open_children = 0
     with planledger(settings, create_tables=False) as svc:
-        for token, plan_id in plan_ids.items():
-            history = svc.history(plan_id)
-            plan = fold(history)
-            statuses[plan.status.value] += 1
-            completions = Counter(
-                (e.step_id, e.attempt) for e in history if isinstance(e, StepCompleted)
-            )
-            doubled += sum(1 for count in completions.values() if count > 1)
-            workers = {e.worker for e in history if isinstance(e, StepStarted)}
-            takeovers += len(workers) > 1
-            rerun += sum(isinstance(e, StepInterrupted) for e in history)
-            failed_interrupted += sum(
-                isinstance(e, StepFailed) and e.error_type == "interrupted" for e in history
-            )
-            for step in specs[token]["steps"]:
-                done = sum(n for (s, _), n in completions.items() if s == step["id"])
-                seen = effects[(token, step["id"])]
-                if step.get("idempotent", True) is False:
-                    over_once += seen > 1
+        for token, root_id in plan_ids.items():
+            family = [root_id]  # the plan and its sub-plans, which share its token
+            while family:
+                history = svc.history(family.pop())
+                plan = fold(history)
+                if plan.parent_plan_id is None:
+                    statuses[plan.status.value] += 1
                 else:
-                    missing += seen < done
+                    open_children += not plan.is_terminal
+                family += [s.child_plan_id for s in plan.steps.values() if s.child_plan_id]
+                completions = Counter(
+                    (e.step_id, e.attempt) for e in history if isinstance(e, StepCompleted)
+                )
+                doubled += sum(1 for count in completions.values() if count > 1)
+                workers = {e.worker for e in history if isinstance(e, StepStarted)}
+                takeovers += len(workers) > 1
+                rerun += sum(isinstance(e, StepInterrupted) for e in history)
+                failed_interrupted += sum(
+                    isinstance(e, StepFailed) and e.error_type == "interrupted" for e in history
+                )
+                for step_id, step in plan.steps.items():
+                    if step.spec.is_sub_plan or step.spec.for_each is not None:
+                        continue  # no tool call of its own: its child plan or items have effects
+                    done = sum(n for (s, _), n in completions.items() if s == step_id)
+                    seen = effects[(token, step_id)]
+                    if not step.spec.idempotent:
+                        over_once += seen > 1
+                    else:
+                        missing += seen < done
     terminal = sum(n for s, n in statuses.items() if PlanStatus(s).is_terminal)
     dsn = url.split("?")[0]
     with read_side(settings) as side:
@@ -294,6 +312,7 @@ def check(
     views_equal = before == after
     print(f"workers started: {started}, stopped with exit codes {sorted(set(exit_codes))}")
     print(f"plans terminal: {terminal}/{len(plan_ids)} {dict(statuses)}")
+    print(f"sub-plans not ended: {open_children}")
     print(f"plans run by more than one worker: {takeovers}")
     print(f"attempts cut off by a kill: {rerun} re-run (idempotent), {failed_interrupted} failed")
     print(f"step attempts completed twice: {doubled}")
@@ -302,6 +321,7 @@ def check(
     print(f"read models equal a rebuild: {views_equal}")
     ok = (
         terminal == len(plan_ids)
+        and open_children == 0
         and doubled == 0
         and over_once == 0
         and missing == 0

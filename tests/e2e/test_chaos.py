@@ -34,6 +34,7 @@ def test_chaos_short_form_ends_every_plan_with_no_attempt_completed_twice(
     assert lines[-1] == "OK"
     assert "no PostgreSQL restart" in lines[0]
     assert "plans terminal: 16/16" in completed.stdout
+    assert "sub-plans not ended: 0" in lines
     assert "step attempts completed twice: 0" in lines
     assert "non-idempotent side effects seen more than once: 0" in lines
     assert "read models equal a rebuild: True" in lines
