@@ -2,11 +2,12 @@
 
 It submits plans of mixed shape (chains, wide fans, steps that fail and retry, non-idempotent
 steps, for_each maps, sub-plans) whose shell steps append `<token> <step>` to a side-effect log
-before they sleep, starts `--workers` workers, and a supervisor SIGKILLs a random worker (with its tool processes, as a
-machine that dies) and starts a new one, `--kills` times. Half-way through the kills it restarts
-PostgreSQL once (`--restart-postgres CMD`, default `RESTART_POSTGRES` below), so workers, leases
-and the event store live through a lost server too; `--no-restart-postgres` leaves the server
-alone (the short form in the test suite does: other users share it). Then it checks and prints:
+before they sleep, starts `--workers` workers, and a supervisor SIGKILLs a random worker (with
+its tool processes, as a machine that dies) and starts a new one, `--kills` times. Half-way
+through the kills it restarts PostgreSQL once (`--restart-postgres CMD`, default
+`RESTART_POSTGRES` below), so workers, leases and the event store live through a lost server
+too; `--no-restart-postgres` leaves the server alone (the short form in the test suite does:
+other users share it). Then it checks and prints:
 
 - every plan is terminal (and every sub-plan of one);
 - no step attempt completed twice in the event log;
