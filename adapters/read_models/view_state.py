@@ -31,6 +31,9 @@ _SCOPE_LENGTH: dict[type[Row], int] = {
 Scopes = dict[type[Row], set[Key]]
 """Per readable row type, the plans, steps or tools a batch may read."""
 
+Changes = dict[type[Row], list[Row]]
+"""Rows a batch changed, last version per key, by row type."""
+
 
 def scopes_of(events: Iterable[PlanEvent]) -> Scopes:
     """The plans, steps and tools the events touch: what a batch prefetches."""
@@ -131,6 +134,13 @@ class BatchViewState:
             cached[row_type][key] = row
             changed[row_type][key] = row
 
-    def changes(self) -> dict[type[Row], list[Row]]:
+    def seed(self, rows: Changes) -> None:
+        """Take rows as current without writing them: another batch changed them."""
+        for row_type, changed in rows.items():
+            cache, key = self._rows[row_type], key_getter(row_type)
+            for row in changed:
+                cache[key(row)] = row
+
+    def changes(self) -> Changes:
         """Every changed row, last version per key, by row type."""
         return {row_type: list(rows.values()) for row_type, rows in self._changed.items() if rows}
