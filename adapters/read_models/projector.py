@@ -38,7 +38,12 @@ from adapters.read_models.tracking import (
     read_tracking,
     record_failure,
 )
-from adapters.read_models.view_state import BatchViewState, Changes, Scopes, scopes_of
+from adapters.read_models.view_state import (
+    BatchViewState,
+    Changes,
+    prefetch_all,
+    scopes_of,
+)
 from adapters.read_models.write_behind import WriteBehind
 from projections.rows import Row
 
@@ -152,13 +157,11 @@ class Projector:
 
     def _work_out(self, plan: Plan, entries: Sequence[LogEntry]) -> Job:
         """Apply the entries outside any transaction, over the rows the last batch changed."""
-        scopes = scopes_of(entry.event for entry in entries if entry.event is not None)
         with self._database.session() as session:
+            views = _views(session, plan.targets, entries, plan.carry)
             batch = {
-                t.name: self._apply(
-                    session, t, plan.expected[t.name], entries, scopes, plan.carry.get(t.name)
-                )
-                for t in plan.targets
+                t.name: self._apply(t, plan.expected[t.name], entries, view)
+                for t, view in zip(plan.targets, views, strict=True)
             }
         return Job(plan.targets, entries, plan.expected, batch)
 
@@ -221,9 +224,10 @@ class Projector:
         with self._database.transaction(write_lock=True) as session:
             if not _positions_hold(session, expected):
                 return None
-            scopes = scopes_of(entry.event for entry in entries if entry.event is not None)
+            views = _views(session, targets, entries, {})
             batch = {
-                t.name: self._apply(session, t, expected[t.name], entries, scopes) for t in targets
+                t.name: self._apply(t, expected[t.name], entries, view)
+                for t, view in zip(targets, views, strict=True)
             }
             self._write_all(session, batch, expected)
         self._committed(batch)
@@ -299,23 +303,10 @@ class Projector:
         return {target.name: total}
 
     def _apply(
-        self,
-        session: Session,
-        target: Target,
-        position: int,
-        entries: Sequence[LogEntry],
-        scopes: Scopes,
-        carried: Changes | None = None,
+        self, target: Target, position: int, entries: Sequence[LogEntry], view: BatchViewState
     ) -> Applied:
-        """Apply the entries above `position` through a batch view, stopping at a failure.
-
-        `carried`: rows a batch not yet known to be committed changed; they win over the table's.
-        """
+        """Apply the entries above `position` through a batch view, stopping at a failure."""
         pending = [entry for entry in entries if entry.position > position]
-        view = BatchViewState(session, target.tables)
-        view.prefetch(scopes, target.tables)
-        if carried:
-            view.seed(carried)
         applied = Applied(target, position)
         for entry in pending:
             try:
@@ -347,6 +338,21 @@ class Projector:
         )
         with self._database.transaction(write_lock=True) as session:
             record_failure(session, failure.name, failure.position, failure.error)
+
+
+def _views(
+    session: Session,
+    targets: Sequence[Target],
+    entries: Sequence[LogEntry],
+    carry: Mapping[str, Changes],
+) -> list[BatchViewState]:
+    """A prefetched view per target, over the rows carried from a batch not yet committed."""
+    scopes = scopes_of(entry.event for entry in entries if entry.event is not None)
+    views = [BatchViewState(session, target.tables) for target in targets]
+    prefetch_all(session, views, scopes)
+    for target, view in zip(targets, views, strict=True):
+        view.seed(carry.get(target.name, {}))
+    return views
 
 
 def _positions_hold(session: Session, expected: Mapping[str, int]) -> bool:
