@@ -314,7 +314,8 @@ class Projector:
             except Exception as error:
                 applied.failure = _failure(target, entry, error)
                 break
-            view.put(rows)
+            if rows:
+                view.put(rows)
             applied.position = entry.position
             applied.applied += 1
         applied.changes = view.changes()
@@ -368,7 +369,7 @@ def _rows_of(target: Target, entry: LogEntry, view: BatchViewState) -> list[Row]
     for row in rows:
         if type(row) not in target.tables:
             raise TypeError(f"returned a {type(row).__name__}, which it does not own")
-    return list(rows)
+    return rows if type(rows) is list else list(rows)
 
 
 class UndecodableEventError(Exception):

@@ -11,7 +11,7 @@ changed by forty events is written once.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from adapters.read_models.database import Session
@@ -35,6 +35,11 @@ _SCOPE_LENGTH: dict[type[Row], int] = {
 }
 """How much of each readable row type's key one prefetch scope fixes: plan, step or tool."""
 
+
+_KEY_GETTERS = {row_type: key_getter(row_type) for row_type in TABLE_NAMES}
+
+_UNKNOWN = object()
+"""Not in the cache (None there means: known to have no row)."""
 
 Scopes = dict[type[Row], set[Key]]
 """Per readable row type, the plans, steps or tools a batch may read."""
@@ -112,11 +117,16 @@ class BatchViewState:
         return self._tables.get(row_type, TABLE_NAMES[row_type])
 
     def _get(self, row_type: type[Row], key: Key) -> Row | None:
-        cache = self._rows[row_type]
-        if key in cache:
-            return cache[key]
+        found: object = self._rows[row_type].get(key, _UNKNOWN)
+        if found is not _UNKNOWN:
+            return cast("Row | None", found)
         if key[: _SCOPE_LENGTH[row_type]] in self._loaded[row_type]:
             return None
+        return self._read_one(row_type, key)
+
+    def _read_one(self, row_type: type[Row], key: Key) -> Row | None:
+        """A row outside the prefetched scopes, read on first use and cached."""
+        cache = self._rows[row_type]
         spec = table_spec(row_type)
         dialect = self._session.dialect
         where = " AND ".join(f"{name} = ?" for name in spec.key)
@@ -146,10 +156,10 @@ class BatchViewState:
 
     def put(self, rows: Sequence[Row]) -> None:
         """Record rows a projection returned: later reads in the batch see them."""
-        cached, changed = self._rows, self._changed
+        cached, changed, getters = self._rows, self._changed, _KEY_GETTERS
         for row in rows:
             row_type = type(row)
-            key = key_getter(row_type)(row)
+            key = getters[row_type](row)
             cached[row_type][key] = row
             changed[row_type][key] = row
 
