@@ -1,11 +1,13 @@
 """The projector: applies the global event log to the read models, exactly once, in batches.
 
-For each batch it reads up to `batch_size` events above the lowest position of its projections,
-then, in ONE transaction, locks the projections' tracking rows (PostgreSQL: `SELECT ... FOR
-UPDATE`; SQLite: `BEGIN IMMEDIATE`), re-checks that the positions are the ones it read from —
-else another runner got there first and the batch is refused, writing nothing — applies each
-projection through a batch-local view, upserts the changed rows and moves the positions. Rows
-and position commit together, so a crash anywhere loses nothing and applies nothing twice.
+For each batch it reads up to `batch_size` events above the lowest position of its projections
+and applies each projection through a batch-local view (rows prefetched, plus the rows of the
+batch still committing). Then, in ONE transaction, it locks the projections' tracking rows
+(PostgreSQL: `SELECT ... FOR UPDATE`; SQLite: `BEGIN IMMEDIATE`), re-checks that the positions
+are the ones the batch was worked out from — else another runner got there first and the batch
+is refused, writing nothing — upserts the changed rows and moves the positions. Rows and
+position commit together, so a crash anywhere loses nothing and applies nothing twice. A full
+batch commits in a thread while the next one is worked out (`catch_up`).
 
 A projection that raises (or whose rows the database refuses) keeps what it applied before the
 failing event, records the event and error in its tracking row, and stops there: it is retried
