@@ -39,6 +39,12 @@ class Session(ABC):
     def execute_many(self, statement: str, rows: Sequence[Sequence[object]]) -> None:
         """Run one statement for each parameter row, as one batch."""
 
+    def execute_all(
+        self, statements: Sequence[tuple[str, Sequence[object]]]
+    ) -> list[list[tuple[Any, ...]]]:
+        """Run several reads; each one's rows (PostgreSQL: in one round trip)."""
+        return [self.execute(statement, params) for statement, params in statements]
+
     @abstractmethod
     def transaction(self, *, write_lock: bool) -> AbstractContextManager[None]:
         """Commit on success, roll back on any exception (a kill included)."""
@@ -111,6 +117,18 @@ class PostgresSession(Session):
     def execute_many(self, statement: str, rows: Sequence[Sequence[object]]) -> None:
         with self._connection.cursor() as cursor:
             cursor.executemany(POSTGRES.convert(statement), rows)
+
+    def execute_all(
+        self, statements: Sequence[tuple[str, Sequence[object]]]
+    ) -> list[list[tuple[Any, ...]]]:
+        if len(statements) < 2:
+            return super().execute_all(statements)
+        with self._connection.pipeline():
+            cursors = [
+                self._connection.execute(POSTGRES.convert(statement), params)
+                for statement, params in statements
+            ]
+        return [cursor.fetchall() for cursor in cursors]
 
     @contextmanager
     def transaction(self, *, write_lock: bool) -> Iterator[None]:

@@ -1,11 +1,13 @@
 """The projector: applies the global event log to the read models, exactly once, in batches.
 
-For each batch it reads up to `batch_size` events above the lowest position of its projections,
-then, in ONE transaction, locks the projections' tracking rows (PostgreSQL: `SELECT ... FOR
-UPDATE`; SQLite: `BEGIN IMMEDIATE`), re-checks that the positions are the ones it read from —
-else another runner got there first and the batch is refused, writing nothing — applies each
-projection through a batch-local view, upserts the changed rows and moves the positions. Rows
-and position commit together, so a crash anywhere loses nothing and applies nothing twice.
+For each batch it reads up to `batch_size` events above the lowest position of its projections
+and applies each projection through a batch-local view (rows prefetched, plus the rows of the
+batch still committing). Then, in ONE transaction, it locks the projections' tracking rows
+(PostgreSQL: `SELECT ... FOR UPDATE`; SQLite: `BEGIN IMMEDIATE`), re-checks that the positions
+are the ones the batch was worked out from — else another runner got there first and the batch
+is refused, writing nothing — upserts the changed rows and moves the positions. Rows and
+position commit together, so a crash anywhere loses nothing and applies nothing twice. A full
+batch commits in a thread while the next one is worked out (`catch_up`).
 
 A projection that raises (or whose rows the database refuses) keeps what it applied before the
 failing event, records the event and error in its tracking row, and stops there: it is retried
@@ -15,8 +17,10 @@ above the last one seen is gap-safe.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 import structlog
@@ -36,7 +40,13 @@ from adapters.read_models.tracking import (
     read_tracking,
     record_failure,
 )
-from adapters.read_models.view_state import BatchViewState, Scopes, scopes_of
+from adapters.read_models.view_state import (
+    BatchViewState,
+    Changes,
+    prefetch_all,
+    scopes_of,
+)
+from adapters.read_models.write_behind import WriteBehind
 from projections.rows import Row
 
 BATCH_SIZE = 500
@@ -52,12 +62,40 @@ class Applied:
     target: Target
     position: int
     applied: int = 0
-    changes: dict[type[Row], list[Row]] = field(default_factory=dict)
+    changes: Changes = field(default_factory=dict)
     failure: ProjectionFailure | None = None
 
 
 Batch = dict[str, Applied]
 """What a batch did, by tracking name; None instead of a batch means it was refused."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the next batch starts from: its projections, their positions, the rows carried."""
+
+    targets: list[Target]
+    expected: dict[str, int]
+    carry: dict[str, Changes]
+
+
+@dataclass(frozen=True)
+class Job:
+    """A worked-out batch: what it was worked out from, and what it did."""
+
+    targets: list[Target]
+    entries: Sequence[LogEntry]
+    expected: dict[str, int]
+    batch: Batch
+
+    def next_plan(self) -> Plan:
+        """Where the following batch starts if this one commits: failed projections stop."""
+        going = [t for t in self.targets if self.batch[t.name].failure is None]
+        return Plan(
+            going,
+            {t.name: self.batch[t.name].position for t in going},
+            {t.name: self.batch[t.name].changes for t in going},
+        )
 
 
 class Projector:
@@ -87,24 +125,90 @@ class Projector:
         return tuple(target.name for target in self._targets)
 
     def catch_up(self, only: Collection[str] | None = None) -> list[ProjectionReport]:
-        """Apply every event up to the head; one report per projection (`only` those named)."""
+        """Apply every event up to the head; one report per projection (`only` those named).
+
+        Batch N+1 is worked out while batch N commits in the background (`WriteBehind`), from
+        rows read outside the write transaction plus the rows batch N changed. That is safe
+        because every commit re-checks, under lock, that the positions are the ones the batch
+        was worked out from: if anyone else moved them, the batch is refused and everything
+        after it is worked out again from the database.
+        """
         active = [t for t in self._targets if only is None or t.name in only]
         self._ensure_tracking()
         with self._database.session() as session:
             start = {name: row.position for name, row in read_tracking(session).items()}
         reports = {t.name: ProjectionReport(t.name, start.get(t.name, 0), 0) for t in active}
-        with ReadAhead(self._log, self._batch_size) as log:
-            while active:
-                expected = self._peek(active)
-                entries = log.read(min(expected.values()))
-                if not entries:
+        with ReadAhead(self._log, self._batch_size) as log, WriteBehind[Job, bool]() as writer:
+            plan: Plan | None = None
+            while True:
+                if plan is None:
+                    if not active:
+                        break
+                    plan = Plan(list(active), self._peek(active), {})
+                entries = log.read(min(plan.expected.values())) if plan.targets else []
+                job = self._work_out(plan, entries) if entries else None
+                if not self._settle(writer.take(), reports, active):
+                    plan = None
+                    continue
+                if job is None:
                     break
-                for applied in (self._run(active, entries, expected) or {}).values():
-                    reports[applied.target.name] = _merged(reports[applied.target.name], applied)
-                    if applied.failure is not None:
-                        self._record(applied.failure)
-                        active.remove(applied.target)
+                full = len(entries) == self._batch_size
+                writer.put(job, functools.partial(self._commit, job), background=full)
+                plan = job.next_plan()
         return list(reports.values())
+
+    def _work_out(self, plan: Plan, entries: Sequence[LogEntry]) -> Job:
+        """Apply the entries outside any transaction, over the rows the last batch changed."""
+        with self._database.session() as session:
+            views = _views(session, plan.targets, entries, plan.carry)
+            batch = {
+                t.name: self._apply(t, plan.expected[t.name], entries, view)
+                for t, view in zip(plan.targets, views, strict=True)
+            }
+        return Job(plan.targets, entries, plan.expected, batch)
+
+    def _commit(self, job: Job) -> bool:
+        """Write a worked-out batch if its positions still hold; False if refused."""
+        with self._database.transaction(write_lock=True) as session:
+            if not _positions_hold(session, job.expected):
+                return False
+            self._write_all(session, job.batch, job.expected)
+        self._committed(job.batch)
+        return True
+
+    def _settle(
+        self,
+        pending: tuple[Job, Future[bool]] | None,
+        reports: dict[str, ProjectionReport],
+        active: list[Target],
+    ) -> bool:
+        """Take the outcome of the batch in flight; False when what follows must be redone.
+
+        A statement the database refused is narrowed down here, synchronously, as `_run` does.
+        """
+        if pending is None:
+            return True
+        job, outcome = pending
+        try:
+            committed = outcome.result()
+        except STATEMENT_FAILURES as error:
+            if is_unavailable(error):
+                raise
+            isolated = self._isolate(job.targets, job.entries, job.expected, error)
+            self._take_in(isolated, reports, active)
+            return False
+        if committed:
+            self._take_in(job.batch, reports, active)
+        return committed
+
+    def _take_in(
+        self, batch: Batch | None, reports: dict[str, ProjectionReport], active: list[Target]
+    ) -> None:
+        for applied in (batch or {}).values():
+            reports[applied.target.name] = _merged(reports[applied.target.name], applied)
+            if applied.failure is not None:
+                self._record(applied.failure)
+                active.remove(applied.target)
 
     def follow(self, stop: threading.Event, *, retry_failed_after_s: float = 5.0) -> None:
         """Catch up, then wait for new events and catch up again, until `stop` is set."""
@@ -120,19 +224,25 @@ class Projector:
         another runner applied those events first (or the caller's positions are stale).
         """
         with self._database.transaction(write_lock=True) as session:
-            locked = lock_positions(session, expected)
-            if any(locked.get(name) != position for name, position in expected.items()):
+            if not _positions_hold(session, expected):
                 return None
-            scopes = scopes_of(entry.event for entry in entries if entry.event is not None)
+            views = _views(session, targets, entries, {})
             batch = {
-                t.name: self._apply(session, t, expected[t.name], entries, scopes) for t in targets
+                t.name: self._apply(t, expected[t.name], entries, view)
+                for t, view in zip(targets, views, strict=True)
             }
-            with session.pipeline():
-                for applied in batch.values():
-                    self._write(session, applied, expected[applied.target.name])
+            self._write_all(session, batch, expected)
+        self._committed(batch)
+        return batch
+
+    def _write_all(self, session: Session, batch: Batch, expected: Mapping[str, int]) -> None:
+        with session.pipeline():
+            for applied in batch.values():
+                self._write(session, applied, expected[applied.target.name])
+
+    def _committed(self, batch: Batch) -> None:
         if self._on_commit is not None:
             self._on_commit({name: applied.position for name, applied in batch.items()})
-        return batch
 
     def _peek(self, targets: Sequence[Target]) -> dict[str, int]:
         """Positions read without a lock: where the next batch should start reading."""
@@ -195,17 +305,10 @@ class Projector:
         return {target.name: total}
 
     def _apply(
-        self,
-        session: Session,
-        target: Target,
-        position: int,
-        entries: Sequence[LogEntry],
-        scopes: Scopes,
+        self, target: Target, position: int, entries: Sequence[LogEntry], view: BatchViewState
     ) -> Applied:
         """Apply the entries above `position` through a batch view, stopping at a failure."""
         pending = [entry for entry in entries if entry.position > position]
-        view = BatchViewState(session, target.tables)
-        view.prefetch(scopes, target.tables)
         applied = Applied(target, position)
         for entry in pending:
             try:
@@ -213,7 +316,8 @@ class Projector:
             except Exception as error:
                 applied.failure = _failure(target, entry, error)
                 break
-            view.put(rows)
+            if rows:
+                view.put(rows)
             applied.position = entry.position
             applied.applied += 1
         applied.changes = view.changes()
@@ -239,6 +343,27 @@ class Projector:
             record_failure(session, failure.name, failure.position, failure.error)
 
 
+def _views(
+    session: Session,
+    targets: Sequence[Target],
+    entries: Sequence[LogEntry],
+    carry: Mapping[str, Changes],
+) -> list[BatchViewState]:
+    """A prefetched view per target, over the rows carried from a batch not yet committed."""
+    scopes = scopes_of(entry.event for entry in entries if entry.event is not None)
+    views = [BatchViewState(session, target.tables) for target in targets]
+    prefetch_all(session, views, scopes)
+    for target, view in zip(targets, views, strict=True):
+        view.seed(carry.get(target.name, {}))
+    return views
+
+
+def _positions_hold(session: Session, expected: Mapping[str, int]) -> bool:
+    """Lock the tracking rows; True when they stand where the batch was worked out from."""
+    locked = lock_positions(session, expected)
+    return all(locked.get(name) == position for name, position in expected.items())
+
+
 def _rows_of(target: Target, entry: LogEntry, view: BatchViewState) -> list[Row]:
     if entry.event is None:
         raise UndecodableEventError(entry.problem or "cannot decode the event")
@@ -246,7 +371,7 @@ def _rows_of(target: Target, entry: LogEntry, view: BatchViewState) -> list[Row]
     for row in rows:
         if type(row) not in target.tables:
             raise TypeError(f"returned a {type(row).__name__}, which it does not own")
-    return list(rows)
+    return rows if type(rows) is list else list(rows)
 
 
 class UndecodableEventError(Exception):

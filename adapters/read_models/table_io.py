@@ -116,16 +116,24 @@ def select_rows(
     limit: int | None = None,
 ) -> list[Row]:
     """Rows of `table` matching a WHERE clause (with `?` placeholders), decoded."""
-    statement = f"SELECT {', '.join(spec.column_names)} FROM {table}"
-    if where:
-        statement += f" WHERE {where}"
+    statement = select_statement(spec, table, where)
     if order:
         statement += f" ORDER BY {order}"
     if limit is not None:
         statement += " LIMIT ?"
         params = [*params, limit]
-    dialect = session.dialect
-    return [decode_row(dialect, spec, values) for values in session.execute(statement, params)]
+    return decode_rows(session.dialect, spec, session.execute(statement, params))
+
+
+def select_statement(spec: TableSpec, table: str, where: str = "") -> str:
+    """SELECT every column of `table` (in `spec`'s order), with an optional WHERE clause."""
+    statement = f"SELECT {', '.join(spec.column_names)} FROM {table}"
+    return f"{statement} WHERE {where}" if where else statement
+
+
+def decode_rows(dialect: Dialect, spec: TableSpec, rows: Sequence[Sequence[Any]]) -> list[Row]:
+    """Row dataclasses from stored values in column order."""
+    return [decode_row(dialect, spec, values) for values in rows]
 
 
 def _key_getter(row_type: type[Row]) -> Callable[[Row], tuple[object, ...]]:

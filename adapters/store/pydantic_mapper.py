@@ -45,7 +45,8 @@ class PydanticMapper(Mapper[UUID]):
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
-        event_class = cast(type[PlanEvent], resolve_topic(stored_event.topic))
+        # Runs for every event a projector reads: string casts, no typing subscriptions.
+        event_class: type[PlanEvent] = resolve_topic(stored_event.topic)
         state: dict[str, Any] = self.transcoder.decode(stored_event.state)
         stored_version = state.pop("class_version", 1)
         while stored_version < event_class.class_version:
@@ -53,4 +54,4 @@ class PydanticMapper(Mapper[UUID]):
             stored_version += 1
         state["originator_id"] = stored_event.originator_id
         state["originator_version"] = stored_event.originator_version
-        return cast(DomainEventProtocol[UUID], event_class.model_validate(state))
+        return cast("DomainEventProtocol[UUID]", event_class.model_validate(state))
