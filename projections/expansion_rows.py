@@ -15,9 +15,7 @@ from core.expansion_transitions import ITEMS_FAILED, child_id
 from core.status import StepStatus
 from projections.reader import ViewState
 from projections.row_update import updated
-from projections.rows import PlanStepRow, PlanSummaryRow, Row
-
-TERMINAL = tuple(status.value for status in StepStatus if status.is_terminal)
+from projections.rows import TERMINAL_STEP_STATUSES, PlanStepRow, PlanSummaryRow, Row
 
 
 def expanded_rows(
@@ -29,18 +27,8 @@ def expanded_rows(
         return [updated(summary, **head)]
     count = len(event.items)
     children: list[Row] = [
-        PlanStepRow(
-            plan_id=event.plan_id,
-            step_id=child_id(event.step_id, index),
-            position=summary.total_steps + index,
-            tool=parent.tool,
-            status=StepStatus.PENDING.value,
-            attempts=0,
-            result=None,
-            error_type=None,
-            error_message=None,
-            skip_reason=None,
-            duration_ms=None,
+        PlanStepRow.pending(
+            event.plan_id, child_id(event.step_id, index), summary.total_steps + index, parent.tool
         )
         for index in range(count)
     ]
@@ -83,6 +71,6 @@ def gathered_rows(
 
 def _with_progress(summary: PlanSummaryRow) -> PlanSummaryRow:
     """The share of steps that will never run again, as `core.plan_view.summary_view` says."""
-    done = sum(getattr(summary, name) for name in TERMINAL)
+    done = sum(getattr(summary, name) for name in TERMINAL_STEP_STATUSES)
     total = summary.total_steps
     return updated(summary, progress=round(done / total, 4) if total else 1.0)

@@ -23,7 +23,7 @@ from core.spec import MAX_STEPS
 from core.status import StepStatus
 from projections.reader import ViewState
 from projections.row_update import updated
-from projections.rows import PlanDataRow, PlanStepRow, PlanSummaryRow, Row
+from projections.rows import TERMINAL_STEP_STATUSES, PlanDataRow, PlanStepRow, PlanSummaryRow, Row
 
 REMOVED = "removed"
 """The status of a removed step's tombstone row in `plan_steps`."""
@@ -34,8 +34,6 @@ FORKED_FROM = "forked_from"
 RevisionEvent = StepAdded | StepRevised | StepRemoved | StepResultReused | PlanForked
 """The events handled here."""
 
-_TERMINAL = tuple(status.value for status in StepStatus if status.is_terminal)
-
 
 def revision_rows(
     summary: PlanSummaryRow, head: dict[str, Any], event: RevisionEvent, view: ViewState
@@ -44,19 +42,7 @@ def revision_rows(
     moved = updated(summary, **head)
     match event:
         case StepAdded(step=step):
-            row = PlanStepRow(
-                plan_id=event.plan_id,
-                step_id=step.id,
-                position=MAX_STEPS + event.version,
-                tool=step.tool,
-                status=StepStatus.PENDING.value,
-                attempts=0,
-                result=None,
-                error_type=None,
-                error_message=None,
-                skip_reason=None,
-                duration_ms=None,
-            )
+            row = PlanStepRow.pending(event.plan_id, step.id, MAX_STEPS + event.version, step.tool)
             return [_recounted(moved, total=1, pending=1), row]
         case StepRevised(step=step):
             current = view.step(event.plan_id, step.id)
@@ -84,7 +70,7 @@ def revision_rows(
 def _recounted(summary: PlanSummaryRow, *, total: int = 0, **deltas: int) -> PlanSummaryRow:
     counts = {name: getattr(summary, name) + delta for name, delta in deltas.items()}
     steps = summary.total_steps + total
-    done = sum(counts.get(name, getattr(summary, name)) for name in _TERMINAL)
+    done = sum(counts.get(name, getattr(summary, name)) for name in TERMINAL_STEP_STATUSES)
     progress = round(done / steps, 4) if steps else 1.0
     return updated(summary, total_steps=steps, progress=progress, **counts)
 

@@ -43,7 +43,7 @@ from projections.expansion_rows import expanded_rows, gathered_rows
 from projections.plan_revisions import revision_rows
 from projections.reader import ViewState
 from projections.row_update import updated
-from projections.rows import PlanDataRow, PlanStepRow, PlanSummaryRow, Row
+from projections.rows import TERMINAL_STEP_STATUSES, PlanDataRow, PlanStepRow, PlanSummaryRow, Row
 
 StepEvent = (
     StepStarted
@@ -57,7 +57,6 @@ StepEvent = (
 )
 """The events that change one step's row (and the summary's counts)."""
 
-TERMINAL_STEP_STATUSES = tuple(status.value for status in StepStatus if status.is_terminal)
 """Each names a count column of `PlanSummaryRow` (every step status does)."""
 
 
@@ -175,19 +174,7 @@ def _created(event: PlanCreated) -> list[Row]:
         head_hash=event.hash,
     )
     steps: list[Row] = [
-        PlanStepRow(
-            plan_id=event.plan_id,
-            step_id=step.id,
-            position=position,
-            tool=step.tool,
-            status=StepStatus.PENDING.value,
-            attempts=0,
-            result=None,
-            error_type=None,
-            error_message=None,
-            skip_reason=None,
-            duration_ms=None,
-        )
+        PlanStepRow.pending(event.plan_id, step.id, position, step.tool)
         for position, step in enumerate(spec.steps)
     ]
     if event.inputs:

@@ -13,6 +13,10 @@ from typing import ClassVar
 from uuid import UUID
 
 from core.json_value import JsonValue
+from core.status import StepStatus
+
+TERMINAL_STEP_STATUSES = tuple(status.value for status in StepStatus if status.is_terminal)
+"""The step statuses (and `PlanSummaryRow` count columns) that count as done for progress."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,23 @@ class PlanStepRow:
     error_message: str | None
     skip_reason: str | None
     duration_ms: int | None
+
+    @classmethod
+    def pending(cls, plan_id: UUID, step_id: str, position: int, tool: str) -> PlanStepRow:
+        """The row of a step that has not run yet: created, added by a revision, or expanded."""
+        return cls(
+            plan_id=plan_id,
+            step_id=step_id,
+            position=position,
+            tool=tool,
+            status=StepStatus.PENDING.value,
+            attempts=0,
+            result=None,
+            error_type=None,
+            error_message=None,
+            skip_reason=None,
+            duration_ms=None,
+        )
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -18,35 +18,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 DEADLINE_S = 45.0
 """Generous for a loaded two-CPU machine; a deadlock would never finish at all."""
-
-
-@pytest.fixture
-def initialised(cli: Cli, postgres_url: str) -> Cli:
-    pg_cli = Cli(cli.cwd, postgres_url)
-    result = pg_cli("db", "init")
-    assert result.exit_code == 0, result
-    return pg_cli
-
-
-@pytest.fixture
-def view(postgres_url: str) -> Iterator[StoreView]:
-    opened = StoreView(postgres_url)
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def workers() -> Iterator[Callable[..., WorkerProcess]]:
-    started: list[WorkerProcess] = []
-
-    def start(cli: Cli, name: str, **options: Any) -> WorkerProcess:
-        process = WorkerProcess(cli, name, **options).start()
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        process.stop()
 
 
 def leaf(step_id: str) -> dict[str, Any]:
