@@ -24,7 +24,7 @@ from adapters.cli.command_context import (
     parse_id,
 )
 from adapters.cli.render import render_status, status_view
-from adapters.cli.spec_file import read_spec_file
+from adapters.cli.spec_file import read_plan_spec_file, read_step_file
 from core.errors import InvalidPlanSpecError, SpecProblem
 from core.plan import PlanState
 
@@ -57,7 +57,7 @@ def add_command(
         raise InvalidPlanSpecError(
             [SpecProblem("--step", "give exactly one of --step FILE or --step-json TEXT")]
         )
-    step = read_spec_file(step_file) if step_file is not None else _parsed("--step-json", step_json)
+    step = read_step_file(step_file) if step_file is not None else _parsed("--step-json", step_json)
     with planledger(current_settings(), project=True) as service:
         plan = service.add_step(parse_id(plan_id), step, by=_actor(by), reason=reason)
     _report(plan, "added", _step_id(step), as_json)
@@ -131,7 +131,7 @@ def fork_command(
     Prints the new plan's id; run it with `planledger execute ID` (after approval, if its spec
     requires one).
     """
-    spec = read_spec_file(with_spec) if with_spec is not None else None
+    spec = read_plan_spec_file(with_spec) if with_spec is not None else None
     with planledger(current_settings(), project=True) as service:
         fork_id = service.fork(parse_id(plan_id), from_step=from_step, by=_actor(by), spec=spec)
         plan = service.get_plan(fork_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import yaml
 
@@ -44,6 +45,13 @@ def read_plan_spec_file(path: Path) -> object:
     (directly or not) is refused.
     """
     return _inlined(read_spec_file(path), path.resolve(), (path.resolve(),))
+
+
+def read_step_file(path: Path) -> object:
+    """Read one step (a revision's new step), inlining its `plan: path` as a spec's steps are."""
+    step = read_spec_file(path)
+    wrapped = _inlined({"steps": [step]}, path.resolve(), (path.resolve(),))
+    return cast(dict[str, list[object]], wrapped)["steps"][0]
 
 
 def _inlined(data: object, path: Path, chain: tuple[Path, ...]) -> object:

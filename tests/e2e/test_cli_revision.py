@@ -114,3 +114,31 @@ def test_a_failed_plan_is_forked_from_its_failed_step_reusing_what_came_before(c
         0,
         "A",
     )
+
+
+def test_a_step_file_added_by_revision_has_its_plan_file_inlined(cli: Cli) -> None:
+    spec = cli.write_spec(
+        {
+            "description": "grows a sub-plan before approval",
+            "options": {"require_approval": True},
+            "steps": [{"id": "a", "tool": "echo", "parameters": {"value": "A"}}],
+        }
+    )
+    child = {
+        "description": "the child",
+        "steps": [{"id": "inner", "tool": "echo", "parameters": {"value": "in"}}],
+        "outputs": {"said": "{{ steps.inner.result }}"},
+    }
+    cli.write_spec(child, "child.yaml")
+    step = cli.write_spec({"id": "nested", "depends_on": ["a"], "plan": "child.yaml"}, "step.yaml")
+    plan_id = cli("create", spec, "--by", "ann").stdout.strip()
+
+    added = cli("revise", "add", plan_id, "--step", step, "--by", "bob", "--reason", "nest")
+    approved = cli("approve", plan_id, "--by", "dan")
+    ran = cli("execute", plan_id, "--json")
+
+    assert added.exit_code == 0, added
+    assert approved.exit_code == 0, approved
+    assert ran.exit_code == 0, ran
+    steps = {s["id"]: s for s in ran.json()["steps"]}
+    assert steps["nested"]["result"] == {"said": "in"}
