@@ -147,6 +147,7 @@ class Engine:
                 self._turn(run)
                 if run.plan.status not in (PlanStatus.EXECUTING, PlanStatus.APPROVED):
                     self.sub_plans.report_to_parent(run.plan, correlation_id)
+                    _let_children_finish(run)
                     return run.plan
                 if run.done_for_now and not run.children:
                     return run.plan
@@ -164,53 +165,14 @@ class Engine:
     def _turn(self, run: _Run) -> None:
         """Record finished calls and the decisions they lead to; retry on a conflict."""
         while True:
-            now = self._clock.now()
-            plan = run.plan
-            batch: list[PlanEvent] = []
-            if plan.status is PlanStatus.APPROVED and not plan.paused:
-                batch += _applied(
-                    plan, start_execution(plan, now=now, correlation_id=run.correlation_id)
-                )
-            for outcome in run.finished:
-                batch += _applied(
-                    plan, record_outcome(plan, outcome, now=now, correlation_id=run.correlation_id)
-                )
-            if run.check_children:
-                batch += self.sub_plans.finished(plan, run.correlation_id)
-            children: list[PlanEvent] = []
-            while True:
-                schedule = decide(plan, now, self._expressions)
-                run.wake_at = schedule.wake_at
-                decisions = _admitted(run, schedule.decisions)
-                if decisions:
-                    decided = apply_decisions(
-                        plan,
-                        decisions,
-                        now=now,
-                        worker=self._worker,
-                        correlation_id=run.correlation_id,
-                    )
-                    batch += _applied(plan, decided)
-                started, created = self.sub_plans.start_pending(plan, run.correlation_id)
-                batch += started
-                children += created
-                if not decisions and not started:
-                    break
+            batch, children = self._next_batch(run, self._clock.now())
             run.check_children = False
             if not batch:
                 return
             try:
                 self._store.append([*batch, *children])
             except ConcurrencyError:
-                if run.slots is not None:
-                    run.slots.give_back(run.reserved)
-                run.reserved = 0
-                run.check_children = True
-                known = plan.version - len(batch)
-                history = self._store.load(plan.plan_id)
-                run.plan = fold(history)
-                # the other writer's events: stop calls it abandoned, tell the callbacks
-                self._after_append(run, [event for event in history if event.version > known])
+                self._reload_after_conflict(run, len(batch))
                 continue
             run.finished.clear()
             self._after_append(run, batch)
@@ -218,6 +180,48 @@ class Engine:
                 run.slots.give_back(run.reserved)
             run.reserved = 0
             return
+
+    def _next_batch(self, run: _Run, now: datetime) -> tuple[list[PlanEvent], list[PlanEvent]]:
+        """The plan's next events (applied to `run.plan`), and the child plans' first events."""
+        plan = run.plan
+        batch: list[PlanEvent] = []
+        if plan.status is PlanStatus.APPROVED and not plan.paused:
+            batch += _applied(
+                plan, start_execution(plan, now=now, correlation_id=run.correlation_id)
+            )
+        for outcome in run.finished:
+            batch += _applied(
+                plan, record_outcome(plan, outcome, now=now, correlation_id=run.correlation_id)
+            )
+        if run.check_children:
+            batch += self.sub_plans.finished(plan, run.correlation_id)
+        children: list[PlanEvent] = []
+        while True:
+            schedule = decide(plan, now, self._expressions)
+            run.wake_at = schedule.wake_at
+            decisions = _admitted(run, schedule.decisions)
+            if decisions:
+                decided = apply_decisions(
+                    plan, decisions, now=now, worker=self._worker, correlation_id=run.correlation_id
+                )
+                batch += _applied(plan, decided)
+            started, created = self.sub_plans.start_pending(plan, run.correlation_id)
+            batch += started
+            children += created
+            if not decisions and not started:
+                return batch, children
+
+    def _reload_after_conflict(self, run: _Run, batch_size: int) -> None:
+        """Another writer appended first: give back reserved slots and fold the plan again."""
+        if run.slots is not None:
+            run.slots.give_back(run.reserved)
+        run.reserved = 0
+        run.check_children = True
+        known = run.plan.version - batch_size
+        history = self._store.load(run.plan.plan_id)
+        run.plan = fold(history)
+        # the other writer's events: stop calls it abandoned, tell the callbacks
+        self._after_append(run, [event for event in history if event.version > known])
 
     def _after_append(self, run: _Run, events: Sequence[PlanEvent]) -> None:
         for event in events:
@@ -348,6 +352,20 @@ class Engine:
             if foreign:
                 _applied(run.plan, foreign)
                 self._after_append(run, foreign)
+
+
+CHILD_WIND_DOWN_S = 30.0
+"""How long an ended plan waits for the threads of its ended (or cancelled) children to return."""
+
+
+def _let_children_finish(run: _Run) -> None:
+    """Wait for child threads still winding down (reporting their end) before returning.
+
+    A plan ends only once its children have (or were cancelled), but their threads may still be
+    reading the store; a caller that closes the store when `execute` returns must not race them.
+    """
+    if run.children:
+        wait(list(run.children.values()), timeout=CHILD_WIND_DOWN_S)
 
 
 def _admitted(run: _Run, decisions: Sequence[Decision]) -> list[Decision]:
