@@ -8,9 +8,8 @@ together (outcomes, the skips they cause, the starts they unlock) are appended a
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import cast
 from uuid import UUID
@@ -22,6 +21,7 @@ from core.call_slots import CallSlots
 from core.call_threads import CallThreads
 from core.callbacks import Callbacks
 from core.decisions import Outcome, apply_decisions, record_outcome, start_execution
+from core.engine_run import ChildLauncher, EngineRun
 from core.errors import ConcurrencyError, ToolFailedError
 from core.events import (
     PlanEvent,
@@ -39,45 +39,6 @@ from core.status import PlanStatus
 from core.sub_plan_runner import SubPlanRunner
 from core.sub_plans import child_plan_id, only_waits_on_children, waiting_children
 from core.tools import ToolContext, ToolRegistry
-
-ChildLauncher = Callable[[UUID], None]
-"""Hands a new child plan to whoever will run it (a worker queues it)."""
-
-
-@dataclass
-class _Run:
-    """What one `execute` call keeps between turns of the loop."""
-
-    plan: PlanState
-    correlation_id: UUID
-    threads: CallThreads[Outcome]
-    in_flight: dict[tuple[str, int], tuple[Future[Outcome], ToolContext]] = field(
-        default_factory=dict
-    )
-    finished: list[Outcome] = field(default_factory=list)
-    wake_at: datetime | None = None
-    stop: threading.Event | None = None
-    slots: CallSlots | None = None
-    holding: set[tuple[str, int]] = field(default_factory=set)
-    reserved: int = 0
-    launch_child: ChildLauncher | None = None
-    children: dict[UUID, Future[PlanState]] = field(default_factory=dict)
-    child_threads: CallThreads[PlanState] = field(
-        default_factory=lambda: CallThreads("planledger-sub-plan")
-    )
-    check_children: bool = True
-    leave_when_paused: bool = False
-
-    @property
-    def stopping(self) -> bool:
-        """True once the caller asked this run to start nothing new."""
-        return self.stop is not None and self.stop.is_set()
-
-    @property
-    def done_for_now(self) -> bool:
-        """Nothing is in flight and nothing may start: stopping, or paused and told to leave."""
-        leaving = self.stopping or (self.leave_when_paused and self.plan.paused)
-        return leaving and not self.in_flight
 
 
 class Engine:
@@ -130,7 +91,7 @@ class Engine:
         (not even its execution) and is watched until it is unpaused, or, with
         `leave_when_paused`, returned like a stopped one.
         """
-        run = _Run(
+        run = EngineRun(
             plan,
             correlation_id,
             CallThreads("planledger-tool"),
@@ -162,7 +123,7 @@ class Engine:
             if run.slots is not None:
                 run.slots.give_back(len(run.holding))
 
-    def _turn(self, run: _Run) -> None:
+    def _turn(self, run: EngineRun) -> None:
         """Record finished calls and the decisions they lead to; retry on a conflict."""
         while True:
             batch, children = self._next_batch(run, self._clock.now())
@@ -181,7 +142,7 @@ class Engine:
             run.reserved = 0
             return
 
-    def _next_batch(self, run: _Run, now: datetime) -> tuple[list[PlanEvent], list[PlanEvent]]:
+    def _next_batch(self, run: EngineRun, now: datetime) -> tuple[list[PlanEvent], list[PlanEvent]]:
         """The plan's next events (applied to `run.plan`), and the child plans' first events."""
         plan = run.plan
         batch: list[PlanEvent] = []
@@ -211,7 +172,7 @@ class Engine:
             if not decisions and not started:
                 return batch, children
 
-    def _reload_after_conflict(self, run: _Run, batch_size: int) -> None:
+    def _reload_after_conflict(self, run: EngineRun, batch_size: int) -> None:
         """Another writer appended first: give back reserved slots and fold the plan again."""
         if run.slots is not None:
             run.slots.give_back(run.reserved)
@@ -223,7 +184,7 @@ class Engine:
         # the other writer's events: stop calls it abandoned, tell the callbacks
         self._after_append(run, [event for event in history if event.version > known])
 
-    def _after_append(self, run: _Run, events: Sequence[PlanEvent]) -> None:
+    def _after_append(self, run: EngineRun, events: Sequence[PlanEvent]) -> None:
         for event in events:
             if isinstance(event, StepStarted) and event.worker == self._worker:
                 if not run.plan.steps[event.step_id].spec.is_sub_plan:
@@ -236,7 +197,7 @@ class Engine:
         self._callbacks.dispatch(events)
         self._follow_children(run, events)
 
-    def _follow_children(self, run: _Run, events: Sequence[PlanEvent]) -> None:
+    def _follow_children(self, run: EngineRun, events: Sequence[PlanEvent]) -> None:
         """Run or hand off each new child, and cancel those whose plan step was stopped.
 
         After the callbacks, so that they see a child's `SubPlanStarted` before its own events.
@@ -255,7 +216,7 @@ class Engine:
                 reason = f"parent plan {event.plan_id} step {event.step_id!r} was stopped"
                 self.sub_plans.cancel_tree(child, reason=reason, correlation_id=run.correlation_id)
 
-    def _start_child(self, run: _Run, child_id: UUID) -> None:
+    def _start_child(self, run: EngineRun, child_id: UUID) -> None:
         """Run a child plan here, on its own thread and without a slot: only its tools take one.
 
         A child a crash left behind first has its attempts left running recorded (as `resume`).
@@ -270,7 +231,7 @@ class Engine:
             lambda: self.execute(child, run.correlation_id, stop=run.stop, slots=run.slots)
         )
 
-    def _start_call(self, run: _Run, event: StepStarted) -> None:
+    def _start_call(self, run: EngineRun, event: StepStarted) -> None:
         step = run.plan.steps[event.step_id]
         context = ToolContext(
             plan_id=event.plan_id,
@@ -322,7 +283,7 @@ class Engine:
             details=details,
         )
 
-    def _wait(self, run: _Run) -> None:
+    def _wait(self, run: EngineRun) -> None:
         """Sleep until a call ends, something falls due, or it is time to look for other writers."""
         timeout = self._poll_interval_s
         if run.wake_at is not None:
@@ -355,20 +316,16 @@ class Engine:
 
 
 CHILD_WIND_DOWN_S = 30.0
-"""How long an ended plan waits for the threads of its ended (or cancelled) children to return."""
+"""How long an ended plan waits for its children's threads, which may still read the store."""
 
 
-def _let_children_finish(run: _Run) -> None:
-    """Wait for child threads still winding down (reporting their end) before returning.
-
-    A plan ends only once its children have (or were cancelled), but their threads may still be
-    reading the store; a caller that closes the store when `execute` returns must not race them.
-    """
+def _let_children_finish(run: EngineRun) -> None:
+    """A caller may close the store once `execute` returns: no child thread may still use it."""
     if run.children:
         wait(list(run.children.values()), timeout=CHILD_WIND_DOWN_S)
 
 
-def _admitted(run: _Run, decisions: Sequence[Decision]) -> list[Decision]:
+def _admitted(run: EngineRun, decisions: Sequence[Decision]) -> list[Decision]:
     """The decisions to apply now: no start once stopping, and no tool start without a free slot.
 
     A plan step needs no slot: it calls no tool, and its child's tools take their own.
@@ -392,11 +349,11 @@ def _admitted(run: _Run, decisions: Sequence[Decision]) -> list[Decision]:
     return [decision for decision in decisions if id(decision) not in dropped]
 
 
-def _runs_child(run: _Run, start: StartStep) -> bool:
+def _runs_child(run: EngineRun, start: StartStep) -> bool:
     return run.plan.steps[start.step_id].spec.is_sub_plan
 
 
-def _free_slot(run: _Run, key: tuple[str, int]) -> None:
+def _free_slot(run: EngineRun, key: tuple[str, int]) -> None:
     if run.slots is not None and key in run.holding:
         run.holding.discard(key)
         run.slots.give_back()

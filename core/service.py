@@ -14,7 +14,8 @@ from uuid import UUID
 from core.call_slots import CallSlots
 from core.callbacks import Callbacks
 from core.decisions import apply_decisions, approve, cancel, create_plan, reject, resume
-from core.engine import ChildLauncher, Engine
+from core.engine import Engine
+from core.engine_run import ChildLauncher
 from core.errors import (
     ConcurrencyError,
     InvalidInputsError,
@@ -37,6 +38,8 @@ from core.tools import ToolRegistry
 from core.validation import validate_spec
 
 Command = Callable[[PlanState, UUID], list[PlanEvent]]
+DecisionFunction = Callable[..., list[PlanEvent]]
+"""A pure decision: `(plan, *args, **fields, now=, correlation_id=) -> events`."""
 
 MAX_COMMAND_ATTEMPTS = 20
 
@@ -124,33 +127,18 @@ class PlanService:
 
     def approve(self, plan_id: UUID, *, by: str, comment: str = "") -> PlanState:
         """Approve a plan that waits for approval (only its `approvers`, if it names any)."""
-        return self._command(
-            plan_id,
-            lambda plan, cid: approve(
-                plan, by=by, comment=comment, now=self._clock.now(), correlation_id=cid
-            ),
-        )
+        return self._decide(plan_id, approve, by=by, comment=comment)
 
     def reject(self, plan_id: UUID, *, by: str, reason: str) -> PlanState:
         """Reject a plan that waits for approval."""
-        return self._command(
-            plan_id,
-            lambda plan, cid: reject(
-                plan, by=by, reason=reason, now=self._clock.now(), correlation_id=cid
-            ),
-        )
+        return self._decide(plan_id, reject, by=by, reason=reason)
 
     def cancel(self, plan_id: UUID, *, by: str, reason: str) -> PlanState:
         """Cancel a plan that has not ended; an engine running it stops its tools.
 
         The child plans of its running plan steps are cancelled too, and theirs, recursively.
         """
-        plan = self._command(
-            plan_id,
-            lambda plan, cid: cancel(
-                plan, by=by, reason=reason, now=self._clock.now(), correlation_id=cid
-            ),
-        )
+        plan = self._decide(plan_id, cancel, by=by, reason=reason)
         self._engine.sub_plans.cancel_children(
             plan,
             reason=f"parent plan {plan_id} cancelled: {reason}",
@@ -165,51 +153,21 @@ class PlanService:
         plan picks the step up (see `core.revisions`).
         """
         data = _mapping(step, "step")
-        return self._command(
-            plan_id,
-            lambda plan, cid: add_step(
-                plan,
-                data,
-                validate=self.validate,
-                by=by,
-                reason=reason,
-                now=self._clock.now(),
-                correlation_id=cid,
-            ),
-        )
+        return self._decide(plan_id, add_step, data, validate=self.validate, by=by, reason=reason)
 
     def revise_step(
         self, plan_id: UUID, step_id: str, changes: object, *, by: str, reason: str
     ) -> PlanState:
         """Change fields (parameters, depends_on, max_retries, ...) of a step not yet started."""
         data = _mapping(changes, "changes")
-        return self._command(
-            plan_id,
-            lambda plan, cid: revise_step(
-                plan,
-                step_id,
-                data,
-                validate=self.validate,
-                by=by,
-                reason=reason,
-                now=self._clock.now(),
-                correlation_id=cid,
-            ),
+        return self._decide(
+            plan_id, revise_step, step_id, data, validate=self.validate, by=by, reason=reason
         )
 
     def remove_step(self, plan_id: UUID, step_id: str, *, by: str, reason: str) -> PlanState:
         """Remove a step that has not started and that no other step depends on."""
-        return self._command(
-            plan_id,
-            lambda plan, cid: remove_step(
-                plan,
-                step_id,
-                validate=self.validate,
-                by=by,
-                reason=reason,
-                now=self._clock.now(),
-                correlation_id=cid,
-            ),
+        return self._decide(
+            plan_id, remove_step, step_id, validate=self.validate, by=by, reason=reason
         )
 
     def fork(self, plan_id: UUID, *, from_step: str, by: str, spec: object = None) -> UUID:
@@ -239,21 +197,11 @@ class PlanService:
 
     def pause(self, plan_id: UUID, *, by: str, reason: str) -> PlanState:
         """Pause a plan that has not ended: running attempts finish, nothing new starts."""
-        return self._command(
-            plan_id,
-            lambda plan, cid: pause(
-                plan, by=by, reason=reason, now=self._clock.now(), correlation_id=cid
-            ),
-        )
+        return self._decide(plan_id, pause, by=by, reason=reason)
 
     def unpause(self, plan_id: UUID, *, by: str, reason: str = "") -> PlanState:
         """Lift a plan's pause; an engine waiting on it starts steps again."""
-        return self._command(
-            plan_id,
-            lambda plan, cid: unpause(
-                plan, by=by, reason=reason, now=self._clock.now(), correlation_id=cid
-            ),
-        )
+        return self._decide(plan_id, unpause, by=by, reason=reason)
 
     def retry(self, plan_id: UUID, step_id: str, *, by: str, reason: str = "") -> PlanState:
         """Give a failed step a new attempt and bring back what was skipped because of it.
@@ -261,21 +209,11 @@ class PlanService:
         A plan that ended failed or partial is reopened (executing again); `execute`, `resume`
         or a worker then runs it.
         """
-        return self._command(
-            plan_id,
-            lambda plan, cid: retry_step(
-                plan, step_id, by=by, reason=reason, now=self._clock.now(), correlation_id=cid
-            ),
-        )
+        return self._decide(plan_id, retry_step, step_id, by=by, reason=reason)
 
     def skip(self, plan_id: UUID, step_id: str, *, by: str, reason: str) -> PlanState:
         """Mark a failed or pending step skipped so its dependants may run (reopens as `retry`)."""
-        return self._command(
-            plan_id,
-            lambda plan, cid: skip_step(
-                plan, step_id, by=by, reason=reason, now=self._clock.now(), correlation_id=cid
-            ),
-        )
+        return self._decide(plan_id, skip_step, step_id, by=by, reason=reason)
 
     def execute(
         self,
@@ -388,6 +326,21 @@ class PlanService:
         self._store.append(events)
         for event in events:
             evolve(plan, event)
+
+    def _decide(
+        self,
+        plan_id: UUID,
+        decision: Callable[..., list[PlanEvent]],
+        *args: object,
+        **fields: object,
+    ) -> PlanState:
+        """Run the pure `decision(plan, *args, **fields, now=, correlation_id=)` as a command."""
+        return self._command(
+            plan_id,
+            lambda plan, cid: decision(
+                plan, *args, now=self._clock.now(), correlation_id=cid, **fields
+            ),
+        )
 
     def _command(self, plan_id: UUID, command: Command) -> PlanState:
         for _ in range(MAX_COMMAND_ATTEMPTS):
