@@ -193,6 +193,7 @@ def revised_while_waiting(service: PlanService, store: EventStore) -> UUID:
     service.revise_step(plan_id, "build", {"max_retries": 2}, by="judy", reason="flaky")
     service.remove_step(plan_id, "docs", by="ken", reason="docs are built elsewhere")
     service.approve(plan_id, by="ken")
+    return plan_id
 
 
 def operated_retry_and_skip(service: PlanService, store: EventStore) -> UUID:
