@@ -24,12 +24,7 @@ from adapters.store import LibraryEventStore, open_event_store, parse_store_url
 from adapters.system_clock import RandomIds, SystemClock
 from adapters.tools import builtin_registry
 from adapters.workers import EventSignal, Worker, WorkerOptions, WorkQueue
-from core.callbacks import Callbacks
-from core.errors import PlanLedgerError
-from core.service import PlanService
-from core.spec import PlanSpec
-from core.tools import ToolRegistry
-from core.validation import validate_spec
+from core import Callbacks, PlanLedgerError, PlanService, PlanSpec, ToolRegistry, validate_spec
 from projections import PROJECTIONS
 
 SQLITE_WAIT_POLL_S = 0.1

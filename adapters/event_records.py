@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from core.errors import CorruptHistoryError
-from core.events import EVENT_TYPES, PlanEvent
+from core import EVENT_TYPES, CorruptHistoryError, PlanEvent
 
 _BY_NAME: dict[str, type[PlanEvent]] = {
     event_type.__name__: event_type for event_type in EVENT_TYPES

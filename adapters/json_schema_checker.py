@@ -5,8 +5,7 @@ from __future__ import annotations
 from jsonschema import validators
 from jsonschema.exceptions import SchemaError
 
-from core.errors import SpecProblem
-from core.json_value import JsonObject, JsonValue
+from core import JsonObject, JsonValue, SpecProblem
 
 
 class JsonSchemaChecker:

@@ -7,7 +7,7 @@ import sys
 
 import structlog
 
-from core.events import PlanEvent
+from core import PlanEvent
 
 
 def configure_logging(*, json_lines: bool, level: str) -> None:

@@ -16,9 +16,7 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from adapters.store import LibraryEventStore
-from core.errors import NotInHistoryError, PlanNotFoundError
-from core.events import PlanEvent
-from core.plan import PlanState, fold
+from core import NotInHistoryError, PlanEvent, PlanNotFoundError, PlanState, fold
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.events import (
+from core import (
     PlanApproved,
     PlanCancelled,
     PlanCreated,

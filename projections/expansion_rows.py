@@ -1,6 +1,6 @@
 """How a `for_each` step's expansion and gathering change the plan summary's rows (pure).
 
-Children are steps of the plan for the summary, as for the fold (`core.plan_view`): each gets
+Children are steps of the plan for the summary, as for the fold (`core.domain.plan_view`): each gets
 a `plan_steps` row (`ID[index]`, positioned after the steps that existed before it) and is
 counted in `total_steps` and the per-status counts, so progress moves as items finish. The
 expanded step itself counts once, `running` from its expansion to its gathering.
@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.events import StepsExpanded, StepsGathered
-from core.expansion_transitions import ITEMS_FAILED, child_id
-from core.status import StepStatus
+from core import ITEMS_FAILED, StepsExpanded, StepsGathered, StepStatus, child_id
 from projections.reader import ViewState
 from projections.row_update import updated
 from projections.rows import TERMINAL_STEP_STATUSES, PlanStepRow, PlanSummaryRow, Row
@@ -70,7 +68,7 @@ def gathered_rows(
 
 
 def _with_progress(summary: PlanSummaryRow) -> PlanSummaryRow:
-    """The share of steps that will never run again, as `core.plan_view.summary_view` says."""
+    """The share of steps that will never run again, as `core.plan_view` says."""
     done = sum(getattr(summary, name) for name in TERMINAL_STEP_STATUSES)
     total = summary.total_steps
     return updated(summary, progress=round(done / total, 4) if total else 1.0)

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.events import (
+from core import (
+    MAX_STEPS,
     PlanEvent,
     PlanForked,
     StepAdded,
     StepRemoved,
     StepResultReused,
     StepRevised,
+    StepStatus,
 )
-from core.spec import MAX_STEPS
-from core.status import StepStatus
 from projections.reader import ViewState
 from projections.row_update import updated
 from projections.rows import TERMINAL_STEP_STATUSES, PlanDataRow, PlanStepRow, PlanSummaryRow, Row

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.events import (
+from core import (
     TERMINAL_EVENTS,
     PlanApproved,
     PlanCancelled,
@@ -17,6 +17,7 @@ from core.events import (
     PlanPartiallyCompleted,
     PlanRejected,
     PlanReopened,
+    PlanStatus,
     PlanSubmitted,
     StepAdded,
     StepCancelled,
@@ -33,12 +34,12 @@ from core.events import (
     StepSkipped,
     StepSkippedByOperator,
     StepStarted,
+    StepStatus,
     StepTimedOut,
     SubPlanStarted,
+    elapsed_ms,
+    operator_skip_reason,
 )
-from core.operator_transitions import operator_skip_reason
-from core.scheduler import elapsed_ms
-from core.status import PlanStatus, StepStatus
 from projections.expansion_rows import expanded_rows, gathered_rows
 from projections.plan_revisions import revision_rows
 from projections.reader import ViewState
@@ -64,7 +65,7 @@ class PlanSummaryProjection:
     """Plan status, step counts, progress and timings, each step's latest state, and the plan's
     inputs and outputs (`plan_data`, one row each when not empty).
 
-    The rows say what `core.plan_view.plan_view` says of the folded plan after the same events.
+    The rows say what `core.plan_view` says of the folded plan after the same events.
     Every event of a plan moves `last_version`, `last_event_at` and `head_hash`, so the view can
     be checked against the log; an event at or below `last_version` was already applied and
     changes nothing, and events of a plan the view does not know are ignored.
@@ -339,5 +340,5 @@ def _failed(
 
 
 def _share(done: int, total: int) -> float:
-    """The share of steps that will never run again, as `core.plan_view.summary_view` says."""
+    """The share of steps that will never run again, as `core.plan_view` says."""
     return round(done / total, 4) if total else 1.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from core.events import PlanEvent
+from core import PlanEvent
 from projections.reader import ViewState
 from projections.rows import Row
 

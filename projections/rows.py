@@ -12,8 +12,7 @@ from datetime import datetime
 from typing import ClassVar
 from uuid import UUID
 
-from core.json_value import JsonValue
-from core.status import StepStatus
+from core import JsonValue, StepStatus
 
 TERMINAL_STEP_STATUSES = tuple(status.value for status in StepStatus if status.is_terminal)
 """The step statuses (and `PlanSummaryRow` count columns) that count as done for progress."""

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from core.events import (
+from core import (
     PlanEvent,
     StepCancelled,
     StepCompleted,
     StepFailed,
     StepInterrupted,
     StepStarted,
+    StepStatus,
     StepTimedOut,
 )
-from core.status import StepStatus
 from projections.reader import ViewState
 from projections.row_update import updated
 from projections.rows import Row, StepAttemptRow

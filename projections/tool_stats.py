@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.events import PlanEvent, StepCompleted, StepFailed, StepStarted, StepTimedOut
+from core import PlanEvent, StepCompleted, StepFailed, StepStarted, StepTimedOut
 from projections.reader import ViewState
 from projections.rows import Row, ToolStatsRow
 

@@ -27,10 +27,10 @@ from adapters.expressions import JinjaExpressions
 from adapters.json_schema_checker import JsonSchemaChecker
 from adapters.store import LibraryEventStore, open_event_store, parse_store_url
 from adapters.system_clock import RandomIds, SystemClock
-from core.events import PlanEvent
-from core.service import PlanService
-from core.status import PlanStatus
-from core.tools import ToolContext, ToolRegistry
+from core.domain.events import PlanEvent
+from core.domain.status import PlanStatus
+from core.runtime.service import PlanService
+from core.runtime.tools import ToolContext, ToolRegistry
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -169,7 +169,7 @@ def _write_batches(
         batch = []
         for _ in range(count):
             version += 1
-            batch.append((plan_id, version, "core.events:StepCompleted", payload))
+            batch.append((plan_id, version, "core.domain.events:StepCompleted", payload))
         commit(batch)
 
 

@@ -1,7 +1,8 @@
 """Benchmark: projector catch-up (events/s) and live lag, on SQLite and PostgreSQL.
 
 Catch-up: realistic plan histories (20-step plans with approvals, retries and results, decided
-by `core.decisions` exactly as the engine decides them) are appended straight to the store, then
+by `core.domain.decisions` exactly as the engine decides them) are appended straight to the
+store, then
 every registered projection catches up from zero, batched. In the same run, a raw baseline
 selects the same log rows in batches of 500 and inserts as many rows into a plain table,
 committing every 500. Live lag: the engine runs plans while a `follow` projector runs in a
@@ -35,13 +36,19 @@ from adapters.json_schema_checker import JsonSchemaChecker
 from adapters.read_models import open_read_side
 from adapters.store import LibraryEventStore, open_event_store, parse_store_url
 from adapters.system_clock import RandomIds, SystemClock
-from core.decisions import Outcome, apply_decisions, create_plan, record_outcome, start_execution
-from core.events import PlanEvent
-from core.plan import PlanState, evolve, fold
-from core.scheduler import StartStep, decide
-from core.service import PlanService
-from core.spec import PlanSpec
-from core.tools import ToolContext, ToolRegistry
+from core.domain.decisions import (
+    Outcome,
+    apply_decisions,
+    create_plan,
+    record_outcome,
+    start_execution,
+)
+from core.domain.events import PlanEvent
+from core.domain.plan import PlanState, evolve, fold
+from core.domain.scheduler import StartStep, decide
+from core.domain.spec import PlanSpec
+from core.runtime.service import PlanService
+from core.runtime.tools import ToolContext, ToolRegistry
 from projections import PROJECTIONS
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"

@@ -182,7 +182,7 @@ def raw_baseline(dsn: str, run: Run, *, lock: bool) -> float:
                 batch = []
                 for _ in range(rows_per_commit):
                     version += 1
-                    batch.append((plan_id, version, "core.events:StepCompleted", payload))
+                    batch.append((plan_id, version, "core.domain.events:StepCompleted", payload))
                 with connection.cursor() as cursor:
                     if lock:
                         cursor.execute(f"LOCK TABLE {schema}.raw_events IN EXCLUSIVE MODE")

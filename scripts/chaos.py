@@ -42,9 +42,9 @@ from adapters.read_models.tables import all_tables
 from adapters.settings import Settings
 from adapters.store import parse_store_url
 from adapters.workers import init_store, submit
-from core.events import StepCompleted, StepFailed, StepInterrupted, StepStarted
-from core.plan import fold
-from core.status import PlanStatus
+from core.domain.events import StepCompleted, StepFailed, StepInterrupted, StepStarted
+from core.domain.plan import fold
+from core.domain.status import PlanStatus
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 PLANLEDGER = Path(sys.executable).parent / "planledger"

@@ -20,12 +20,12 @@ from adapters.json_schema_checker import JsonSchemaChecker
 from adapters.store import open_event_store, parse_store_url
 from adapters.system_clock import RandomIds, SystemClock
 from adapters.tools import builtin_registry
-from core.decisions import apply_decisions, start_execution
-from core.plan import fold
-from core.plan_view import plan_view
-from core.ports import EventStore
-from core.scheduler import decide
-from core.service import PlanService
+from core.domain.decisions import apply_decisions, start_execution
+from core.domain.plan import fold
+from core.domain.plan_view import plan_view
+from core.domain.ports import EventStore
+from core.domain.scheduler import decide
+from core.runtime.service import PlanService
 
 FOLDER = Path(__file__).resolve().parent.parent / "tests" / "replay" / "histories"
 

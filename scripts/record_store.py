@@ -24,9 +24,9 @@ from adapters.json_schema_checker import JsonSchemaChecker
 from adapters.settings import Settings
 from adapters.system_clock import RandomIds, SystemClock
 from adapters.tools import builtin_registry
-from core.plan import fold
-from core.plan_view import plan_view
-from core.service import PlanService
+from core.domain.plan import fold
+from core.domain.plan_view import plan_view
+from core.runtime.service import PlanService
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from record_history import SCENARIOS

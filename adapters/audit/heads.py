@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from adapters.read_models import ReadModelDatabase, plan_heads
-from core.chain_verification import ExpectedHead
+from core import ExpectedHead
 
 
 def load_heads(database: ReadModelDatabase) -> dict[UUID, ExpectedHead]:

@@ -13,14 +13,10 @@ from psycopg import sql
 
 from adapters.store import LibraryEventStore
 from adapters.store.library_errors import translated_errors
-from core.chain_verification import ChainRow
-from core.events import PlanEvent
+from adapters.store.pydantic_mapper import DECODE_ERRORS
+from core import ChainRow, PlanEvent
 
 NOTIFICATION_BATCH = 1000
-
-DECODE_ERRORS = (ValueError, TypeError, AttributeError, KeyError, LookupError, ImportError)
-"""What a tampered row can raise on the way through the mapper (orjson and pydantic errors
-are ValueErrors; a forged topic raises TopicError, a ValueError too, or ImportError)."""
 
 
 def chain_rows(store: LibraryEventStore, plan_id: UUID) -> list[ChainRow]:

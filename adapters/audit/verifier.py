@@ -8,9 +8,7 @@ from uuid import UUID
 
 from adapters.audit.stored_rows import chain_rows, stored_plan_ids
 from adapters.store import LibraryEventStore
-from core.chain_verification import ChainFinding, ExpectedHead, verify_chain
-from core.errors import PlanNotFoundError
-from core.json_value import JsonObject
+from core import ChainFinding, ExpectedHead, JsonObject, PlanNotFoundError, verify_chain
 
 
 @dataclass(frozen=True)

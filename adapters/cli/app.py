@@ -34,11 +34,7 @@ from adapters.cli.worker_commands import register_worker_commands
 from adapters.event_records import event_to_record
 from adapters.logging_setup import configure_logging, log_event
 from adapters.settings import Settings
-from core.callbacks import Callbacks
-from core.events import PlanEvent
-from core.plan import PlanState
-from core.service import PlanService
-from core.spec import PlanSpec
+from core import Callbacks, PlanEvent, PlanService, PlanSpec, PlanState
 
 app = typer.Typer(
     name="planledger",

@@ -16,7 +16,7 @@ from rich.markup import escape
 
 from adapters.cli import exit_codes
 from adapters.settings import Settings
-from core.errors import PlanLedgerError, PlanNotFoundError
+from core import PlanLedgerError, PlanNotFoundError
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from core.errors import (
+from core import (
     ConcurrencyError,
     CorruptHistoryError,
     InvalidInputError,
     PlanLedgerError,
+    PlanStatus,
     StoreUnavailableError,
 )
-from core.status import PlanStatus
 
 COMPLETED = 0
 ENDED_UNSUCCESSFULLY = 1

@@ -23,9 +23,7 @@ from adapters.cli.command_context import (
     parse_id,
 )
 from adapters.cli.render import status_view
-from core.json_value import JsonObject
-from core.plan import PlanState
-from core.status import StepStatus
+from core import JsonObject, PlanState, StepStatus
 
 StepArg = Annotated[str, typer.Argument(help="Step id.", show_default=False)]
 ByOption = Annotated[str, typer.Option("--by", help="Who does this (required).")]

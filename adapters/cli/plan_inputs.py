@@ -14,7 +14,7 @@ import typer
 import yaml
 
 from adapters.cli.spec_file import read_spec_file
-from core.errors import InvalidInputsError, SpecProblem
+from core import InvalidInputsError, SpecProblem
 
 InputOpt = Annotated[
     list[str] | None,

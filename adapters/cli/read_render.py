@@ -7,7 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from adapters.cli.render import styled
-from core.json_value import JsonObject
+from core import JsonObject
 
 
 def _time(text: str | None) -> str:

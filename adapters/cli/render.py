@@ -11,11 +11,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from adapters.read_models.queries import iso
-from core.events import (
+from core import (
     TERMINAL_EVENTS,
+    JsonObject,
     PlanEvent,
     PlanPaused,
     PlanReopened,
+    PlanState,
     PlanUnpaused,
     StepAdded,
     StepCancelled,
@@ -33,10 +35,8 @@ from core.events import (
     StepStarted,
     StepTimedOut,
     SubPlanStarted,
+    plan_view,
 )
-from core.json_value import JsonObject
-from core.plan import PlanState
-from core.plan_view import plan_view
 
 STATUS_STYLES = {
     "completed": "green",

@@ -1,8 +1,8 @@
 """The revision commands: `revise add|change|remove` a step of a live plan, and `fork`.
 
 Like every command, each one only parses, calls one service method, and renders; the rules
-(what may change, full validation, refusal without writing) live in `core.revisions` and
-`core.forks`.
+(what may change, full validation, refusal without writing) live in `core.domain.revisions` and
+`core.domain.forks`.
 """
 
 from __future__ import annotations
@@ -25,8 +25,7 @@ from adapters.cli.command_context import (
 )
 from adapters.cli.render import render_status, status_view
 from adapters.cli.spec_file import read_plan_spec_file, read_step_file
-from core.errors import InvalidPlanSpecError, SpecProblem
-from core.plan import PlanState
+from core import InvalidPlanSpecError, PlanState, SpecProblem
 
 revise_app = typer.Typer(
     name="revise",

@@ -7,7 +7,7 @@ from typing import cast
 
 import yaml
 
-from core.errors import InvalidPlanSpecError, SpecProblem
+from core import InvalidPlanSpecError, SpecProblem
 
 MAX_SPEC_BYTES = 16 * 1024 * 1024
 

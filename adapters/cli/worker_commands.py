@@ -34,7 +34,7 @@ from adapters.cli.render import render_status
 from adapters.cli.spec_file import read_plan_spec_file
 from adapters.store import parse_store_url
 from adapters.workers import WorkerOptions, init_store, submit, wait_for_end
-from core.plan_view import plan_view
+from core import plan_view
 
 db_app = typer.Typer(name="db", help="Set up the store.", no_args_is_help=True)
 

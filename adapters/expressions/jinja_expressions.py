@@ -18,8 +18,7 @@ from jinja2.parser import Parser
 
 from adapters.expressions.references import ITEM_NAMES, NAMES, References, checked_references
 from adapters.expressions.sandbox import Sandbox
-from core.errors import ExpressionError
-from core.json_value import JsonObject, JsonValue
+from core import ExpressionError, JsonObject, JsonValue
 
 EVALUATION_ERRORS = (
     TemplateError,

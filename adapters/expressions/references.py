@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from jinja2 import nodes
 
-from core.errors import ExpressionError
+from core import ExpressionError
 
 NAMES = ("steps", "plan")
 

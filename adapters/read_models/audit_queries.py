@@ -12,8 +12,7 @@ from adapters.read_models.database import ReadModelDatabase
 from adapters.read_models.queries import iso
 from adapters.read_models.table_io import select_rows
 from adapters.read_models.tables import ColumnKind, table_spec
-from core.errors import PlanNotFoundError
-from core.json_value import JsonObject
+from core import JsonObject, PlanNotFoundError
 from projections.rows import AuditRow
 
 AUDIT_FIELDS = ("plan_id", "version", "action", "actor", "at", "reason", "event_type", "event_hash")

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 import psycopg
 
-from core.errors import StoreUnavailableError
+from core import StoreUnavailableError
 
 UNAVAILABLE: tuple[type[Exception], ...] = (
     sqlite3.OperationalError,

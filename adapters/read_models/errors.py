@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from core.errors import InvalidInputError
+from core import InvalidInputError
 
 
 class InvalidCursorError(InvalidInputError):

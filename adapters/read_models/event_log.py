@@ -18,12 +18,12 @@ from types import TracebackType
 from typing import Self, cast
 
 from eventsourcing.persistence import Notification
-from eventsourcing.utils import TopicError
 
 from adapters.read_models.database import Session
 from adapters.store import LibraryEventStore
 from adapters.store.library_errors import translated_errors
-from core.events import PlanEvent
+from adapters.store.pydantic_mapper import DECODE_ERRORS
+from core import PlanEvent
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ class EventLog:
     def _decode(self, notification: Notification) -> LogEntry:
         try:
             event = cast(PlanEvent, self._store.application.mapper.to_domain_event(notification))
-        except (TopicError, ValueError, AttributeError, TypeError, KeyError) as error:
+        except DECODE_ERRORS as error:
             text = str(error).strip().splitlines()
             problem = f"cannot decode {notification.topic}: {text[0] if text else error!r}"
             return LogEntry(notification.id, None, problem)

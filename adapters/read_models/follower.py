@@ -18,7 +18,7 @@ import structlog
 from psycopg import sql
 
 from adapters.read_models.outcomes import ProjectionReport
-from core.errors import StoreUnavailableError
+from core import StoreUnavailableError
 
 POLL_INTERVAL_S = 0.05
 """SQLite has no notifications: look for new events this often."""

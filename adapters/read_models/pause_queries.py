@@ -13,7 +13,7 @@ from uuid import UUID
 
 from adapters.read_models.database import Session
 from adapters.read_models.tables import ColumnKind
-from core.status import PlanStatus
+from core import PlanStatus
 from projections.audit_log import PAUSED, UNPAUSED
 from projections.rows import PlanSummaryRow
 

@@ -9,7 +9,7 @@ from adapters.read_models.database import ReadModelDatabase, Session
 from adapters.read_models.event_log import EventLog
 from adapters.read_models.queries import iso
 from adapters.read_models.tracking import Tracking, read_tracking
-from core.json_value import JsonObject
+from core import JsonObject
 
 
 def projection_status(

@@ -16,8 +16,7 @@ from adapters.read_models.page_cursor import decode_cursor, encode_cursor
 from adapters.read_models.pause_queries import PAUSED_FILTER, PAUSED_STATUS, Pause, pauses
 from adapters.read_models.table_io import select_rows
 from adapters.read_models.tables import ColumnKind, table_spec
-from core.errors import PlanNotFoundError
-from core.json_value import JsonObject
+from core import JsonObject, PlanNotFoundError
 from projections.plan_revisions import FORKED_FROM, REMOVED
 from projections.plan_summary import LINK_KIND, SUB_PLAN_KIND
 from projections.rows import (
@@ -169,7 +168,7 @@ def _summary_row(session: Session, plan_id: UUID) -> PlanSummaryRow:
 
 
 def show_plan(database: ReadModelDatabase, plan_id: UUID) -> JsonObject:
-    """A plan and its steps, shaped exactly as `core.plan_view.plan_view` shapes a loaded plan.
+    """A plan and its steps, shaped exactly as `core.plan_view` shapes a loaded plan.
 
     Removed steps' tombstone rows are left out; a fork names its source (`forked_from`).
     """

@@ -14,7 +14,7 @@ from adapters.read_models.projector import BATCH_SIZE, Projector
 from adapters.read_models.rebuild import rebuild
 from adapters.read_models.target import Target
 from adapters.store import LibraryEventStore, StoreConfig
-from core.json_value import JsonObject
+from core import JsonObject
 from projections.projection import Projection
 
 

@@ -22,7 +22,7 @@ from adapters.read_models.table_io import (
     select_statement,
 )
 from adapters.read_models.tables import TABLE_NAMES, table_spec
-from core.events import PlanEvent
+from core import PlanEvent
 from projections.rows import PlanStepRow, PlanSummaryRow, Row, StepAttemptRow, ToolStatsRow
 
 Key = tuple[object, ...]

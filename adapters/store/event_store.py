@@ -8,14 +8,13 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import Mapper, StoredEvent
-from eventsourcing.utils import TopicError
 
+from adapters.store.event_topics import catalogue_topics
 from adapters.store.library_errors import translated_errors
 from adapters.store.postgres_setup import refuse_changes_to_events, schema_lock
-from adapters.store.pydantic_mapper import OrjsonTranscoder, PydanticMapper
+from adapters.store.pydantic_mapper import DECODE_ERRORS, OrjsonTranscoder, PydanticMapper
 from adapters.store.store_url import StoreConfig
-from core.errors import CorruptHistoryError
-from core.events import PlanEvent
+from core import CorruptHistoryError, PlanEvent
 
 
 class PlanLedgerApplication(Application[UUID]):
@@ -27,7 +26,7 @@ class PlanLedgerApplication(Application[UUID]):
     name = "planledger"
 
     def construct_mapper(self) -> Mapper[UUID]:
-        return PydanticMapper(transcoder=OrjsonTranscoder())
+        return PydanticMapper(OrjsonTranscoder(), catalogue_topics())
 
 
 POSTGRES_EVENTS_TABLE = f"{PlanLedgerApplication.name}_events"
@@ -55,7 +54,7 @@ class LibraryEventStore:
         """Decode one stored row; a row that no event class accepts is a corrupt history."""
         try:
             return cast(PlanEvent, self.application.mapper.to_domain_event(record))
-        except (TopicError, ValueError, AttributeError, TypeError) as error:
+        except DECODE_ERRORS as error:
             reason = f"{record.topic}: {str(error).strip().splitlines()[0]}"
             raise CorruptHistoryError(
                 record.originator_id, record.originator_version, reason

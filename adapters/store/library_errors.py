@@ -14,7 +14,7 @@ from eventsourcing.persistence import (
     PersistenceError,
 )
 
-from core.errors import ConcurrencyError, StoreUnavailableError
+from core import ConcurrencyError, StoreUnavailableError
 
 TRANSLATED: dict[type[Exception], type[Exception]] = {
     IntegrityError: ConcurrencyError,

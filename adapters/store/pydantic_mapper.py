@@ -8,11 +8,15 @@ from uuid import UUID
 import orjson
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
-from eventsourcing.utils import get_topic, resolve_topic
 
-from core.events import PlanEvent
+from adapters.store.event_topics import EventTopics
+from core import PlanEvent
 
 _ENVELOPE = {"originator_id", "originator_version"}
+
+DECODE_ERRORS = (LookupError, ValueError, TypeError, AttributeError)
+"""What decoding a row no event class accepts raises: an unknown topic (a `LookupError`),
+bytes that are not JSON or a state the class refuses (`ValueError`s), a missing upcaster."""
 
 
 class OrjsonTranscoder(Transcoder):
@@ -30,7 +34,12 @@ class PydanticMapper(Mapper[UUID]):
 
     Keeps the library's convention: a `class_version` above 1 is stored with the state, and on
     load `upcast_vN_vN+1(state)` static methods bring an older state up to the current class.
+    Topics are looked up in `topics`, an allow-list: a stored row never names code to import.
     """
+
+    def __init__(self, transcoder: Transcoder, topics: EventTopics) -> None:
+        super().__init__(transcoder=transcoder)
+        self.topics = topics
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         event = cast(PlanEvent, domain_event)
@@ -40,13 +49,13 @@ class PydanticMapper(Mapper[UUID]):
         return StoredEvent(
             originator_id=event.originator_id,
             originator_version=event.originator_version,
-            topic=get_topic(type(event)),
+            topic=self.topics.topic_of(type(event)),
             state=self.transcoder.encode(state),
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         # Runs for every event a projector reads: string casts, no typing subscriptions.
-        event_class: type[PlanEvent] = resolve_topic(stored_event.topic)
+        event_class = self.topics.class_of(stored_event.topic)
         state: dict[str, Any] = self.transcoder.decode(stored_event.state)
         stored_version = state.pop("class_version", 1)
         while stored_version < event_class.class_version:

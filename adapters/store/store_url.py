@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from core.errors import InvalidStoreUrlError
+from core import InvalidStoreUrlError
 
 SCHEMES = ("sqlite", "postgresql", "postgres", "memory")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 
 from adapters.tools import echo_tool, python_tool, shell_tool, sleep_tool
-from core.tools import ToolRegistry
+from core import ToolRegistry
 
 __all__ = ["BUILTIN_TOOL_NAMES", "builtin_registry"]
 

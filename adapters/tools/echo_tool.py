@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from core.tools import ToolContext, ToolRegistry
+from core import ToolContext, ToolRegistry
 
 TOOL_NAME = "echo"
 

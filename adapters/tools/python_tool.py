@@ -8,8 +8,7 @@ from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from core.errors import ToolFailedError
-from core.tools import ToolContext, ToolRegistry
+from core import ToolContext, ToolFailedError, ToolRegistry
 
 TOOL_NAME = "python"
 _IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"

@@ -12,8 +12,7 @@ from typing import Annotated, Self, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from core.errors import ToolFailedError
-from core.tools import ToolContext, ToolRegistry
+from core import ToolContext, ToolFailedError, ToolRegistry
 
 TOOL_NAME = "shell"
 PASSED_THROUGH_VARIABLES = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.errors import ToolFailedError
-from core.tools import ToolContext, ToolRegistry
+from core import ToolContext, ToolFailedError, ToolRegistry
 
 TOOL_NAME = "sleep"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.errors import InvalidInputError
+from core import InvalidInputError
 
 
 class NeedsPostgresError(InvalidInputError):

@@ -10,7 +10,7 @@ from uuid import UUID
 import structlog
 
 from adapters.workers.work_queue import WorkQueue
-from core.errors import StoreUnavailableError
+from core import StoreUnavailableError
 
 logger = structlog.get_logger("planledger.worker")
 

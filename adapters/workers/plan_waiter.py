@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from adapters.read_models.follower import Wakeup
-from core.errors import PlanNotFoundError
-from core.plan import PlanState, evolve, fold
-from core.ports import EventStore
+from core import EventStore, PlanNotFoundError, PlanState, evolve, fold
 
 LOOK_AGAIN_S = 1.0
 """Reload at least this often, should a notification be missed."""

@@ -7,9 +7,7 @@ from uuid import UUID
 
 from adapters.workers.errors import InvalidSubmitKeyError
 from adapters.workers.work_queue import WorkQueue
-from core.errors import ConcurrencyError, PlanNotFoundError
-from core.service import PlanService
-from core.status import PlanStatus
+from core import ConcurrencyError, PlanNotFoundError, PlanService, PlanStatus
 
 MAX_KEY_LENGTH = 200
 

@@ -22,7 +22,7 @@ from adapters.store.event_store import POSTGRES_EVENTS_TABLE
 from adapters.store.store_url import StoreConfig
 from adapters.workers.errors import NeedsPostgresError, StoreNotInitialisedError
 from adapters.workers.work_schema import WORK_TABLE
-from core.errors import StoreUnavailableError
+from core import StoreUnavailableError
 
 T = TypeVar("T")
 

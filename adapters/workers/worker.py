@@ -21,12 +21,18 @@ from adapters.read_models.follower import Wakeup
 from adapters.workers.backoff import Backoff
 from adapters.workers.lease_keeper import LeaseKeeper
 from adapters.workers.work_queue import Claim, WorkQueue
-from core.call_slots import CallSlots
-from core.errors import CorruptHistoryError, PlanLedgerError, StoreUnavailableError
-from core.plan import PlanState
-from core.service import PlanService
-from core.status import PlanStatus
-from core.sub_plans import next_due, only_waits_on_children, waiting_children
+from core import (
+    CallSlots,
+    CorruptHistoryError,
+    PlanLedgerError,
+    PlanService,
+    PlanState,
+    PlanStatus,
+    StoreUnavailableError,
+    next_due,
+    only_waits_on_children,
+    waiting_children,
+)
 
 logger = structlog.get_logger("planledger.worker")
 

@@ -8,8 +8,14 @@ from typing import Any
 
 import pytest
 
-from core.events import PlanResumed, StepCompleted, StepInterrupted, StepsExpanded, StepStarted
-from core.status import PlanStatus
+from core.domain.events import (
+    PlanResumed,
+    StepCompleted,
+    StepInterrupted,
+    StepsExpanded,
+    StepStarted,
+)
+from core.domain.status import PlanStatus
 
 from .conftest import Cli
 from .workers import StoreView, WorkerProcess, iter_lines, spec

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from core.events import PlanPaused, PlanUnpaused, StepCompleted, StepStarted
-from core.status import PlanStatus
+from core.domain.events import PlanPaused, PlanUnpaused, StepCompleted, StepStarted
+from core.domain.status import PlanStatus
 
 from .conftest import Cli
 from .workers import StoreView, WorkerProcess, iter_lines, shell_step, spec

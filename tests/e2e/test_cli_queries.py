@@ -36,7 +36,7 @@ def append_plans_elsewhere(cli: Cli, count: int) -> None:
         from adapters.store import open_event_store, parse_store_url
         from adapters.system_clock import RandomIds, SystemClock
         from adapters.tools import builtin_registry
-        from core.service import PlanService
+        from core.runtime.service import PlanService
 
         store = open_event_store(parse_store_url({cli.store!r}))
         service = PlanService(

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from core.events import StepAdded, StepRemoved, StepStarted
+from core.domain.events import StepAdded, StepRemoved, StepStarted
 
 from .conftest import Cli
 from .workers import StoreView, WorkerProcess, iter_lines, shell_step, spec

@@ -8,8 +8,8 @@ from uuid import UUID
 
 import pytest
 
-from core.events import StepStarted, SubPlanFinished
-from core.status import PlanStatus
+from core.domain.events import StepStarted, SubPlanFinished
+from core.domain.status import PlanStatus
 
 from .conftest import Cli
 from .workers import StoreView, WorkerProcess

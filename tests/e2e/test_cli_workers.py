@@ -19,8 +19,8 @@ import pytest
 from adapters.bootstrap import planledger, work_queue
 from adapters.settings import Settings
 from adapters.workers import submit
-from core.events import PlanResumed, StepFailed, StepInterrupted, StepStarted
-from core.status import PlanStatus
+from core.domain.events import PlanResumed, StepFailed, StepInterrupted, StepStarted
+from core.domain.status import PlanStatus
 
 from .conftest import PLANLEDGER, Cli, cli_environment
 from .workers import (

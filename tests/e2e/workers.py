@@ -20,8 +20,8 @@ import psycopg
 from psycopg import sql
 
 from adapters.store import LibraryEventStore, open_event_store, parse_store_url
-from core.events import PlanEvent, StepCompleted
-from core.plan import PlanState, fold
+from core.domain.events import PlanEvent, StepCompleted
+from core.domain.plan import PlanState, fold
 from scripts.chaos import kill_tree  # the same "machine dies" kill the chaos check uses
 
 from .conftest import PLANLEDGER, Cli, cli_environment

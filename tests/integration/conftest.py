@@ -22,10 +22,10 @@ from pydantic import BaseModel, ConfigDict
 from adapters.expressions import JinjaExpressions
 from adapters.json_schema_checker import JsonSchemaChecker
 from adapters.store import LibraryEventStore, open_event_store, parse_store_url
-from core.callbacks import Callbacks
-from core.errors import ToolFailedError
-from core.service import PlanService
-from core.tools import ToolContext, ToolRegistry
+from core.domain.errors import ToolFailedError
+from core.runtime.callbacks import Callbacks
+from core.runtime.service import PlanService
+from core.runtime.tools import ToolContext, ToolRegistry
 
 POLL_INTERVAL_S = 0.02
 

@@ -21,9 +21,9 @@ from adapters.tools.echo_tool import EchoParameters, run_echo
 from adapters.tools.python_tool import PythonParameters, run_python
 from adapters.tools.shell_tool import ShellParameters, run_shell
 from adapters.tools.sleep_tool import SleepParameters, run_sleep
-from core.errors import ToolFailedError
-from core.json_value import JsonValue
-from core.tools import ToolContext
+from core.domain.errors import ToolFailedError
+from core.domain.json_value import JsonValue
+from core.runtime.tools import ToolContext
 
 DEADLINE_SECONDS = 5.0
 

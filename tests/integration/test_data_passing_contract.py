@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from adapters.store import LibraryEventStore
-from core.errors import InvalidInputsError
-from core.events import PlanCompleted, StepPreparationFailed, StepSkipped, StepStarted
-from core.service import PlanService
-from core.status import PlanStatus, StepStatus
+from core.domain.errors import InvalidInputsError
+from core.domain.events import PlanCompleted, StepPreparationFailed, StepSkipped, StepStarted
+from core.domain.status import PlanStatus, StepStatus
+from core.runtime.service import PlanService
 from tests.integration.conftest import ToolBench, plan_spec, step
 
 INPUTS_SCHEMA = {

@@ -13,10 +13,9 @@ import pytest
 
 from adapters.expressions import JinjaExpressions
 from adapters.store import LibraryEventStore
-from core.callbacks import Callbacks
-from core.decisions import Outcome, apply_decisions, record_outcome, start_execution
-from core.errors import ConcurrencyError, PlanNotFoundError
-from core.events import (
+from core.domain.decisions import Outcome, apply_decisions, record_outcome, start_execution
+from core.domain.errors import ConcurrencyError, PlanNotFoundError
+from core.domain.events import (
     ENGINE_ACTOR,
     EVENT_TYPES,
     PlanApproved,
@@ -32,11 +31,12 @@ from core.events import (
     StepStarted,
     StepTimedOut,
 )
-from core.plan import PlanState, evolve, fold
-from core.ports import EventStore
-from core.scheduler import TimeOutStep, decide
-from core.service import PlanService
-from core.status import PlanStatus, StepStatus
+from core.domain.plan import PlanState, evolve, fold
+from core.domain.ports import EventStore
+from core.domain.scheduler import TimeOutStep, decide
+from core.domain.status import PlanStatus, StepStatus
+from core.runtime.callbacks import Callbacks
+from core.runtime.service import PlanService
 from tests.integration.conftest import (
     SystemClock,
     ToolBench,

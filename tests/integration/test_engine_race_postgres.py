@@ -12,10 +12,10 @@ import pytest
 from adapters.expressions import JinjaExpressions
 from adapters.json_schema_checker import JsonSchemaChecker
 from adapters.store import LibraryEventStore
-from core.events import PlanCompleted, StepCompleted, StepStarted
-from core.plan import PlanState
-from core.service import PlanService
-from core.status import PlanStatus
+from core.domain.events import PlanCompleted, StepCompleted, StepStarted
+from core.domain.plan import PlanState
+from core.domain.status import PlanStatus
+from core.runtime.service import PlanService
 from tests.integration.conftest import (
     POLL_INTERVAL_S,
     RandomIds,

@@ -11,10 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from core.call_slots import CallSlots
-from core.events import PlanResumed, StepCompleted, StepFailed, StepInterrupted
-from core.service import PlanService
-from core.status import PlanStatus, StepStatus
+from core.domain.events import PlanResumed, StepCompleted, StepFailed, StepInterrupted
+from core.domain.status import PlanStatus, StepStatus
+from core.runtime.call_slots import CallSlots
+from core.runtime.service import PlanService
 from tests.integration.conftest import ToolBench, plan_spec, step, wait_until
 
 

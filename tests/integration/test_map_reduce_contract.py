@@ -11,18 +11,18 @@ import pytest
 
 from adapters.expressions import JinjaExpressions
 from adapters.store import LibraryEventStore
-from core.decisions import Outcome, apply_decisions, record_outcome, start_execution
-from core.events import (
+from core.domain.decisions import Outcome, apply_decisions, record_outcome, start_execution
+from core.domain.events import (
     StepInterrupted,
     StepPreparationFailed,
     StepsExpanded,
     StepsGathered,
     StepStarted,
 )
-from core.plan_view import plan_view
-from core.scheduler import decide
-from core.service import PlanService
-from core.status import PlanStatus, StepStatus
+from core.domain.plan_view import plan_view
+from core.domain.scheduler import decide
+from core.domain.status import PlanStatus, StepStatus
+from core.runtime.service import PlanService
 from tests.integration.conftest import SystemClock, ToolBench, plan_spec, step
 from tests.integration.test_engine_contract import applied
 

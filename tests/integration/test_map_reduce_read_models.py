@@ -8,10 +8,10 @@ from adapters.audit.verifier import verify_store
 from adapters.read_models import ReadSide, show_plan, step_timeline
 from adapters.store import LibraryEventStore
 from adapters.time_travel import PointInHistory, state_at
-from core.events import StepsExpanded, StepsGathered
-from core.plan_view import plan_view
-from core.service import PlanService
-from core.status import PlanStatus
+from core.domain.events import StepsExpanded, StepsGathered
+from core.domain.plan_view import plan_view
+from core.domain.status import PlanStatus
+from core.runtime.service import PlanService
 from tests.integration.conftest import plan_spec, step
 from tests.integration.test_read_models import PostgresStore, ReadSideFixtures, SqliteStore, dump
 

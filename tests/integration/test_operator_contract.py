@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from adapters.store import LibraryEventStore
-from core.errors import InvalidStepTransitionError, InvalidTransitionError, StepNotFoundError
-from core.events import (
+from core.domain.errors import InvalidStepTransitionError, InvalidTransitionError, StepNotFoundError
+from core.domain.events import (
     PlanPaused,
     PlanReopened,
     PlanUnpaused,
@@ -16,8 +16,8 @@ from core.events import (
     StepSkippedByOperator,
     StepStarted,
 )
-from core.service import PlanService
-from core.status import PlanStatus, StepStatus
+from core.domain.status import PlanStatus, StepStatus
+from core.runtime.service import PlanService
 from tests.integration.conftest import ToolBench, plan_spec, step, wait_until
 from tests.integration.test_engine_contract import events_of, in_background
 

@@ -14,8 +14,8 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
 from adapters.store import LibraryEventStore
-from core.errors import CorruptHistoryError
-from core.events import PlanEvent
+from core.domain.errors import CorruptHistoryError
+from core.domain.events import PlanEvent
 from tests.integration.conftest import open_store
 
 
@@ -59,6 +59,8 @@ ENVELOPE = {
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[LibraryEventStore]:
     opened = open_store(f"sqlite:///{tmp_path / 'mapper.db'}")
+    for event_class in (NoteAdded, NoteEdited):  # topics are an allow-list: register ours
+        opened.application.mapper.topics.register(event_class, get_topic(event_class))
     yield opened
     opened.close()
 

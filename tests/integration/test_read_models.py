@@ -16,8 +16,8 @@ from adapters.read_models.table_io import select_rows
 from adapters.read_models.tables import all_tables
 from adapters.read_models.tracking import read_tracking
 from adapters.store import LibraryEventStore, parse_store_url
-from core.events import PlanApproved, PlanEvent, StepCompleted
-from core.service import PlanService
+from core.domain.events import PlanApproved, PlanEvent, StepCompleted
+from core.runtime.service import PlanService
 from projections import PROJECTIONS
 from projections.projection import Projection
 from projections.reader import ViewState

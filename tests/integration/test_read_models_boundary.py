@@ -20,8 +20,8 @@ from adapters.read_models.database_errors import (
 )
 from adapters.read_models.tables import TABLE_NAMES, TRACKING_TABLE, all_tables
 from adapters.store import LibraryEventStore, parse_store_url
-from core.errors import StoreUnavailableError
-from core.service import PlanService
+from core.domain.errors import StoreUnavailableError
+from core.runtime.service import PlanService
 from tests.integration.conftest import plan_spec, step
 from tests.integration.test_read_models import (
     PostgresStore,

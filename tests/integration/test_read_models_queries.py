@@ -26,9 +26,9 @@ from adapters.read_models import (
 )
 from adapters.read_models.queries import percentile
 from adapters.store import LibraryEventStore
-from core.errors import PlanNotFoundError
-from core.plan_view import plan_view
-from core.service import PlanService
+from core.domain.errors import PlanNotFoundError
+from core.domain.plan_view import plan_view
+from core.runtime.service import PlanService
 from tests.integration.conftest import plan_spec, step, wait_until
 from tests.integration.test_read_models import (
     PostgresStore,

@@ -13,17 +13,17 @@ from adapters.audit import verify_store
 from adapters.read_models import audit_trail, open_read_side, show_plan
 from adapters.store import LibraryEventStore, parse_store_url
 from adapters.time_travel import PointInHistory, state_at
-from core.errors import (
+from core.domain.errors import (
     InvalidTransitionError,
     PlanLedgerError,
     RevisionRefusedError,
     StepNotFoundError,
 )
-from core.events import StepAdded, StepRemoved, StepResultReused, StepRevised, StepStarted
-from core.plan import PlanState, fold
-from core.plan_view import plan_view
-from core.service import PlanService
-from core.status import PlanStatus, StepStatus
+from core.domain.events import StepAdded, StepRemoved, StepResultReused, StepRevised, StepStarted
+from core.domain.plan import PlanState, fold
+from core.domain.plan_view import plan_view
+from core.domain.status import PlanStatus, StepStatus
+from core.runtime.service import PlanService
 from projections import PROJECTIONS
 from tests.integration.conftest import ToolBench, plan_spec, step, wait_until
 from tests.integration.test_engine_contract import revised_and_forked

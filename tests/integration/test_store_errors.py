@@ -16,7 +16,7 @@ from eventsourcing.persistence import (
 
 from adapters.store import open_event_store, parse_store_url
 from adapters.store.library_errors import TRANSLATED, translated_errors
-from core.errors import ConcurrencyError, InvalidStoreUrlError, StoreUnavailableError
+from core.domain.errors import ConcurrencyError, InvalidStoreUrlError, StoreUnavailableError
 
 
 def library_errors() -> list[type[Exception]]:

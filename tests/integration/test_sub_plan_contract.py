@@ -11,8 +11,7 @@ from uuid import UUID
 import pytest
 
 from adapters.store import LibraryEventStore
-from core.call_slots import CallSlots
-from core.events import (
+from core.domain.events import (
     PlanApproved,
     PlanCreated,
     PlanEvent,
@@ -21,9 +20,10 @@ from core.events import (
     SubPlanFinished,
     SubPlanStarted,
 )
-from core.service import PlanService
-from core.status import PlanStatus, StepStatus
-from core.sub_plans import SUB_PLAN_FAILED
+from core.domain.status import PlanStatus, StepStatus
+from core.domain.sub_plans import SUB_PLAN_FAILED
+from core.runtime.call_slots import CallSlots
+from core.runtime.service import PlanService
 from tests.integration.conftest import ToolBench, plan_spec, step, wait_until
 
 

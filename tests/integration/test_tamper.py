@@ -18,11 +18,11 @@ import adapters.audit
 from adapters.audit import load_heads, stored_plan_ids, verify_store
 from adapters.read_models import ReadModelDatabase, open_read_side
 from adapters.store import LibraryEventStore, parse_store_url
-from core.chain_verification import ExpectedHead
-from core.events import PlanApproved, PlanEvent
-from core.hash_chain import seal
-from core.plan import PlanState
-from core.service import PlanService
+from core.domain.chain_verification import ExpectedHead
+from core.domain.events import PlanApproved, PlanEvent
+from core.domain.hash_chain import seal
+from core.domain.plan import PlanState
+from core.runtime.service import PlanService
 from projections import PROJECTIONS
 from tests.integration.conftest import plan_spec, step
 from tests.integration.raw_events import RawEvents, raw_events_for

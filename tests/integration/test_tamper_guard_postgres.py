@@ -10,8 +10,8 @@ from psycopg import sql
 
 from adapters.store import LibraryEventStore
 from adapters.store.postgres_setup import APPEND_ONLY_MESSAGE
-from core.service import PlanService
-from core.status import PlanStatus
+from core.domain.status import PlanStatus
+from core.runtime.service import PlanService
 from tests.integration.conftest import open_store, plan_spec, step
 
 pytestmark = pytest.mark.postgres

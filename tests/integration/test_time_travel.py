@@ -13,13 +13,13 @@ import pytest
 
 from adapters.store import LibraryEventStore
 from adapters.time_travel import PointInHistory, parse_point, state_at
-from core.callbacks import Callbacks
-from core.errors import NotInHistoryError, PlanNotFoundError
-from core.events import PlanEvent
-from core.plan import PlanState, evolve, fold
-from core.plan_view import plan_view
-from core.service import PlanService
-from core.status import PlanStatus
+from core.domain.errors import NotInHistoryError, PlanNotFoundError
+from core.domain.events import PlanEvent
+from core.domain.plan import PlanState, evolve, fold
+from core.domain.plan_view import plan_view
+from core.domain.status import PlanStatus
+from core.runtime.callbacks import Callbacks
+from core.runtime.service import PlanService
 from tests.integration.conftest import plan_spec, step
 
 

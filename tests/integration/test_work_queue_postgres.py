@@ -15,8 +15,8 @@ from adapters.expressions import JinjaExpressions
 from adapters.json_schema_checker import JsonSchemaChecker
 from adapters.store import parse_store_url
 from adapters.workers import Claim, StoreNotInitialisedError, WorkQueue, init_store
-from core.service import PlanService
-from core.status import PlanStatus
+from core.domain.status import PlanStatus
+from core.runtime.service import PlanService
 from tests.integration.conftest import (
     RandomIds,
     SystemClock,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.plan import fold
-from core.status import StepStatus
+from core.domain.plan import fold
+from core.domain.status import StepStatus
 from tests.replay.test_recorded_histories import load_through_sqlite, rows_of
 
 

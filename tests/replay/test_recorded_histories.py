@@ -16,10 +16,10 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from adapters.store import open_event_store, parse_store_url
-from core.errors import CorruptHistoryError
-from core.hash_chain import event_hash
-from core.plan import fold
-from core.plan_view import plan_view
+from core.domain.errors import CorruptHistoryError
+from core.domain.hash_chain import event_hash
+from core.domain.plan import fold
+from core.domain.plan_view import plan_view
 
 HISTORIES = Path(__file__).parent / "histories"
 NAMES = sorted(path.stem for path in HISTORIES.glob("*.jsonl"))

@@ -24,8 +24,8 @@ from adapters.bootstrap import catch_up_read_models, open_store, read_models
 from adapters.read_models import plan_heads
 from adapters.settings import Settings
 from adapters.store import LibraryEventStore
-from core.plan import fold
-from core.plan_view import plan_view
+from core.domain.plan import fold
+from core.domain.plan_view import plan_view
 
 STORES = Path(__file__).parent / "stores"
 RELEASES = sorted(path.name.removesuffix(".expected.json") for path in STORES.glob("*.json"))

@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from adapters.expressions import JinjaExpressions
-from core.decisions import (
+from core.domain.decisions import (
     Outcome,
     apply_decisions,
     approve,
@@ -20,11 +20,11 @@ from core.decisions import (
     resume,
     start_execution,
 )
-from core.events import PlanEvent
-from core.plan import PlanState, evolve
-from core.scheduler import Schedule, decide
-from core.spec import PlanSpec
-from core.status import StepStatus
+from core.domain.events import PlanEvent
+from core.domain.plan import PlanState, evolve
+from core.domain.scheduler import Schedule, decide
+from core.domain.spec import PlanSpec
+from core.domain.status import StepStatus
 
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 PLAN_ID = UUID(int=1)

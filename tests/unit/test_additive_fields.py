@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from core.events import PlanCompleted, PlanCreated, StepSkipped
-from core.hash_chain import canonical_bytes, event_hash, seal
+from core.domain.events import PlanCompleted, PlanCreated, StepSkipped
+from core.domain.hash_chain import canonical_bytes, event_hash, seal
 from tests.unit.builders import CORRELATION_ID, PLAN_ID, T0, spec, step
 
 ENVELOPE = {

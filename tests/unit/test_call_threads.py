@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from core.call_threads import CallThreads
+from core.runtime.call_threads import CallThreads
 
 
 def test_sequential_calls_reuse_one_idle_thread() -> None:

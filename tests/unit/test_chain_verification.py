@@ -6,15 +6,15 @@ from uuid import UUID
 
 import pytest
 
-from core.chain_verification import (
+from core.domain.chain_verification import (
     ChainFinding,
     ChainProblem,
     ChainRow,
     ExpectedHead,
     verify_chain,
 )
-from core.events import PlanApproved, PlanEvent
-from core.hash_chain import seal
+from core.domain.events import PlanApproved, PlanEvent
+from core.domain.hash_chain import seal
 from tests.unit.builders import PLAN_ID, T0, at, executing_plan, spec, step
 
 V = 5

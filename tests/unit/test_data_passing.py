@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from core.decisions import create_plan, start_execution
-from core.events import PlanCompleted, PlanEvent, PlanFailed, StepPreparationFailed, StepStarted
-from core.plan import evolve
-from core.spec import PlanSpec
-from core.status import PlanStatus, StepStatus
+from core.domain.decisions import create_plan, start_execution
+from core.domain.events import (
+    PlanCompleted,
+    PlanEvent,
+    PlanFailed,
+    StepPreparationFailed,
+    StepStarted,
+)
+from core.domain.plan import evolve
+from core.domain.spec import PlanSpec
+from core.domain.status import PlanStatus, StepStatus
 from tests.unit.builders import (
     CORRELATION_ID,
     PLAN_ID,

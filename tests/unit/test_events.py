@@ -8,7 +8,7 @@ from uuid import UUID
 import pytest
 from pydantic import ValidationError
 
-from core.events import (
+from core.domain.events import (
     EVENT_TYPES,
     TERMINAL_EVENTS,
     PlanApproved,
@@ -45,7 +45,7 @@ from core.events import (
     SubPlanFinished,
     SubPlanStarted,
 )
-from core.status import PlanStatus
+from core.domain.status import PlanStatus
 from tests.unit.builders import CORRELATION_ID, PLAN_ID, T0, at, spec, step
 
 PLAN_SPEC = spec(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.events import (
+from core.domain.events import (
     PlanEvent,
     StepPreparationFailed,
     StepsExpanded,
@@ -12,9 +12,9 @@ from core.events import (
     StepSkipped,
     StepStarted,
 )
-from core.plan import fold
-from core.plan_view import plan_view
-from core.status import PlanStatus, StepStatus
+from core.domain.plan import fold
+from core.domain.plan_view import plan_view
+from core.domain.status import PlanStatus, StepStatus
 from tests.unit.builders import T0, Ledger, at, executing_plan, spec, step
 from tests.unit.test_projections import assert_summary_agrees_after_every_event
 from tests.unit.test_scheduler_cost import counted

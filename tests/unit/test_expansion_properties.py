@@ -8,9 +8,9 @@ from datetime import timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.events import StepCompleted, StepFailed, StepsGathered, StepStarted
-from core.plan import fold
-from core.status import StepStatus
+from core.domain.events import StepCompleted, StepFailed, StepsGathered, StepStarted
+from core.domain.plan import fold
+from core.domain.status import StepStatus
 from tests.unit.builders import T0, Ledger, executing_plan, spec, step
 from tests.unit.test_projections import assert_summary_agrees_after_every_event
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.expressions import JinjaExpressions
-from core.errors import ExpressionError
+from core.domain.errors import ExpressionError
 
 SCOPE = {
     "steps": {

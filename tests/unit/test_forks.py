@@ -6,13 +6,13 @@ from uuid import UUID
 
 import pytest
 
-from core.errors import InvalidTransitionError, StepNotFoundError
-from core.events import PlanCreated, PlanForked, PlanSubmitted, StepResultReused
-from core.forks import fork_plan, reusable_steps
-from core.plan import PlanState, fold
-from core.plan_view import plan_view
-from core.spec import PlanSpec
-from core.status import PlanStatus, StepStatus
+from core.domain.errors import InvalidTransitionError, StepNotFoundError
+from core.domain.events import PlanCreated, PlanForked, PlanSubmitted, StepResultReused
+from core.domain.forks import fork_plan, reusable_steps
+from core.domain.plan import PlanState, fold
+from core.domain.plan_view import plan_view
+from core.domain.spec import PlanSpec
+from core.domain.status import PlanStatus, StepStatus
 from tests.unit.builders import CORRELATION_ID, T0, at, executing_plan, spec, step
 
 FORK_ID = UUID(int=9)

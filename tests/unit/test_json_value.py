@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.json_value import unstorable_part
+from core.domain.json_value import unstorable_part
 
 
 @pytest.mark.parametrize(

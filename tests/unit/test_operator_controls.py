@@ -8,24 +8,24 @@ from typing import Any
 
 import pytest
 
-from core.errors import (
+from core.domain.errors import (
     InvalidInputError,
     InvalidStepTransitionError,
     InvalidTransitionError,
     StepNotFoundError,
 )
-from core.events import (
+from core.domain.events import (
     PlanEvent,
     PlanReopened,
     StepRetryRequested,
     StepSkippedByOperator,
     StepStarted,
 )
-from core.operator_decisions import pause, retry_step, skip_step, unpause
-from core.plan import fold
-from core.plan_view import plan_view
-from core.scheduler import ExpireApproval, FinishPlan, StartStep, TimeOutStep
-from core.status import PlanStatus, StepStatus
+from core.domain.operator_decisions import pause, retry_step, skip_step, unpause
+from core.domain.plan import fold
+from core.domain.plan_view import plan_view
+from core.domain.scheduler import ExpireApproval, FinishPlan, StartStep, TimeOutStep
+from core.domain.status import PlanStatus, StepStatus
 from projections.rows import AuditRow
 from tests.unit.builders import (
     CORRELATION_ID,

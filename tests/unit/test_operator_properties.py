@@ -6,12 +6,18 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.decisions import create_plan, start_execution
-from core.errors import InvalidInputError
-from core.events import PlanEvent, PlanPaused, PlanUnpaused, StepSkippedByOperator, StepStarted
-from core.operator_decisions import pause, retry_step, skip_step, unpause
-from core.plan import evolve, fold
-from core.status import StepStatus
+from core.domain.decisions import create_plan, start_execution
+from core.domain.errors import InvalidInputError
+from core.domain.events import (
+    PlanEvent,
+    PlanPaused,
+    PlanUnpaused,
+    StepSkippedByOperator,
+    StepStarted,
+)
+from core.domain.operator_decisions import pause, retry_step, skip_step, unpause
+from core.domain.plan import evolve, fold
+from core.domain.status import StepStatus
 from tests.unit.builders import CORRELATION_ID, PLAN_ID, T0
 from tests.unit.test_projections import assert_summary_agrees_after_every_event
 from tests.unit.test_properties import (

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from core.decisions import EventStamper
-from core.errors import CorruptHistoryError
-from core.events import PlanCompleted, StepCompleted, StepStarted
-from core.plan import evolve, fold
-from core.status import PlanStatus, StepStatus
+from core.domain.decisions import EventStamper
+from core.domain.errors import CorruptHistoryError
+from core.domain.events import PlanCompleted, StepCompleted, StepStarted
+from core.domain.plan import evolve, fold
+from core.domain.status import PlanStatus, StepStatus
 from tests.unit.builders import CORRELATION_ID, T0, at, executing_plan, spec, step
 
 

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import projections
-from core.decisions import cancel
-from core.events import (
+from core.domain.decisions import cancel
+from core.domain.events import (
     PlanCompleted,
     PlanEvent,
     StepCancelled,
@@ -24,10 +24,10 @@ from core.events import (
     StepStarted,
     StepTimedOut,
 )
-from core.plan import PlanState, evolve, fold
-from core.plan_view import plan_view
-from core.scheduler import elapsed_ms
-from core.spec import PlanSpec
+from core.domain.plan import PlanState, evolve, fold
+from core.domain.plan_view import plan_view
+from core.domain.scheduler import elapsed_ms
+from core.domain.spec import PlanSpec
 from projections import (
     PROJECTIONS,
     AuditLogProjection,

@@ -15,7 +15,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.decisions import (
+from core.domain.decisions import (
     Outcome,
     apply_decisions,
     create_plan,
@@ -23,12 +23,12 @@ from core.decisions import (
     resume,
     start_execution,
 )
-from core.events import PlanEvent, StepFailed, StepStarted, StepTimedOut
-from core.plan import PlanState, evolve, fold
-from core.plan_view import plan_view
-from core.scheduler import decide, elapsed_ms
-from core.spec import PlanSpec
-from core.status import PlanStatus, StepStatus
+from core.domain.events import PlanEvent, StepFailed, StepStarted, StepTimedOut
+from core.domain.plan import PlanState, evolve, fold
+from core.domain.plan_view import plan_view
+from core.domain.scheduler import decide, elapsed_ms
+from core.domain.spec import PlanSpec
+from core.domain.status import PlanStatus, StepStatus
 from tests.unit.builders import CORRELATION_ID, EXPRESSIONS, PLAN_ID, T0, WORKER, spec, step
 
 PROPERTY_SETTINGS = settings(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from core.events import PlanEvent
-from core.plan import PlanState
+from core.domain.events import PlanEvent
+from core.domain.plan import PlanState
 from projections import AuditLogProjection, StepHistoryProjection, ToolStatsProjection
 from projections.rows import AuditRow, StepAttemptRow, ToolStatsRow
 from tests.unit.builders import T0, at, executing_plan, spec, step

@@ -7,10 +7,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.errors import InvalidTransitionError, RevisionRefusedError, StepNotFoundError
-from core.plan import PlanState, fold
-from core.status import StepStatus
-from core.trigger_rules import TriggerRule
+from core.domain.errors import InvalidTransitionError, RevisionRefusedError, StepNotFoundError
+from core.domain.plan import PlanState, fold
+from core.domain.status import StepStatus
+from core.domain.trigger_rules import TriggerRule
 from tests.unit.builders import Ledger, at, executing_plan, spec, step
 from tests.unit.test_revisions import add, remove, revise
 

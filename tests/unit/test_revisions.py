@@ -8,20 +8,20 @@ import pytest
 from pydantic import BaseModel, ConfigDict
 
 from adapters.json_schema_checker import JsonSchemaChecker
-from core.decisions import EventStamper
-from core.errors import (
+from core.domain.decisions import EventStamper
+from core.domain.errors import (
     CorruptHistoryError,
     InvalidTransitionError,
     RevisionRefusedError,
     StepNotFoundError,
 )
-from core.events import PlanEvent, StepAdded, StepRemoved, StepRevised, StepStarted
-from core.plan import fold
-from core.revisions import add_step, remove_step, revise_step
-from core.scheduler import SkipStep, StartStep
-from core.spec import PlanSpec
-from core.status import PlanStatus, StepStatus
-from core.validation import validate_spec
+from core.domain.events import PlanEvent, StepAdded, StepRemoved, StepRevised, StepStarted
+from core.domain.plan import fold
+from core.domain.revisions import add_step, remove_step, revise_step
+from core.domain.scheduler import SkipStep, StartStep
+from core.domain.spec import PlanSpec
+from core.domain.status import PlanStatus, StepStatus
+from core.domain.validation import validate_spec
 from tests.unit.builders import (
     CORRELATION_ID,
     EXPRESSIONS,

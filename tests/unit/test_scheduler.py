@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from core.decisions import EventStamper, Outcome, record_outcome
-from core.errors import InvalidTransitionError, NotAnApproverError
-from core.events import (
+from core.domain.decisions import EventStamper, Outcome, record_outcome
+from core.domain.errors import InvalidTransitionError, NotAnApproverError
+from core.domain.events import (
     ENGINE_ACTOR,
     PlanApproved,
     PlanCancelled,
@@ -24,7 +24,7 @@ from core.events import (
     StepStarted,
     StepTimedOut,
 )
-from core.scheduler import (
+from core.domain.scheduler import (
     ExpireApproval,
     FinishPlan,
     SkipStep,
@@ -32,7 +32,7 @@ from core.scheduler import (
     TimeOutStep,
     next_retry_at,
 )
-from core.status import PlanStatus, StepStatus
+from core.domain.status import PlanStatus, StepStatus
 from tests.unit.builders import (
     CORRELATION_ID,
     T0,

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from core.plan import StepState
-from core.scheduler import StartStep
-from core.status import StepStatus
+from core.domain.plan import StepState
+from core.domain.scheduler import StartStep
+from core.domain.status import StepStatus
 from tests.unit.builders import T0, Ledger, at, executing_plan, spec, step
 
 SIZE = 10_000

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.json_schema_checker import JsonSchemaChecker
-from core.trigger_rules import TriggerRule
-from core.validation import validate_spec
+from core.domain.trigger_rules import TriggerRule
+from core.domain.validation import validate_spec
 from tests.unit.builders import EXPRESSIONS, step
 from tests.unit.test_spec_validation import TOOLS, as_text, echo, plan_data, problems_of
 

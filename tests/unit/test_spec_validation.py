@@ -9,10 +9,10 @@ import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
 from adapters.json_schema_checker import JsonSchemaChecker
-from core.errors import InvalidPlanSpecError, SpecProblem
-from core.graph import find_cycles
-from core.spec import PlanSpec
-from core.validation import validate_spec
+from core.domain.errors import InvalidPlanSpecError, SpecProblem
+from core.domain.graph import find_cycles
+from core.domain.spec import PlanSpec
+from core.domain.validation import validate_spec
 from tests.unit.builders import EXPRESSIONS, step
 
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from adapters.json_schema_checker import JsonSchemaChecker
-from core.errors import CorruptHistoryError
-from core.events import (
+from core.domain.errors import CorruptHistoryError
+from core.domain.events import (
     PlanApproved,
     PlanCreated,
     PlanSubmitted,
@@ -18,9 +18,9 @@ from core.events import (
     SubPlanFinished,
     SubPlanStarted,
 )
-from core.plan import PlanState, evolve, fold
-from core.status import PlanStatus, StepStatus
-from core.sub_plans import (
+from core.domain.plan import PlanState, evolve, fold
+from core.domain.status import PlanStatus, StepStatus
+from core.domain.sub_plans import (
     SUB_PLAN_FAILED,
     child_plan_id,
     next_due,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.json_schema_checker import JsonSchemaChecker
-from core.errors import InvalidPlanSpecError, SpecProblem
-from core.spec import SUB_PLAN_TOOL, PlanSpec
-from core.validation import validate_spec
+from core.domain.errors import InvalidPlanSpecError, SpecProblem
+from core.domain.spec import SUB_PLAN_TOOL, PlanSpec
+from core.domain.validation import validate_spec
 from tests.unit.builders import EXPRESSIONS, step
 from tests.unit.test_spec_validation import TOOLS, as_text, echo, plan_data, problems_of
 

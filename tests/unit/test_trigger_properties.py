@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.events import (
+from core.domain.events import (
     PlanEvent,
     StepCancelled,
     StepCompleted,
@@ -22,10 +22,10 @@ from core.events import (
     StepStarted,
     StepTimedOut,
 )
-from core.plan import fold
-from core.scheduler import decide
-from core.status import PlanStatus, StepStatus
-from core.trigger_rules import Ending, Tally, TriggerRule, Verdict, verdict
+from core.domain.plan import fold
+from core.domain.scheduler import decide
+from core.domain.status import PlanStatus, StepStatus
+from core.domain.trigger_rules import Ending, Tally, TriggerRule, Verdict, verdict
 from tests.unit.builders import EXPRESSIONS, spec, step
 from tests.unit.test_properties import (
     DEPENDENCIES,

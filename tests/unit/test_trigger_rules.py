@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 import pytest
 
-from core.events import PlanEvent, StepSkipped, StepStarted
-from core.status import PlanStatus, StepStatus
-from core.trigger_rules import Tally, TriggerRule, Verdict, verdict
+from core.domain.events import PlanEvent, StepSkipped, StepStarted
+from core.domain.status import PlanStatus, StepStatus
+from core.domain.trigger_rules import Tally, TriggerRule, Verdict, verdict
 from tests.unit.builders import T0, Ledger, at, executing_plan, spec, step
 
 

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from typing import TypeVar
 from uuid import UUID
 
-from core.events import PlanEvent
-from core.json_value import JsonObject, JsonValue
+from core.domain.events import PlanEvent
+from core.domain.json_value import JsonObject, JsonValue
 from projections import PROJECTIONS, Projection
 from projections.plan_revisions import FORKED_FROM, REMOVED
 from projections.rows import (
@@ -82,7 +82,7 @@ def projected(
 
 
 def projected_plan_view(view: InMemoryViewState, plan_id: UUID) -> JsonObject:
-    """The summary and step rows in the shape of `core.plan_view.plan_view`."""
+    """The summary and step rows in the shape of `core.domain.plan_view.plan_view`."""
     summary = view.summary(plan_id)
     assert summary is not None
     rows = sorted(
@@ -117,7 +117,7 @@ def projected_plan_view(view: InMemoryViewState, plan_id: UUID) -> JsonObject:
 
 
 def step_as_view(row: PlanStepRow) -> JsonObject:
-    """One step row in the shape of `core.plan_view.step_view`."""
+    """One step row in the shape of `core.domain.plan_view.step_view`."""
     error: JsonValue = None
     if row.error_type is not None:
         error = {"type": row.error_type, "message": row.error_message}

@@ -1,0 +1,199 @@
+"""The error tree of planledger (pure). Every error derives its message from its fields.
+
+PlanLedgerError
+├── InvalidInputError              bad input: CLI exit 2, HTTP 4xx; nothing is written
+│   ├── InvalidPlanSpecError       a spec with problems (all of them, each naming step and field)
+│   ├── InvalidInputsError         plan inputs that fail the spec's `inputs_schema`
+│   ├── PlanNotFoundError          no events for this plan id
+│   ├── InvalidStoreUrlError       a store URL the bootstrap cannot use
+│   ├── NotAnApproverError         the actor is not in the plan's `approvers`
+│   ├── InvalidTransitionError     the command does not fit the plan's status
+│   ├── RevisionRefusedError       a revision that would break the plan (each problem named)
+│   ├── StepNotFoundError          a command names a step the plan does not have
+│   ├── InvalidStepTransitionError an operator's retry or skip does not fit the step
+│   └── NotInHistoryError          a version or time before the plan existed or beyond its log
+├── ConcurrencyError               another writer appended first: reload and decide again
+├── StoreUnavailableError          the database cannot be reached (CLI exit 4)
+├── CorruptHistoryError            stored events that cannot be folded into a plan
+├── ExpressionError                a template or condition that cannot be parsed or evaluated;
+│                                  a spec problem at validation, a `StepPreparationFailed` later
+└── ToolFailedError                raised by a tool to record a typed failure; never escapes
+                                   the engine, it becomes a `StepFailed` event
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+from core.domain.json_value import JsonValue
+
+
+class PlanLedgerError(Exception):
+    """Base of every error planledger raises on purpose."""
+
+
+class InvalidInputError(PlanLedgerError):
+    """The caller's input is wrong; nothing was written."""
+
+
+@dataclass(frozen=True)
+class SpecProblem:
+    """One problem in a plan spec: where it is (`steps[build].timeout_ms`) and what is wrong."""
+
+    location: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+class InvalidPlanSpecError(InvalidInputError):
+    """A spec failed validation; `problems` lists every problem found, not just the first."""
+
+    def __init__(self, problems: Sequence[SpecProblem]) -> None:
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  {problem}" for problem in self.problems)
+        count = len(self.problems)
+        super().__init__(f"invalid plan spec ({count} problem{'s' * (count != 1)}):\n{lines}")
+
+
+class InvalidInputsError(InvalidInputError):
+    """Plan inputs were refused; `problems` lists each (`inputs.env: 'qa' is not one of ...`)."""
+
+    def __init__(self, problems: Sequence[SpecProblem]) -> None:
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  {problem}" for problem in self.problems)
+        count = len(self.problems)
+        super().__init__(f"invalid plan inputs ({count} problem{'s' * (count != 1)}):\n{lines}")
+
+
+class PlanNotFoundError(InvalidInputError):
+    """No plan with this id exists in the store."""
+
+    def __init__(self, plan_id: UUID | str) -> None:
+        self.plan_id = plan_id
+        super().__init__(f"plan not found: {plan_id}")
+
+
+class InvalidStoreUrlError(InvalidInputError):
+    """The store URL cannot be turned into a store."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"invalid store URL {url!r}: {reason}")
+
+
+class NotAnApproverError(InvalidInputError):
+    """Only the plan's `approvers` may approve or reject it."""
+
+    def __init__(self, plan_id: UUID, actor: str, approvers: Sequence[str]) -> None:
+        self.plan_id = plan_id
+        self.actor = actor
+        self.approvers = tuple(approvers)
+        super().__init__(
+            f"{actor!r} may not approve or reject plan {plan_id}; "
+            f"allowed approvers: {', '.join(self.approvers)}"
+        )
+
+
+class InvalidTransitionError(InvalidInputError):
+    """The command cannot be applied to a plan in its current status."""
+
+    def __init__(self, plan_id: UUID, status: str, action: str) -> None:
+        self.plan_id = plan_id
+        self.status = status
+        self.action = action
+        super().__init__(f"cannot {action} plan {plan_id}: it is {status}")
+
+
+class StepNotFoundError(InvalidInputError):
+    """A command (a revision, a fork, a retry or skip) names a step the plan does not have."""
+
+    def __init__(self, plan_id: UUID, step_id: str) -> None:
+        self.plan_id = plan_id
+        self.step_id = step_id
+        super().__init__(f"plan {plan_id} has no step {step_id!r}")
+
+
+class RevisionRefusedError(InvalidInputError):
+    """A revision was refused: it touches a started step, orphans a dependant, or makes a spec
+    that fails validation (a cycle, a bad reference). `problems` name each step and field.
+    """
+
+    def __init__(self, plan_id: UUID, action: str, problems: Sequence[SpecProblem]) -> None:
+        self.plan_id = plan_id
+        self.action = action
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  {problem}" for problem in self.problems)
+        super().__init__(f"cannot {action} plan {plan_id}:\n{lines}")
+
+
+class InvalidStepTransitionError(InvalidInputError):
+    """An operator's command cannot be applied to this step: `problem` says why."""
+
+    def __init__(self, plan_id: UUID, step_id: str, action: str, problem: str) -> None:
+        self.plan_id = plan_id
+        self.step_id = step_id
+        self.action = action
+        self.problem = problem
+        super().__init__(f"cannot {action} step {step_id!r} of plan {plan_id}: {problem}")
+
+
+class NotInHistoryError(InvalidInputError):
+    """The plan had no state at the asked point: before its creation, or past its last version."""
+
+    def __init__(self, plan_id: UUID, at: str, reason: str) -> None:
+        self.plan_id = plan_id
+        self.at = at
+        self.reason = reason
+        super().__init__(f"plan {plan_id} has no state at {at}: {reason}")
+
+
+class ConcurrencyError(PlanLedgerError):
+    """Another writer appended to the plan first; reload, decide again, append again."""
+
+    def __init__(self, plan_id: UUID, version: int) -> None:
+        self.plan_id = plan_id
+        self.version = version
+        super().__init__(f"plan {plan_id} changed concurrently (append at version {version})")
+
+
+class StoreUnavailableError(PlanLedgerError):
+    """The event store's database cannot be reached or refused the connection."""
+
+    def __init__(self, store: str, reason: str) -> None:
+        self.store = store
+        self.reason = reason
+        super().__init__(f"store {store} is unavailable: {reason}")
+
+
+class CorruptHistoryError(PlanLedgerError):
+    """Stored events that do not fold into a plan (a gap, a foreign event, an unknown step)."""
+
+    def __init__(self, plan_id: UUID | str, version: int, reason: str) -> None:
+        self.plan_id = plan_id
+        self.version = version
+        self.reason = reason
+        super().__init__(f"history of plan {plan_id} is corrupt at version {version}: {reason}")
+
+
+class ExpressionError(PlanLedgerError):
+    """A template or condition is malformed, forbidden by the sandbox, or fails to evaluate."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        self.source = source
+        self.reason = reason
+        super().__init__(f"{reason} (in {source!r})")
+
+
+class ToolFailedError(PlanLedgerError):
+    """Raised by a tool to fail its step with a specific error type and optional details."""
+
+    def __init__(self, error_type: str, message: str, details: JsonValue = None) -> None:
+        self.error_type = error_type
+        self.message = message
+        self.details = details
+        super().__init__(f"{error_type}: {message}")

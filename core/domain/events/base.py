@@ -1,0 +1,50 @@
+"""What every event carries, and the actor name of the engine's own decisions (pure)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+
+ENGINE_ACTOR = "engine"
+"""The actor named on events the engine decides by itself."""
+
+
+class PlanEvent(BaseModel):
+    """Fields every event carries.
+
+    An event class that gains a field later also mixes in `AdditiveFields` (and lists it), so
+    old events keep their bytes; the others skip that serializer, which runs on every dump.
+
+    Attributes:
+        originator_id: the plan the event belongs to.
+        originator_version: the plan's version after this event (1 for `PlanCreated`).
+        timestamp: when it happened (UTC), as given by the caller's clock.
+        actor: who caused it: a person's name, or `engine`.
+        correlation_id: shared by every event one command or one execution run produced.
+        prev_hash: the hash of the plan's previous event (None for the first): the chain.
+        hash: this event's own hash over its canonical form (see `core.domain.hash_chain`).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    class_version: ClassVar[int] = 1
+
+    originator_id: UUID
+    originator_version: int
+    timestamp: datetime
+    actor: str
+    correlation_id: UUID
+    prev_hash: str | None = None
+    hash: str = ""
+
+    @property
+    def plan_id(self) -> UUID:
+        """The plan this event belongs to."""
+        return self.originator_id
+
+    @property
+    def version(self) -> int:
+        """The plan's version after this event."""
+        return self.originator_version

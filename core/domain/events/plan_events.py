@@ -1,0 +1,108 @@
+"""Events of a plan's life cycle: created, submitted, approved, executed, ended (pure)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+from uuid import UUID
+
+from pydantic import Field
+
+from core.domain.additive_fields import AdditiveFields
+from core.domain.events.base import PlanEvent
+from core.domain.json_value import JsonObject
+from core.domain.spec import PlanSpec
+
+
+class PlanCreated(PlanEvent, AdditiveFields):
+    """A plan was created from a validated spec (`spec`, the whole of it) and its `inputs`.
+
+    `inputs` passed the spec's `inputs_schema`; templates read them as `plan.inputs.NAME`.
+    A sub-plan names its link: the `parent_plan_id` and `parent_step_id` that started it, the
+    `root_plan_id` of the whole tree and its `depth` below the root (0 for a root plan).
+    """
+
+    additive_fields: ClassVar[frozenset[str]] = frozenset(
+        {"inputs", "parent_plan_id", "parent_step_id", "root_plan_id", "depth"}
+    )
+
+    spec: PlanSpec
+    inputs: JsonObject = Field(default_factory=dict)
+    parent_plan_id: UUID | None = None
+    parent_step_id: str | None = None
+    root_plan_id: UUID | None = None
+    depth: int = 0
+
+
+class PlanSubmitted(PlanEvent):
+    """The plan left `draft`: to `pending_approval` if `approval_required`, else `approved`.
+
+    `approval_deadline` is when a pending approval expires (from `approval_timeout_ms`).
+    """
+
+    approval_required: bool
+    approval_deadline: datetime | None = None
+
+
+class PlanApproved(PlanEvent):
+    """The plan may execute; `by` approved it (`engine` for `auto_approve`)."""
+
+    by: str
+    comment: str = ""
+
+
+class PlanRejected(PlanEvent):
+    """The plan will never execute; `expired` when nobody approved it in time."""
+
+    by: str
+    reason: str
+    expired: bool = False
+
+
+class PlanExecutionStarted(PlanEvent):
+    """Execution began; `deadline` is when the whole plan times out (`total_timeout_ms`)."""
+
+    deadline: datetime | None = None
+
+
+class PlanResumed(PlanEvent):
+    """Someone resumed the plan after a stop; `interrupted_steps` were left running by it."""
+
+    by: str
+    interrupted_steps: tuple[str, ...] = ()
+
+
+class PlanCompleted(PlanEvent, AdditiveFields):
+    """Every step completed (or was skipped for a reason that is not a failure).
+
+    `outputs` are the spec's `outputs`, resolved from the step results at completion.
+    """
+
+    additive_fields: ClassVar[frozenset[str]] = frozenset({"outputs"})
+
+    outputs: JsonObject = Field(default_factory=dict)
+
+
+class PlanFailed(PlanEvent):
+    """A failure or a timeout ended the plan."""
+
+    reason: str
+
+
+class PlanPartiallyCompleted(PlanEvent, AdditiveFields):
+    """The plan continued on error: some steps failed, some completed.
+
+    `outputs` holds the spec's outputs that could be resolved from the steps that completed.
+    """
+
+    additive_fields: ClassVar[frozenset[str]] = frozenset({"outputs"})
+
+    reason: str
+    outputs: JsonObject = Field(default_factory=dict)
+
+
+class PlanCancelled(PlanEvent):
+    """A person cancelled the plan; running steps were asked to stop."""
+
+    by: str
+    reason: str

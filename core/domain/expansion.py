@@ -1,0 +1,107 @@
+"""Map-reduce: what the scheduler decides for `for_each` steps, and the events it leads to (pure).
+
+A ready `for_each` step is expanded, not started: its `for_each` template is evaluated once
+(like its `when`, from recorded results) and the items are recorded in `StepsExpanded`. The
+children then run as ordinary steps. When the last one ended, the step is gathered: its result
+is the list of the children's results in item order (`StepsGathered`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from core.domain.data_passing import Unprepared, scope
+from core.domain.errors import ExpressionError
+from core.domain.json_value import JsonValue, unstorable_part
+from core.domain.plan_state import PlanState, StepState
+from core.domain.ports import Expressions
+from core.domain.status import StepStatus
+
+FOR_EACH_ERROR = "for_each_error"
+"""The error type of a `for_each` that does not evaluate to a list of acceptable size."""
+
+
+@dataclass(frozen=True)
+class ExpandStep:
+    """Fan a ready `for_each` step out into one child step per item."""
+
+    step_id: str
+    items: list[JsonValue] = field(compare=False)
+
+
+@dataclass(frozen=True)
+class GatherItems:
+    """End an expanded step whose children all ended, with their results in item order."""
+
+    step_id: str
+    result: list[JsonValue] = field(compare=False)
+    failed_items: int
+    first_failed: str | None
+    duration_ms: int
+
+
+def items_of(plan: PlanState, step: StepState, expressions: Expressions) -> ExpandStep | Unprepared:
+    """The expansion of a `for_each` step, or why its `for_each` gives no acceptable list."""
+    source = step.spec.for_each
+    assert source is not None
+    limit = plan.spec.options.max_for_each_items
+    try:
+        references = expressions.step_references(source, condition=False)
+        items = expressions.render(source, scope(plan, references))
+    except ExpressionError as error:
+        return Unprepared("for_each", FOR_EACH_ERROR, str(error))
+    if not isinstance(items, list):
+        kind = "text" if isinstance(items, str) else type(items).__name__
+        return Unprepared("for_each", FOR_EACH_ERROR, f"evaluates to {kind}, not a list")
+    if len(items) > limit:
+        return Unprepared(
+            "for_each",
+            FOR_EACH_ERROR,
+            f"evaluates to {len(items)} items, more than options.max_for_each_items ({limit})",
+        )
+    unstorable = unstorable_part(items, "for_each")
+    if unstorable is not None:
+        return Unprepared("for_each", FOR_EACH_ERROR, unstorable)
+    return ExpandStep(step.spec.id, items)
+
+
+def gathers(plan: PlanState, now: datetime) -> list[GatherItems]:
+    """Gather every expanded step whose children have all ended (the `gathering` index)."""
+    return [gathered(plan, step_id, now) for step_id in plan.gathering]
+
+
+def closing_gathers(plan: PlanState, now: datetime) -> list[GatherItems]:
+    """Gather every expanded step still running, as if its unfinished children had failed.
+
+    For a plan that is ending at once (cancelled, past its deadline): every child that has not
+    ended is being cancelled or skipped by the same batch of events.
+    """
+    return [
+        gathered(plan, step_id, now)
+        for step_id, expansion in plan.expansions.items()
+        if plan.steps[step_id].status is StepStatus.RUNNING and expansion.open > 0
+    ] + gathers(plan, now)
+
+
+def gathered(plan: PlanState, step_id: str, now: datetime) -> GatherItems:
+    """The end of an expanded step: its children's results in item order, and their failures."""
+    result: list[JsonValue] = []
+    failed = 0
+    first_failed: str | None = None
+    for child_id in plan.expansions[step_id].children:
+        child = plan.steps[child_id]
+        if child.status is StepStatus.COMPLETED:
+            result.append(child.result)
+            continue
+        result.append(None)
+        failed += 1
+        first_failed = first_failed or child_id
+    return GatherItems(step_id, result, failed, first_failed, _elapsed(plan, step_id, now))
+
+
+def _elapsed(plan: PlanState, step_id: str, now: datetime) -> int:
+    started = plan.steps[step_id].started_at
+    if started is None:
+        return 0
+    return max(0, int((now - started).total_seconds() * 1000))

@@ -1,0 +1,359 @@
+"""The application service: each command is load, decide, append (pure but for ports).
+
+It is the only caller of the ports. Commands that lose an optimistic-concurrency race reload the
+plan and decide again; a command that does not fit the plan raises and writes nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+from uuid import UUID
+
+from core.domain.decisions import apply_decisions, approve, cancel, create_plan, reject, resume
+from core.domain.errors import (
+    ConcurrencyError,
+    InvalidInputsError,
+    InvalidPlanSpecError,
+    PlanNotFoundError,
+    SpecProblem,
+)
+from core.domain.events import PlanEvent
+from core.domain.forks import check_fork, fork_plan
+from core.domain.json_value import JsonObject, unstorable_part
+from core.domain.operator_decisions import pause, retry_step, skip_step, unpause
+from core.domain.plan import PlanState, evolve, fold
+from core.domain.ports import Clock, EventStore, Expressions, IdFactory, JsonSchemas
+from core.domain.revisions import add_step, remove_step, revise_step, spec_data
+from core.domain.scheduler import ExpireApproval, decide
+from core.domain.spec import PlanSpec
+from core.domain.status import PlanStatus
+from core.domain.sub_plans import only_children_run
+from core.domain.validation import validate_spec
+from core.runtime.call_slots import CallSlots
+from core.runtime.callbacks import Callbacks
+from core.runtime.engine import Engine
+from core.runtime.engine_run import ChildLauncher
+from core.runtime.tools import ToolRegistry
+
+Command = Callable[[PlanState, UUID], list[PlanEvent]]
+DecisionFunction = Callable[..., list[PlanEvent]]
+"""A pure decision: `(plan, *args, **fields, now=, correlation_id=) -> events`."""
+
+MAX_COMMAND_ATTEMPTS = 20
+
+
+class PlanService:
+    """Create, approve, execute, resume and inspect plans."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        tools: ToolRegistry,
+        clock: Clock,
+        ids: IdFactory,
+        *,
+        expressions: Expressions,
+        json_schemas: JsonSchemas,
+        worker: str,
+        callbacks: Callbacks | None = None,
+        poll_interval_s: float = 0.5,
+    ) -> None:
+        self._store = store
+        self._tools = tools
+        self._clock = clock
+        self._ids = ids
+        self._expressions = expressions
+        self._json_schemas = json_schemas
+        self._engine = Engine(
+            store,
+            tools,
+            clock,
+            expressions=expressions,
+            json_schemas=json_schemas,
+            worker=worker,
+            callbacks=callbacks or Callbacks(),
+            poll_interval_s=poll_interval_s,
+        )
+
+    @property
+    def tools(self) -> ToolRegistry:
+        """The tools this service may call."""
+        return self._tools
+
+    def validate(self, data: object) -> PlanSpec:
+        """Validate raw spec data against the enabled tools; raise with every problem found."""
+        return validate_spec(data, self._tools.schemas(), self._expressions, self._json_schemas)
+
+    def check_inputs(self, spec: PlanSpec, inputs: object) -> JsonObject:
+        """The inputs if they are a JSON object that passes the spec's `inputs_schema`."""
+        if not isinstance(inputs, dict) or not all(isinstance(key, str) for key in inputs):
+            raise InvalidInputsError([SpecProblem("inputs", "must be a mapping of names")])
+        unstorable = unstorable_part(inputs, "inputs")
+        if unstorable is not None:
+            raise InvalidInputsError([SpecProblem("inputs", unstorable)])
+        if spec.inputs_schema is not None:
+            problems = self._json_schemas.instance_problems(inputs, spec.inputs_schema)
+            if problems:
+                raise InvalidInputsError(problems)
+        return inputs
+
+    def create_plan(
+        self, spec: object, *, by: str, inputs: object = None, plan_id: UUID | None = None
+    ) -> UUID:
+        """Validate a spec and its inputs, record the new plan, and return its id.
+
+        Nothing is written when either is refused. `plan_id` lets a caller that reserved an id
+        first (an idempotent submission) use it; a plan that already has it raises
+        `ConcurrencyError` and is left as it is.
+        """
+        data = (
+            spec.model_dump(mode="json", exclude_unset=True) if isinstance(spec, PlanSpec) else spec
+        )
+        parsed = self.validate(data)
+        checked = self.check_inputs(parsed, {} if inputs is None else inputs)
+        plan_id = plan_id or self._ids.new_id()
+        events = create_plan(
+            plan_id,
+            parsed,
+            by=by,
+            now=self._clock.now(),
+            correlation_id=self._ids.new_id(),
+            inputs=checked,
+        )
+        self._store.append(events)
+        return plan_id
+
+    def approve(self, plan_id: UUID, *, by: str, comment: str = "") -> PlanState:
+        """Approve a plan that waits for approval (only its `approvers`, if it names any)."""
+        return self._decide(plan_id, approve, by=by, comment=comment)
+
+    def reject(self, plan_id: UUID, *, by: str, reason: str) -> PlanState:
+        """Reject a plan that waits for approval."""
+        return self._decide(plan_id, reject, by=by, reason=reason)
+
+    def cancel(self, plan_id: UUID, *, by: str, reason: str) -> PlanState:
+        """Cancel a plan that has not ended; an engine running it stops its tools.
+
+        The child plans of its running plan steps are cancelled too, and theirs, recursively.
+        """
+        plan = self._decide(plan_id, cancel, by=by, reason=reason)
+        self._engine.sub_plans.cancel_children(
+            plan,
+            reason=f"parent plan {plan_id} cancelled: {reason}",
+            correlation_id=plan.correlation_id,
+        )
+        return plan
+
+    def add_step(self, plan_id: UUID, step: object, *, by: str, reason: str) -> PlanState:
+        """Add a step (raw step data) to a plan that has not ended, even one that is running.
+
+        The revised spec is validated in full; a refusal writes nothing. An engine running the
+        plan picks the step up (see `core.domain.revisions`).
+        """
+        data = _mapping(step, "step")
+        return self._decide(plan_id, add_step, data, validate=self.validate, by=by, reason=reason)
+
+    def revise_step(
+        self, plan_id: UUID, step_id: str, changes: object, *, by: str, reason: str
+    ) -> PlanState:
+        """Change fields (parameters, depends_on, max_retries, ...) of a step not yet started."""
+        data = _mapping(changes, "changes")
+        return self._decide(
+            plan_id, revise_step, step_id, data, validate=self.validate, by=by, reason=reason
+        )
+
+    def remove_step(self, plan_id: UUID, step_id: str, *, by: str, reason: str) -> PlanState:
+        """Remove a step that has not started and that no other step depends on."""
+        return self._decide(
+            plan_id, remove_step, step_id, validate=self.validate, by=by, reason=reason
+        )
+
+    def fork(self, plan_id: UUID, *, from_step: str, by: str, spec: object = None) -> UUID:
+        """Create a plan from an ended one that re-runs `from_step` and what depends on it.
+
+        Other steps that completed keep their results (see `core.domain.forks`). The fork has the
+        source's inputs and its spec as it ended, or `spec`; either is validated in full. It
+        then waits for approval or execution like any new plan.
+        """
+        source = self.get_plan(plan_id)
+        check_fork(source, from_step)
+        parsed = self.validate(spec_data(source.spec) if spec is None else spec)
+        inputs = self.check_inputs(parsed, source.inputs)
+        fork_id = self._ids.new_id()
+        events = fork_plan(
+            source,
+            plan_id=fork_id,
+            from_step=from_step,
+            spec=parsed,
+            inputs=inputs,
+            by=by,
+            now=self._clock.now(),
+            correlation_id=self._ids.new_id(),
+        )
+        self._store.append(events)
+        return fork_id
+
+    def pause(self, plan_id: UUID, *, by: str, reason: str) -> PlanState:
+        """Pause a plan that has not ended: running attempts finish, nothing new starts."""
+        return self._decide(plan_id, pause, by=by, reason=reason)
+
+    def unpause(self, plan_id: UUID, *, by: str, reason: str = "") -> PlanState:
+        """Lift a plan's pause; an engine waiting on it starts steps again."""
+        return self._decide(plan_id, unpause, by=by, reason=reason)
+
+    def retry(self, plan_id: UUID, step_id: str, *, by: str, reason: str = "") -> PlanState:
+        """Give a failed step a new attempt and bring back what was skipped because of it.
+
+        A plan that ended failed or partial is reopened (executing again); `execute`, `resume`
+        or a worker then runs it.
+        """
+        return self._decide(plan_id, retry_step, step_id, by=by, reason=reason)
+
+    def skip(self, plan_id: UUID, step_id: str, *, by: str, reason: str) -> PlanState:
+        """Mark a failed or pending step skipped so its dependants may run (reopens as `retry`)."""
+        return self._decide(plan_id, skip_step, step_id, by=by, reason=reason)
+
+    def execute(
+        self,
+        plan_id: UUID,
+        *,
+        stop: threading.Event | None = None,
+        slots: CallSlots | None = None,
+        launch_child: ChildLauncher | None = None,
+        leave_when_paused: bool = False,
+    ) -> PlanState:
+        """Execute an approved plan, or go on with an executing one, until it ends.
+
+        A plan that is not approved yet, or has ended, is returned as it is (an ended sub-plan
+        first makes sure its parent knows). Once `stop` is set nothing new starts and the plan
+        is returned when its calls in flight have ended; `slots` caps the tool calls of every
+        engine that shares it (a worker's `--concurrency`). Child plans run here, unless
+        `launch_child` takes them (a worker queues them): then a plan that only waits on its
+        children is returned. While the plan is paused the engine waits for the unpause, or,
+        with `leave_when_paused`, returns the plan once its calls in flight have ended.
+        """
+        plan = self.get_plan(plan_id)
+        if plan.is_terminal:
+            self._engine.sub_plans.report_to_parent(plan, self._ids.new_id())
+        if plan.status not in (PlanStatus.APPROVED, PlanStatus.EXECUTING):
+            return plan
+        return self._engine.execute(
+            plan,
+            self._ids.new_id(),
+            stop=stop,
+            slots=slots,
+            launch_child=launch_child,
+            leave_when_paused=leave_when_paused,
+        )
+
+    def recover(self, plan_id: UUID, *, by: str) -> PlanState:
+        """Record what a stop left behind, without executing: attempts left running end.
+
+        A worker calls it when it takes over a plan whose lease expired. As in `resume`, an
+        idempotent step left running is interrupted (it runs again), a non-idempotent one fails
+        with `interrupted`; each event names the worker that started the attempt. A plan with
+        nothing left running gets no event.
+        """
+
+        def interrupt(plan: PlanState, correlation_id: UUID) -> list[PlanEvent]:
+            if plan.status is not PlanStatus.EXECUTING or only_children_run(plan):
+                return []
+            if not plan.running:
+                return []
+            return resume(plan, by=by, now=self._clock.now(), correlation_id=correlation_id)
+
+        return self._command(plan_id, interrupt)
+
+    def resume(self, plan_id: UUID, *, by: str) -> PlanState:
+        """Go on after a stop (even kill -9); attempts left running are re-run or failed.
+
+        An idempotent step left running gets a new attempt; a non-idempotent one fails with
+        error type `interrupted`. Completed steps never run again.
+        """
+        plan = self.get_plan(plan_id)
+        if plan.status is PlanStatus.EXECUTING:
+            plan = self._command(
+                plan_id,
+                lambda current, cid: resume(
+                    current, by=by, now=self._clock.now(), correlation_id=cid
+                ),
+            )
+        return self.execute(plan_id)
+
+    def run(
+        self, spec: object, *, by: str, approve_as: str | None = None, inputs: object = None
+    ) -> PlanState:
+        """Create a plan, approve it as `approve_as` if it needs approval, and execute it."""
+        plan_id = self.create_plan(spec, by=by, inputs=inputs)
+        plan = self.get_plan(plan_id)
+        if plan.status is PlanStatus.PENDING_APPROVAL and approve_as is not None:
+            self.approve(plan_id, by=approve_as)
+        return self.execute(plan_id)
+
+    def get_plan(self, plan_id: UUID) -> PlanState:
+        """The plan's current state, folded from its events (recording an expired approval)."""
+        plan = self._load(plan_id)
+        schedule = decide(plan, self._clock.now(), self._expressions)
+        if any(isinstance(decision, ExpireApproval) for decision in schedule.decisions):
+            try:
+                self._append(
+                    plan,
+                    apply_decisions(
+                        plan,
+                        schedule.decisions,
+                        now=self._clock.now(),
+                        worker="-",
+                        correlation_id=self._ids.new_id(),
+                    ),
+                )
+            except ConcurrencyError:
+                return self.get_plan(plan_id)
+        return plan
+
+    def history(self, plan_id: UUID) -> list[PlanEvent]:
+        """Every event of the plan, oldest first."""
+        events = self._store.load(plan_id)
+        if not events:
+            raise PlanNotFoundError(plan_id)
+        return events
+
+    def _load(self, plan_id: UUID) -> PlanState:
+        return fold(self.history(plan_id))
+
+    def _append(self, plan: PlanState, events: list[PlanEvent]) -> None:
+        self._store.append(events)
+        for event in events:
+            evolve(plan, event)
+
+    def _decide(
+        self,
+        plan_id: UUID,
+        decision: Callable[..., list[PlanEvent]],
+        *args: object,
+        **fields: object,
+    ) -> PlanState:
+        """Run the pure `decision(plan, *args, **fields, now=, correlation_id=)` as a command."""
+        return self._command(
+            plan_id,
+            lambda plan, cid: decision(
+                plan, *args, now=self._clock.now(), correlation_id=cid, **fields
+            ),
+        )
+
+    def _command(self, plan_id: UUID, command: Command) -> PlanState:
+        for _ in range(MAX_COMMAND_ATTEMPTS):
+            plan = self.get_plan(plan_id)
+            try:
+                self._append(plan, command(plan, self._ids.new_id()))
+            except ConcurrencyError:
+                continue
+            return plan
+        raise ConcurrencyError(plan_id, -1)
+
+
+def _mapping(data: object, what: str) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping) or not all(isinstance(key, str) for key in data):
+        raise InvalidPlanSpecError([SpecProblem(what, "must be a mapping of fields")])
+    return data

@@ -1,0 +1,83 @@
+"""Tools as capabilities: the registry of named, typed tools and what a tool call receives (pure).
+
+A tool is a function of validated parameters (a pydantic model) and a `ToolContext`. It returns
+a JSON value or raises; the engine records either as an event. Raising `ToolFailedError` chooses
+the recorded error type; any other exception is recorded under its class name.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+from uuid import UUID
+
+from pydantic import BaseModel
+
+from core.domain.json_value import JsonObject, JsonValue
+
+P = TypeVar("P", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class ToolContext:
+    """What a tool call knows beside its parameters.
+
+    `cancelled` is set when the engine gives up on the call (timeout, cancel): a long-running
+    tool should watch it and stop early.
+    """
+
+    plan_id: UUID
+    step_id: str
+    attempt: int
+    worker: str
+    timeout_ms: int | None = None
+    cancelled: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass(frozen=True)
+class Tool(Generic[P]):
+    """A named tool: its parameter model and the function that runs it."""
+
+    name: str
+    parameters: type[P]
+    run: Callable[[P, ToolContext], JsonValue]
+    description: str = ""
+
+    def invoke(self, parameters: JsonObject, context: ToolContext) -> JsonValue:
+        """Validate raw parameters with the tool's model, then run the tool."""
+        return self.run(self.parameters.model_validate(parameters), context)
+
+
+class ToolRegistry(Mapping[str, Tool[BaseModel]]):
+    """The tools a deployment enables, by name."""
+
+    def __init__(self) -> None:
+        self._tools: dict[str, Tool[BaseModel]] = {}
+
+    def register(
+        self,
+        name: str,
+        parameters: type[P],
+        run: Callable[[P, ToolContext], JsonValue],
+        description: str = "",
+    ) -> None:
+        """Add a tool; a name can be registered once."""
+        if name in self._tools:
+            raise ValueError(f"tool {name!r} is already registered")
+        tool: Tool[P] = Tool(name, parameters, run, description)
+        self._tools[name] = tool  # type: ignore[assignment]
+
+    def schemas(self) -> dict[str, type[BaseModel]]:
+        """Tool name -> parameter model, for spec validation."""
+        return {name: tool.parameters for name, tool in self._tools.items()}
+
+    def __getitem__(self, name: str) -> Tool[BaseModel]:
+        return self._tools[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._tools)
+
+    def __len__(self) -> int:
+        return len(self._tools)
