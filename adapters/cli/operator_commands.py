@@ -1,8 +1,7 @@
 """The operator commands: `pause`, `unpause`, `retry` and `skip`, each recorded with who and why.
 
-Like `cancel`, each only parses, calls one service method and renders. `retry` and `skip` first
-let workers claim the plan again should it have ended (`reopen_work`); the service decides
-whether it is reopened.
+Like `cancel`, each only parses, calls one service method and renders. A `retry` or `skip` that
+reopens an ended plan needs nothing more: its events are what lets a worker claim the plan again.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from adapters.bootstrap import planledger, reopen_work
+from adapters.bootstrap import planledger
 from adapters.cli.command_context import (
     IdArg,
     JsonOpt,
@@ -84,11 +83,8 @@ def retry_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Re-run a failed step and what was skipped because of it (reopens a failed plan)."""
-    wanted = parse_id(plan_id)
-    settings = current_settings()
-    reopen_work(settings, wanted)
-    with planledger(settings, project=True) as service:
-        plan = service.retry(wanted, step, by=by, reason=reason)
+    with planledger(current_settings(), project=True) as service:
+        plan = service.retry(parse_id(plan_id), step, by=by, reason=reason)
     pending = [s for s, state in plan.steps.items() if state.status is StepStatus.PENDING]
     said = f"step {step} will run again (pending now: {', '.join(pending)}); {_goes_on(plan)}"
     _answer(plan, as_json, said)
@@ -103,11 +99,8 @@ def skip_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Mark a failed or pending step skipped so its dependants may run (reopens a failed plan)."""
-    wanted = parse_id(plan_id)
-    settings = current_settings()
-    reopen_work(settings, wanted)
-    with planledger(settings, project=True) as service:
-        plan = service.skip(wanted, step, by=by, reason=reason)
+    with planledger(current_settings(), project=True) as service:
+        plan = service.skip(parse_id(plan_id), step, by=by, reason=reason)
     _answer(plan, as_json, f"step {step} skipped by {by}; {_goes_on(plan)}")
 
 
