@@ -38,16 +38,6 @@ def _answer(plan: PlanState, as_json: bool, said: str) -> None:
     answer(status_view(plan), as_json, line)
 
 
-def say_if_paused(console: Console, plan: PlanState) -> None:
-    """Before `execute` or `resume` watch a paused plan: say why nothing starts yet."""
-    if plan.paused:
-        console.print(
-            f"plan {plan.plan_id} is paused by {escape(plan.paused_by or '?')}: "
-            f"{escape(plan.pause_reason or '')}; waiting for `planledger unpause` (Ctrl-C leaves)",
-            highlight=False,
-        )
-
-
 def _goes_on(plan: PlanState) -> str:
     if plan.paused:
         return "it stays paused: `planledger unpause` lets it go on"
