@@ -308,11 +308,9 @@ class PlanService:
         return self.execute(plan_id)
 
     def record_due(self, plan_id: UUID) -> PlanState:
-        """Record what has fallen due on the plan without an engine, and return the plan.
+        """Record what has fallen due without an engine: an approval past its deadline expires.
 
-        Today that is an approval past its deadline: it expires as a rejection by the engine
-        (`PlanRejected(expired=True)`). Every command does this first; workers call it through
-        `recover` when a queued plan's deadline comes; a plan with nothing due gets no event.
+        Every command does this first (a worker's `recover` too); nothing due, no event.
         """
         return self._command(plan_id, self._after_due(lambda plan, correlation_id: []))
 
@@ -357,10 +355,9 @@ class PlanService:
         )
 
     def _after_due(self, command: Command) -> Command:
-        """`command`, run once what has fallen due on the plan is recorded and folded in.
+        """`command`, once what has fallen due is appended on its own and folded in.
 
-        The expiry is appended on its own, so it stays recorded when the command then refuses
-        (an approval that comes too late); a conflict reloads and re-decides both.
+        The expiry stays recorded when the command then refuses (an approval that came late).
         """
 
         def due_first(plan: PlanState, correlation_id: UUID) -> list[PlanEvent]:
