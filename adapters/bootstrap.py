@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from uuid import UUID
 
 import structlog
 
@@ -159,22 +158,6 @@ def work_queue(settings: Settings, command: str) -> Iterator[WorkQueue]:
     try:
         queue.require_initialised()
         yield queue
-    finally:
-        queue.close()
-
-
-def reopen_work(settings: Settings, plan_id: UUID) -> None:
-    """Before a retry or skip: workers may claim the plan again if it was queued and had ended.
-
-    Nothing happens on SQLite or memory, or on a PostgreSQL store never set up for workers.
-    """
-    config = parse_store_url(settings.store_url)
-    if config.kind != "postgresql":
-        return
-    queue = WorkQueue(config, "retry")
-    try:
-        if queue.initialised():
-            queue.reopen(plan_id)
     finally:
         queue.close()
 

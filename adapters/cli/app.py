@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from contextlib import AbstractContextManager
 from typing import Annotated
@@ -24,8 +25,9 @@ from adapters.cli.command_context import (
     stderr_console,
     use_settings,
 )
-from adapters.cli.operator_commands import register_operator_commands, say_if_paused
+from adapters.cli.operator_commands import register_operator_commands
 from adapters.cli.plan_inputs import InputOpt, InputsFileOpt, read_inputs
+from adapters.cli.plan_notes import say_if_approval_expires, say_if_paused
 from adapters.cli.read_commands import print_timeline, register_read_commands
 from adapters.cli.render import ProgressPrinter, render_history, render_status, status_view
 from adapters.cli.revision_commands import register_revision_commands
@@ -104,12 +106,15 @@ def run(
     inputs = read_inputs(data, input_pairs, inputs_file)
     console = stderr_console() if as_json else Console()
     with _engine_showing_progress(console) as service:
-        plan_id = service.create_plan(data, by=by or current_settings().actor, inputs=inputs)
-        console.print(f"plan {plan_id}", highlight=False)
-        plan = service.get_plan(plan_id)
-        if approve_as is not None and plan.status.value == "pending_approval":
-            service.approve(plan_id, by=approve_as, comment="approved on the command line")
-        _finish(service.execute(plan_id), as_json)
+        plan = service.run(
+            data,
+            by=by or current_settings().actor,
+            approve_as=approve_as,
+            comment="approved on the command line",
+            inputs=inputs,
+            on_created=lambda plan_id: console.print(f"plan {plan_id}", highlight=False),
+        )
+    _finish(plan, as_json)
 
 
 @app.command()
@@ -173,8 +178,10 @@ def execute(plan_id: IdArg, as_json: JsonOpt = False) -> None:
     """Execute an approved plan (or go on with an executing one) to the end."""
     console = stderr_console() if as_json else Console()
     with _engine_showing_progress(console) as service:
-        say_if_paused(console, service.get_plan(parse_id(plan_id)))
-        _finish(service.execute(parse_id(plan_id)), as_json)
+        plan = service.execute(
+            parse_id(plan_id), on_loaded=functools.partial(say_if_paused, console)
+        )
+    _finish(plan, as_json)
 
 
 @app.command()
@@ -183,8 +190,12 @@ def resume(plan_id: IdArg, by: ByOpt = None, as_json: JsonOpt = False) -> None:
     """Go on after any stop: completed steps never re-run; interrupted ones re-run or fail."""
     console = stderr_console() if as_json else Console()
     with _engine_showing_progress(console) as service:
-        say_if_paused(console, service.get_plan(parse_id(plan_id)))
-        _finish(service.resume(parse_id(plan_id), by=by or current_settings().actor), as_json)
+        plan = service.resume(
+            parse_id(plan_id),
+            by=by or current_settings().actor,
+            on_loaded=functools.partial(say_if_paused, console),
+        )
+    _finish(plan, as_json)
 
 
 @app.command()
@@ -193,6 +204,7 @@ def status(plan_id: IdArg, as_json: JsonOpt = False) -> None:
     """Show a plan's status, steps and summary; the exit code says how the plan stands."""
     with planledger(current_settings()) as service:
         plan = service.get_plan(parse_id(plan_id))
+    say_if_approval_expires(stderr_console(), plan)
     _finish(plan, as_json)
 
 

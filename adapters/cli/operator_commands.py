@@ -1,8 +1,7 @@
 """The operator commands: `pause`, `unpause`, `retry` and `skip`, each recorded with who and why.
 
-Like `cancel`, each only parses, calls one service method and renders. `retry` and `skip` first
-let workers claim the plan again should it have ended (`reopen_work`); the service decides
-whether it is reopened.
+Like `cancel`, each only parses, calls one service method and renders. A `retry` or `skip` that
+reopens an ended plan needs nothing more: its events are what lets a worker claim the plan again.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from adapters.bootstrap import planledger, reopen_work
+from adapters.bootstrap import planledger
 from adapters.cli.command_context import (
     IdArg,
     JsonOpt,
@@ -37,16 +36,6 @@ def _answer(plan: PlanState, as_json: bool, said: str) -> None:
         console.print(f"{view['id']} {view['status']}: {escape(said)}", highlight=False)
 
     answer(status_view(plan), as_json, line)
-
-
-def say_if_paused(console: Console, plan: PlanState) -> None:
-    """Before `execute` or `resume` watch a paused plan: say why nothing starts yet."""
-    if plan.paused:
-        console.print(
-            f"plan {plan.plan_id} is paused by {escape(plan.paused_by or '?')}: "
-            f"{escape(plan.pause_reason or '')}; waiting for `planledger unpause` (Ctrl-C leaves)",
-            highlight=False,
-        )
 
 
 def _goes_on(plan: PlanState) -> str:
@@ -84,11 +73,8 @@ def retry_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Re-run a failed step and what was skipped because of it (reopens a failed plan)."""
-    wanted = parse_id(plan_id)
-    settings = current_settings()
-    reopen_work(settings, wanted)
-    with planledger(settings, project=True) as service:
-        plan = service.retry(wanted, step, by=by, reason=reason)
+    with planledger(current_settings(), project=True) as service:
+        plan = service.retry(parse_id(plan_id), step, by=by, reason=reason)
     pending = [s for s, state in plan.steps.items() if state.status is StepStatus.PENDING]
     said = f"step {step} will run again (pending now: {', '.join(pending)}); {_goes_on(plan)}"
     _answer(plan, as_json, said)
@@ -103,11 +89,8 @@ def skip_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Mark a failed or pending step skipped so its dependants may run (reopens a failed plan)."""
-    wanted = parse_id(plan_id)
-    settings = current_settings()
-    reopen_work(settings, wanted)
-    with planledger(settings, project=True) as service:
-        plan = service.skip(wanted, step, by=by, reason=reason)
+    with planledger(current_settings(), project=True) as service:
+        plan = service.skip(parse_id(plan_id), step, by=by, reason=reason)
     _answer(plan, as_json, f"step {step} skipped by {by}; {_goes_on(plan)}")
 
 

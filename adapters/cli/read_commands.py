@@ -39,12 +39,10 @@ from adapters.read_models import (
     PlanFilter,
     ProjectionReport,
     list_plans,
-    plan_data,
-    plan_pause,
-    show_plan,
     step_timeline,
     tool_stats,
 )
+from adapters.read_models.queries import plan_details
 from adapters.settings import Settings
 
 plans_app = typer.Typer(
@@ -97,12 +95,7 @@ def list_command(
 def show_command(plan_id: IdArg, as_json: JsonOpt = False) -> None:
     """Show a plan and its steps (the same shape as `status --json`), from the read models."""
     with read_models(current_settings()) as database:
-        plan_id_value = parse_id(plan_id)
-        view = {
-            **show_plan(database, plan_id_value),
-            **plan_data(database, plan_id_value),
-            "paused": plan_pause(database, plan_id_value),
-        }
+        view = plan_details(database, parse_id(plan_id))
     answer(view, as_json, render_status)
 
 

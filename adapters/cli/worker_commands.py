@@ -30,11 +30,10 @@ from adapters.cli.command_context import (
     use_settings,
 )
 from adapters.cli.plan_inputs import InputOpt, InputsFileOpt, read_inputs
-from adapters.cli.render import render_status
+from adapters.cli.render import render_status, status_view
 from adapters.cli.spec_file import read_plan_spec_file
 from adapters.store import parse_store_url
 from adapters.workers import WorkerOptions, init_store, submit, wait_for_end
-from core import plan_view
 
 db_app = typer.Typer(name="db", help="Set up the store.", no_args_is_help=True)
 
@@ -110,7 +109,10 @@ def wait_command(
     as_json: JsonOpt = False,
     store: StoreOpt = None,
 ) -> None:
-    """Follow a plan until it ends; exit codes as `run`, or the timeout code."""
+    """Follow a plan until it ends; exit codes as `run`, or the timeout code.
+
+    `--json` prints the plan as `status --json` does, with `timed_out` beside it.
+    """
     _use_store(store)
     settings = current_settings()
     wanted = parse_id(plan_id)
@@ -119,11 +121,10 @@ def wait_command(
         result = wait_for_end(opened, wanted, store_wakeup(settings, opened)(), timeout)
     finally:
         opened.close()
-    view = plan_view(result.plan)
     if as_json:
-        print_json(view)
+        print_json({**status_view(result.plan), "timed_out": result.timed_out})
     else:
-        render_status(Console(), view)
+        render_status(Console(), status_view(result.plan))
     if result.timed_out:
         stderr_console().print(
             f"timed out after {timeout} s: plan {wanted} is {result.plan.status.value}",

@@ -233,6 +233,15 @@ def plan_data(database: ReadModelDatabase, plan_id: UUID) -> JsonObject:
     return data
 
 
+def plan_details(database: ReadModelDatabase, plan_id: UUID) -> JsonObject:
+    """A plan as `status --json` prints a loaded one: `show_plan`, `plan_data` and its pause."""
+    return {
+        **show_plan(database, plan_id),
+        **plan_data(database, plan_id),
+        "paused": plan_pause(database, plan_id),
+    }
+
+
 def _step_record(step: PlanStepRow) -> JsonObject:
     error = None
     if step.error_type is not None and step.status != "completed":

@@ -5,6 +5,10 @@ whose clocks disagree still agree on when a lease has expired. A claim takes row
 `FOR UPDATE SKIP LOCKED`, so two workers never claim the same plan and never wait for each
 other. The lease only decides who works on a plan; the event store's optimistic concurrency on
 the plan's version stays the final guard against two appends of the same step.
+
+A plan that ended is marked `done` and left out of claims until it gets an event again, as when
+an operator's `retry` or `skip` reopens it: that append alone makes the plan claimable, so
+whoever made it (the CLI, the Python API) needs no access to this table.
 """
 
 from __future__ import annotations
@@ -28,14 +32,16 @@ T = TypeVar("T")
 
 Connection = psycopg.Connection[tuple[Any, ...]]
 
+NEWER_EVENTS = f"""EXISTS (
+    SELECT 1 FROM {POSTGRES_EVENTS_TABLE} AS e
+    WHERE e.originator_id = w.plan_id AND e.originator_version > w.seen_version)"""
+
 CLAIM = f"""
 WITH candidate AS (
     SELECT plan_id, owner FROM {WORK_TABLE} AS w
     WHERE NOT done
       AND (owner IS NULL OR expires_at < now())
-      AND (owner IS NOT NULL OR due_at <= now() OR EXISTS (
-            SELECT 1 FROM {POSTGRES_EVENTS_TABLE} AS e
-            WHERE e.originator_id = w.plan_id AND e.originator_version > w.seen_version))
+      AND (owner IS NOT NULL OR due_at <= now() OR {NEWER_EVENTS})
     ORDER BY submitted_at
     LIMIT %(limit)s
     FOR UPDATE SKIP LOCKED
@@ -49,6 +55,35 @@ RETURNING w.plan_id, candidate.owner
 """A free or expired lease on a plan with something new to do; an expired one (a dead or stalled
 owner) is always taken, since its plan may have attempts left running."""
 
+RECENT_PLANS = f"""w.plan_id IN (
+    SELECT originator_id FROM {POSTGRES_EVENTS_TABLE} WHERE notification_id > %(after)s)"""
+
+UNDONE = """
+WITH head AS (SELECT coalesce(max(notification_id), 0) AS position FROM {events}),
+undone AS (
+    UPDATE {work} AS w SET done = false
+    WHERE done AND {recent} AND {newer}
+    RETURNING w.plan_id
+)
+SELECT position FROM head
+"""
+"""Plans marked done that got an event since (a retry or skip reopened them) are open again.
+
+One statement, one snapshot: the log's head is read with the events the update sees. Events
+commit in notification order (the store takes a table lock per append), so every event up to
+the head is visible and the next look may start after it."""
+
+UNDONE_SINCE = UNDONE.format(
+    events=POSTGRES_EVENTS_TABLE, work=WORK_TABLE, recent=RECENT_PLANS, newer=NEWER_EVENTS
+)
+"""Looks only at plans with events after a position: one index range on the log, not a probe
+per done plan (100,000 done plans: 0.6 ms against 590 ms)."""
+
+UNDONE_ANY = UNDONE.format(
+    events=POSTGRES_EVENTS_TABLE, work=WORK_TABLE, recent="true", newer=NEWER_EVENTS
+)
+"""The first look of a queue: every done plan, since reopenings may predate it."""
+
 RENEW = f"""
 UPDATE {WORK_TABLE} SET expires_at = now() + %(lease_s)s * interval '1 second'
 WHERE owner = %(owner)s AND plan_id = ANY(%(plan_ids)s)
@@ -56,10 +91,18 @@ RETURNING plan_id
 """
 
 RELEASE = f"""
-UPDATE {WORK_TABLE}
-SET owner = NULL, expires_at = NULL, seen_version = %(seen)s, due_at = %(due)s, done = %(done)s
+UPDATE {WORK_TABLE} AS w
+SET owner = NULL, expires_at = NULL, seen_version = %(seen)s, due_at = %(due)s,
+    done = %(done)s AND NOT EXISTS (
+        SELECT 1 FROM {POSTGRES_EVENTS_TABLE} AS e
+        WHERE e.originator_id = w.plan_id AND e.originator_version > %(seen)s)
 WHERE plan_id = %(plan_id)s AND owner = %(owner)s
 """
+"""A plan reopened while its worker was handing it back is not marked done."""
+
+HOLD_APPENDS = f"LOCK TABLE {POSTGRES_EVENTS_TABLE} IN SHARE MODE"
+"""Taken before marking a plan done: an append then either committed before (and is seen) or
+commits after (and the next look for reopened plans sees the plan done)."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +129,7 @@ class WorkQueue:
         self._schema = config.schema
         self._lock = threading.Lock()
         self._connection: Connection | None = None
+        self._log_position: int | None = None
 
     def close(self) -> None:
         """Close the connection."""
@@ -128,7 +172,11 @@ class WorkQueue:
         return self._run(add)
 
     def claim(self, owner: str, limit: int, lease_s: float) -> list[Claim]:
-        """Take up to `limit` plans that are ready and not held by a live lease."""
+        """Take up to `limit` plans that are ready and not held by a live lease.
+
+        Plans marked done that were reopened since the last claim are open again first.
+        """
+        self._run(self._open_reopened)
         rows = self._run(
             lambda c: c.execute(
                 CLAIM, {"owner": owner, "limit": limit, "lease_s": lease_s}
@@ -165,7 +213,14 @@ class WorkQueue:
             "due": due_at,
             "done": done,
         }
-        self._run(lambda c: c.execute(RELEASE, params))
+
+        def release(connection: Connection) -> None:
+            with connection.transaction():
+                if done:
+                    connection.execute(HOLD_APPENDS)
+                connection.execute(RELEASE, params)
+
+        self._run(release)
 
     def release_all(self, owner: str) -> int:
         """Free every lease `owner` still holds, claimable at once by anyone; return how many."""
@@ -179,18 +234,6 @@ class WorkQueue:
             )
         )
 
-    def reopen(self, plan_id: UUID) -> None:
-        """Let workers claim a plan marked done again once it has newer events (a retry).
-
-        Its `seen_version` stays the version it ended at, so the reopening's events, not this
-        call, make it claimable: a retry that is then refused leaves nothing to claim.
-        """
-        self._run(
-            lambda c: c.execute(
-                f"UPDATE {WORK_TABLE} SET done = false WHERE plan_id = %s AND done", (plan_id,)
-            )
-        )
-
     def leases(self) -> list[tuple[UUID, str | None, bool]]:
         """Every plan with its current owner and whether it is done (for operators and tests)."""
         rows = self._run(
@@ -199,6 +242,15 @@ class WorkQueue:
             ).fetchall()
         )
         return [(UUID(str(row[0])), row[1], bool(row[2])) for row in rows]
+
+    def _open_reopened(self, connection: Connection) -> None:
+        """Mark the done plans that have events newer than they were seen at not done."""
+        if self._log_position is None:
+            row = connection.execute(UNDONE_ANY).fetchone()
+        else:
+            row = connection.execute(UNDONE_SINCE, {"after": self._log_position}).fetchone()
+        assert row is not None
+        self._log_position = int(row[0])
 
     def _run(self, statement: Callable[[Connection], T]) -> T:
         """Run on the shared connection; a dead one (the server ended the session) is replaced

@@ -4,6 +4,10 @@ A worker holds a lease per plan it works on; only the holder runs a plan. Claimi
 lease expired means its owner died or stalled: the steps it left running are recorded first
 (`PlanService.recover`: an idempotent one gets a new attempt, a non-idempotent one fails with
 `interrupted`, each naming the worker that started it), then the plan goes on here.
+
+Workers also drive due times nobody else watches: a plan waiting for approval is handed back
+until its approval deadline, and the claim at that time records the expiry (`recover`, like
+every command, records what has fallen due first; reading a plan never does).
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
-"""The application service: each command is load, decide, append (pure but for ports).
+"""The application service: each command is load, decide, append; each query only reads.
 
-It is the only caller of the ports. Commands that lose an optimistic-concurrency race reload the
-plan and decide again; a command that does not fit the plan raises and writes nothing.
+Commands that lose an optimistic-concurrency race reload the plan and decide again; a command
+that does not fit the plan raises and writes nothing of its own. Every command on a plan first
+records what has fallen due on it without an engine (an approval past its deadline expires), so
+queries (`get_plan`, `history`) never write.
 """
 
 from __future__ import annotations
@@ -38,8 +40,8 @@ from core.runtime.engine_run import ChildLauncher
 from core.runtime.tools import ToolRegistry
 
 Command = Callable[[PlanState, UUID], list[PlanEvent]]
-DecisionFunction = Callable[..., list[PlanEvent]]
-"""A pure decision: `(plan, *args, **fields, now=, correlation_id=) -> events`."""
+PlanIdCallback = Callable[[UUID], None]
+PlanCallback = Callable[[PlanState], None]
 
 MAX_COMMAND_ATTEMPTS = 20
 
@@ -177,7 +179,7 @@ class PlanService:
         source's inputs and its spec as it ended, or `spec`; either is validated in full. It
         then waits for approval or execution like any new plan.
         """
-        source = self.get_plan(plan_id)
+        source = self.record_due(plan_id)
         check_fork(source, from_step)
         parsed = self.validate(spec_data(source.spec) if spec is None else spec)
         inputs = self.check_inputs(parsed, source.inputs)
@@ -223,10 +225,13 @@ class PlanService:
         slots: CallSlots | None = None,
         launch_child: ChildLauncher | None = None,
         leave_when_paused: bool = False,
+        on_loaded: PlanCallback | None = None,
     ) -> PlanState:
         """Execute an approved plan, or go on with an executing one, until it ends.
 
-        A plan that is not approved yet, or has ended, is returned as it is (an ended sub-plan
+        What has fallen due is recorded first (an approval past its deadline expires); then
+        `on_loaded` sees the plan before anything runs (a CLI says why a paused plan waits). A
+        plan that is not approved yet, or has ended, is returned as it is (an ended sub-plan
         first makes sure its parent knows). Once `stop` is set nothing new starts and the plan
         is returned when its calls in flight have ended; `slots` caps the tool calls of every
         engine that shares it (a worker's `--concurrency`). Child plans run here, unless
@@ -234,7 +239,9 @@ class PlanService:
         children is returned. While the plan is paused the engine waits for the unpause, or,
         with `leave_when_paused`, returns the plan once its calls in flight have ended.
         """
-        plan = self.get_plan(plan_id)
+        plan = self.record_due(plan_id)
+        if on_loaded is not None:
+            on_loaded(plan)
         if plan.is_terminal:
             self._engine.sub_plans.report_to_parent(plan, self._ids.new_id())
         if plan.status not in (PlanStatus.APPROVED, PlanStatus.EXECUTING):
@@ -264,53 +271,56 @@ class PlanService:
                 return []
             return resume(plan, by=by, now=self._clock.now(), correlation_id=correlation_id)
 
-        return self._command(plan_id, interrupt)
+        return self._command(plan_id, self._after_due(interrupt))
 
-    def resume(self, plan_id: UUID, *, by: str) -> PlanState:
+    def resume(self, plan_id: UUID, *, by: str, on_loaded: PlanCallback | None = None) -> PlanState:
         """Go on after a stop (even kill -9); attempts left running are re-run or failed.
 
         An idempotent step left running gets a new attempt; a non-idempotent one fails with
-        error type `interrupted`. Completed steps never run again.
+        error type `interrupted`. Completed steps never run again. `on_loaded` as in `execute`.
         """
         plan = self.get_plan(plan_id)
         if plan.status is PlanStatus.EXECUTING:
-            plan = self._command(
-                plan_id,
-                lambda current, cid: resume(
-                    current, by=by, now=self._clock.now(), correlation_id=cid
-                ),
-            )
-        return self.execute(plan_id)
+            self._decide(plan_id, resume, by=by)
+        return self.execute(plan_id, on_loaded=on_loaded)
 
     def run(
-        self, spec: object, *, by: str, approve_as: str | None = None, inputs: object = None
+        self,
+        spec: object,
+        *,
+        by: str,
+        approve_as: str | None = None,
+        comment: str = "",
+        inputs: object = None,
+        on_created: PlanIdCallback | None = None,
     ) -> PlanState:
-        """Create a plan, approve it as `approve_as` if it needs approval, and execute it."""
+        """Create a plan, approve it as `approve_as` if it needs approval, and execute it.
+
+        `on_created` learns the new plan's id before anything else happens to it, so a caller
+        can name the plan while it runs; `comment` goes with the approval.
+        """
         plan_id = self.create_plan(spec, by=by, inputs=inputs)
+        if on_created is not None:
+            on_created(plan_id)
         plan = self.get_plan(plan_id)
         if plan.status is PlanStatus.PENDING_APPROVAL and approve_as is not None:
-            self.approve(plan_id, by=approve_as)
+            self.approve(plan_id, by=approve_as, comment=comment)
         return self.execute(plan_id)
 
+    def record_due(self, plan_id: UUID) -> PlanState:
+        """Record what has fallen due without an engine: an approval past its deadline expires.
+
+        Every command does this first (a worker's `recover` too); nothing due, no event.
+        """
+        return self._command(plan_id, self._after_due(lambda plan, correlation_id: []))
+
     def get_plan(self, plan_id: UUID) -> PlanState:
-        """The plan's current state, folded from its events (recording an expired approval)."""
-        plan = self._load(plan_id)
-        schedule = decide(plan, self._clock.now(), self._expressions)
-        if any(isinstance(decision, ExpireApproval) for decision in schedule.decisions):
-            try:
-                self._append(
-                    plan,
-                    apply_decisions(
-                        plan,
-                        schedule.decisions,
-                        now=self._clock.now(),
-                        worker="-",
-                        correlation_id=self._ids.new_id(),
-                    ),
-                )
-            except ConcurrencyError:
-                return self.get_plan(plan_id)
-        return plan
+        """The plan's current state, folded from its events; it never writes.
+
+        An approval whose deadline has passed still shows `pending_approval` until a command
+        (or a worker, for a queued plan) records its expiry.
+        """
+        return self._load(plan_id)
 
     def history(self, plan_id: UUID) -> list[PlanEvent]:
         """Every event of the plan, oldest first."""
@@ -337,10 +347,32 @@ class PlanService:
         """Run the pure `decision(plan, *args, **fields, now=, correlation_id=)` as a command."""
         return self._command(
             plan_id,
-            lambda plan, cid: decision(
-                plan, *args, now=self._clock.now(), correlation_id=cid, **fields
+            self._after_due(
+                lambda plan, cid: decision(
+                    plan, *args, now=self._clock.now(), correlation_id=cid, **fields
+                )
             ),
         )
+
+    def _after_due(self, command: Command) -> Command:
+        """`command`, once what has fallen due is appended on its own and folded in.
+
+        The expiry stays recorded when the command then refuses (an approval that came late).
+        """
+
+        def due_first(plan: PlanState, correlation_id: UUID) -> list[PlanEvent]:
+            now = self._clock.now()
+            if plan.status is PlanStatus.PENDING_APPROVAL:
+                schedule = decide(plan, now, self._expressions)
+                due = [d for d in schedule.decisions if isinstance(d, ExpireApproval)]
+                if due:
+                    expiry = apply_decisions(
+                        plan, due, now=now, worker="-", correlation_id=self._ids.new_id()
+                    )
+                    self._append(plan, expiry)
+            return command(plan, correlation_id)
+
+        return due_first
 
     def _command(self, plan_id: UUID, command: Command) -> PlanState:
         for _ in range(MAX_COMMAND_ATTEMPTS):

@@ -552,9 +552,11 @@ class EngineContract:
         spec = plan_spec(step("deploy"), require_approval=True, approval_timeout_ms=50)
         plan_id = service.create_plan(spec, by="alice")
 
-        wait_until(
-            lambda: service.get_plan(plan_id).status is PlanStatus.REJECTED, what="approval expiry"
-        )
+        def expired() -> bool:
+            service.record_due(plan_id)  # queries never write: a command records the expiry
+            return service.get_plan(plan_id).status is PlanStatus.REJECTED
+
+        wait_until(expired, what="approval expiry")
 
         [rejected] = events_of(service.history(plan_id), PlanRejected)
         assert rejected.expired is True

@@ -187,7 +187,6 @@ def test_a_finished_plan_reopened_is_claimable_again_only_once_a_retry_recorded_
     ended = service.execute(plan_id)
     queue.release("w", plan_id, seen_version=ended.version, due_at=None, done=True)
 
-    queue.reopen(plan_id)
     before_the_retry = queue.claim("w", 5, 30)
     service.retry(plan_id, "bad", by="ops", reason="once more")
     after_the_retry = queue.claim("w", 5, 30)
@@ -196,3 +195,44 @@ def test_a_finished_plan_reopened_is_claimable_again_only_once_a_retry_recorded_
     assert before_the_retry == []
     assert [claim.plan_id for claim in after_the_retry] == [plan_id]
     assert queue.leases() == [(plan_id, "w", False)]
+
+
+def ended_and_done(queue: WorkQueue, service: PlanService) -> UUID:
+    """A queued plan whose only step failed, handed back as done."""
+    plan_id = queue.add(uuid.uuid4(), None)
+    service.create_plan(plan_spec(step("bad", tool="fail")), by="t", plan_id=plan_id)
+    queue.claim("w", 5, 30)
+    ended = service.execute(plan_id)
+    queue.release("w", plan_id, seen_version=ended.version, due_at=None, done=True)
+    return plan_id
+
+
+def test_a_plan_reopened_before_a_queue_first_looks_is_claimed_by_that_queue(
+    postgres_url: str, queue: WorkQueue, service: PlanService
+) -> None:
+    plan_id = ended_and_done(queue, service)
+    service.retry(plan_id, "bad", by="ops", reason="once more")
+
+    newcomer = WorkQueue(parse_store_url(postgres_url))
+    claimed = newcomer.claim("w-new", 5, 30)
+    newcomer.close()
+
+    assert [claim.plan_id for claim in claimed] == [plan_id]
+
+
+def test_a_plan_reopened_while_its_worker_hands_it_back_is_not_marked_done(
+    queue: WorkQueue, service: PlanService
+) -> None:
+    plan_id = queue.add(uuid.uuid4(), None)
+    service.create_plan(plan_spec(step("bad", tool="fail")), by="t", plan_id=plan_id)
+    queue.claim("w", 5, 30)
+    ended = service.execute(plan_id)
+
+    service.retry(plan_id, "bad", by="ops", reason="once more")
+    while_held = queue.claim("w", 5, 30)  # the worker looks for other work meanwhile
+    queue.release("w", plan_id, seen_version=ended.version, due_at=None, done=True)
+    claimed = queue.claim("w", 5, 30)
+
+    assert while_held == []
+    assert queue.leases() == [(plan_id, "w", False)]
+    assert [claim.plan_id for claim in claimed] == [plan_id]
