@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from uuid import UUID
 
@@ -22,6 +22,7 @@ from adapters.read_models.follower import PollingWakeup, Wakeup
 from adapters.settings import Settings
 from adapters.store import LibraryEventStore, open_event_store, parse_store_url
 from adapters.system_clock import RandomIds, SystemClock
+from adapters.telemetry import StoreObserver, Telemetry, open_telemetry
 from adapters.tools import builtin_registry
 from adapters.workers import EventSignal, Worker, WorkerOptions, WorkQueue
 from core import Callbacks, PlanLedgerError, PlanService, PlanSpec, ToolRegistry, validate_spec
@@ -55,10 +56,14 @@ def build_service(
     *,
     callbacks: Callbacks | None = None,
     tools: ToolRegistry | None = None,
+    telemetry: Telemetry | None = None,
 ) -> PlanService:
-    """A `PlanService` on an opened store, with the real clock, ids and expression language."""
+    """A `PlanService` on an opened store, with the real clock, ids and expression language.
+
+    With `telemetry`, what the service appends and loads feeds its spans and metrics.
+    """
     return PlanService(
-        store,
+        telemetry.observe(store) if telemetry is not None else store,
         tools if tools is not None else build_tools(settings),
         SystemClock(),
         RandomIds(),
@@ -78,15 +83,21 @@ def planledger(
     tools: ToolRegistry | None = None,
     project: bool = False,
     create_tables: bool = True,
+    telemetry: Telemetry | None = None,
 ) -> Iterator[PlanService]:
     """A ready `PlanService` on the configured store; the store is closed on exit.
 
     With `project`, the read models catch up with the store on the way out (also when the
     command ended in an error: it may have written first), so the caller reads its own writes.
+    Spans go where the settings say (`trace_exporters`) unless `telemetry` is given; those
+    still buffered are exported on exit.
     """
+    owned = open_telemetry(settings.trace_exporters) if telemetry is None else None
     store = open_store(settings, create_tables=create_tables)
     try:
-        yield build_service(settings, store, callbacks=callbacks, tools=tools)
+        yield build_service(
+            settings, store, callbacks=callbacks, tools=tools, telemetry=telemetry or owned
+        )
     except Exception:
         if project:
             catch_up_read_models(settings, store)
@@ -95,6 +106,8 @@ def planledger(
         if project:
             catch_up_read_models(settings, store)
     finally:
+        if owned is not None:
+            owned.close()
         store.close()
 
 
@@ -180,13 +193,22 @@ def reopen_work(settings: Settings, plan_id: UUID) -> None:
 
 
 @contextmanager
-def worker(settings: Settings, options: WorkerOptions) -> Iterator[Worker]:
-    """A worker on an initialised PostgreSQL store; its engine logs every event it records."""
+def worker(
+    settings: Settings, options: WorkerOptions, *, observers: Sequence[StoreObserver] = ()
+) -> Iterator[Worker]:
+    """A worker on an initialised PostgreSQL store; its engine logs every event it records.
+
+    Its appends feed spans (when the settings trace) and `observers` (its metrics).
+    """
     named = settings.with_overrides(worker_id=options.worker_id)
     with work_queue(named, "worker") as queue:
+        telemetry = open_telemetry(settings.trace_exporters, observers=observers)
         store = open_store(named, create_tables=False)
         try:
-            service = build_service(named, store, callbacks=Callbacks(on_event=log_event))
+            service = build_service(
+                named, store, callbacks=Callbacks(on_event=log_event), telemetry=telemetry
+            )
             yield Worker(service, queue, store_wakeup(named, store), options)
         finally:
+            telemetry.close()
             store.close()

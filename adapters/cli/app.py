@@ -17,6 +17,7 @@ from adapters.cli.command_context import (
     FileArg,
     IdArg,
     JsonOpt,
+    TraceparentOpt,
     answer,
     current_settings,
     handles_errors,
@@ -98,13 +99,16 @@ def run(
     as_json: JsonOpt = False,
     input_pairs: InputOpt = None,
     inputs_file: InputsFileOpt = None,
+    traceparent: TraceparentOpt = None,
 ) -> None:
     """Create a plan, approve it if asked, and execute it to the end with live progress."""
     data = read_plan_spec_file(file)
     inputs = read_inputs(data, input_pairs, inputs_file)
     console = stderr_console() if as_json else Console()
     with _engine_showing_progress(console) as service:
-        plan_id = service.create_plan(data, by=by or current_settings().actor, inputs=inputs)
+        plan_id = service.create_plan(
+            data, by=by or current_settings().actor, inputs=inputs, traceparent=traceparent
+        )
         console.print(f"plan {plan_id}", highlight=False)
         plan = service.get_plan(plan_id)
         if approve_as is not None and plan.status.value == "pending_approval":
@@ -119,12 +123,15 @@ def create(
     by: ByOpt = None,
     input_pairs: InputOpt = None,
     inputs_file: InputsFileOpt = None,
+    traceparent: TraceparentOpt = None,
 ) -> None:
     """Create a plan and print only its id."""
     data = read_plan_spec_file(file)
     inputs = read_inputs(data, input_pairs, inputs_file)
     with planledger(current_settings(), project=True) as service:
-        plan_id = service.create_plan(data, by=by or current_settings().actor, inputs=inputs)
+        plan_id = service.create_plan(
+            data, by=by or current_settings().actor, inputs=inputs, traceparent=traceparent
+        )
         typer.echo(str(plan_id))
 
 

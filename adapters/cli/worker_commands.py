@@ -22,6 +22,7 @@ from adapters.cli.command_context import (
     FileArg,
     IdArg,
     JsonOpt,
+    TraceparentOpt,
     current_settings,
     handles_errors,
     parse_id,
@@ -73,6 +74,7 @@ def submit_command(
     store: StoreOpt = None,
     input_pairs: InputOpt = None,
     inputs_file: InputsFileOpt = None,
+    traceparent: TraceparentOpt = None,
 ) -> None:
     """Create a plan for the workers (PostgreSQL) and print its id."""
     _use_store(store)
@@ -92,6 +94,7 @@ def submit_command(
             approve_as=approve_as,
             new_id=uuid.uuid4(),
             inputs=inputs,
+            traceparent=traceparent,
         )
     typer.echo(str(plan_id))
 

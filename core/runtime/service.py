@@ -100,13 +100,20 @@ class PlanService:
         return inputs
 
     def create_plan(
-        self, spec: object, *, by: str, inputs: object = None, plan_id: UUID | None = None
+        self,
+        spec: object,
+        *,
+        by: str,
+        inputs: object = None,
+        plan_id: UUID | None = None,
+        traceparent: str | None = None,
     ) -> UUID:
         """Validate a spec and its inputs, record the new plan, and return its id.
 
-        Nothing is written when either is refused. `plan_id` lets a caller that reserved an id
-        first (an idempotent submission) use it; a plan that already has it raises
-        `ConcurrencyError` and is left as it is.
+        Nothing is written when either is refused, or `traceparent` (the caller's W3C trace
+        context, recorded so the plan's spans join the caller's trace) is malformed. `plan_id`
+        lets a caller that reserved an id first (an idempotent submission) use it; a plan that
+        already has it raises `ConcurrencyError` and is left as it is.
         """
         data = (
             spec.model_dump(mode="json", exclude_unset=True) if isinstance(spec, PlanSpec) else spec
@@ -121,6 +128,7 @@ class PlanService:
             now=self._clock.now(),
             correlation_id=self._ids.new_id(),
             inputs=checked,
+            traceparent=traceparent,
         )
         self._store.append(events)
         return plan_id
@@ -283,10 +291,16 @@ class PlanService:
         return self.execute(plan_id)
 
     def run(
-        self, spec: object, *, by: str, approve_as: str | None = None, inputs: object = None
+        self,
+        spec: object,
+        *,
+        by: str,
+        approve_as: str | None = None,
+        inputs: object = None,
+        traceparent: str | None = None,
     ) -> PlanState:
         """Create a plan, approve it as `approve_as` if it needs approval, and execute it."""
-        plan_id = self.create_plan(spec, by=by, inputs=inputs)
+        plan_id = self.create_plan(spec, by=by, inputs=inputs, traceparent=traceparent)
         plan = self.get_plan(plan_id)
         if plan.status is PlanStatus.PENDING_APPROVAL and approve_as is not None:
             self.approve(plan_id, by=approve_as)
