@@ -25,6 +25,7 @@ from adapters.system_clock import RandomIds, SystemClock
 from adapters.telemetry import StoreObserver, Telemetry, open_telemetry
 from adapters.tools import builtin_registry
 from adapters.workers import EventSignal, Worker, WorkerOptions, WorkQueue
+from adapters.workers.worker import ClaimObserver
 from core import Callbacks, PlanLedgerError, PlanService, PlanSpec, ToolRegistry, validate_spec
 from projections import PROJECTIONS
 
@@ -194,11 +195,16 @@ def reopen_work(settings: Settings, plan_id: UUID) -> None:
 
 @contextmanager
 def worker(
-    settings: Settings, options: WorkerOptions, *, observers: Sequence[StoreObserver] = ()
+    settings: Settings,
+    options: WorkerOptions,
+    *,
+    observers: Sequence[StoreObserver] = (),
+    on_claim: ClaimObserver | None = None,
 ) -> Iterator[Worker]:
     """A worker on an initialised PostgreSQL store; its engine logs every event it records.
 
-    Its appends feed spans (when the settings trace) and `observers` (its metrics).
+    Its appends feed spans (when the settings trace) and `observers`, its claims `on_claim`
+    (its metrics).
     """
     named = settings.with_overrides(worker_id=options.worker_id)
     with work_queue(named, "worker") as queue:
@@ -208,7 +214,7 @@ def worker(
             service = build_service(
                 named, store, callbacks=Callbacks(on_event=log_event), telemetry=telemetry
             )
-            yield Worker(service, queue, store_wakeup(named, store), options)
+            yield Worker(service, queue, store_wakeup(named, store), options, on_claim)
         finally:
             telemetry.close()
             store.close()

@@ -30,6 +30,12 @@ from adapters.cli.command_context import (
     stderr_console,
     use_settings,
 )
+from adapters.cli.metrics_options import (
+    DEFAULT_METRICS_HOST,
+    MetricsHostOpt,
+    MetricsPortOpt,
+    worker_metrics,
+)
 from adapters.cli.plan_inputs import InputOpt, InputsFileOpt, read_inputs
 from adapters.cli.render import render_status
 from adapters.cli.spec_file import read_plan_spec_file
@@ -166,6 +172,8 @@ def worker_command(
         ),
     ] = 30.0,
     store: StoreOpt = None,
+    metrics_port: MetricsPortOpt = None,
+    metrics_host: MetricsHostOpt = DEFAULT_METRICS_HOST,
 ) -> None:
     """Run plans submitted to a PostgreSQL store until SIGTERM or SIGINT (then exit 0)."""
     _use_store(store)
@@ -187,7 +195,12 @@ def worker_command(
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    with worker(settings, options) as running:
+    with (
+        worker_metrics(settings, metrics_port, metrics_host) as instruments,
+        worker(
+            settings, options, observers=instruments.observers, on_claim=instruments.on_claim
+        ) as running,
+    ):
         stderr_console().print(
             f"worker {options.worker_id} on {parse_store_url(settings.store_url).display}; "
             "SIGTERM or Ctrl-C stops it",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import Protocol
 from uuid import UUID
@@ -24,8 +24,8 @@ LOCK_STRIPES = 64
 class StoreObserver(Protocol):
     """Told about events as they go through the store; must not raise."""
 
-    def appended(self, plan_id: UUID, events: Sequence[PlanEvent], seconds: float) -> None:
-        """`events` of `plan_id` were appended by this process, taking `seconds` in all."""
+    def appended(self, events: Mapping[UUID, Sequence[PlanEvent]], seconds: float) -> None:
+        """This process appended these events (by plan) in one transaction of `seconds`."""
         ...
 
     def loaded(self, plan_id: UUID, after_version: int, events: Sequence[PlanEvent]) -> None:
@@ -59,9 +59,8 @@ class ObservedEventStore:
             started = time.perf_counter()
             self._store.append(events)
             seconds = time.perf_counter() - started
-            for plan_id, plan_events in by_plan.items():
-                for observer in self._observers:
-                    observer.appended(plan_id, plan_events, seconds)
+            for observer in self._observers:
+                observer.appended(by_plan, seconds)
 
     @contextmanager
     def _holding(self, plan_ids: Iterable[UUID]) -> Iterator[None]:

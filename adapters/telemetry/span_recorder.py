@@ -7,7 +7,7 @@ when another writer's events are missing (after a takeover, or a plan created el
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 from uuid import UUID
 
@@ -40,7 +40,12 @@ class SpanRecorder:
         self._registry = registry
         self._folds: dict[UUID, TraceFold] = {}
 
-    def appended(self, plan_id: UUID, events: Sequence[PlanEvent], seconds: float) -> None:
+    def appended(self, events: Mapping[UUID, Sequence[PlanEvent]], seconds: float) -> None:
+        """Fold each plan's events and export the spans they end."""
+        for plan_id, plan_events in events.items():
+            self._appended(plan_id, plan_events)
+
+    def _appended(self, plan_id: UUID, events: Sequence[PlanEvent]) -> None:
         """Fold what is missing from the store, then fold `events` and export what they end."""
         fold = self._folds.get(plan_id)
         known = fold.version if fold is not None else 0
