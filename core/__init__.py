@@ -91,6 +91,12 @@ from core.domain.plan import (
     evolve,
     fold,
 )
+from core.domain.plan_graph import (
+    GraphNode,
+    NodeKind,
+    PlanGraph,
+    plan_graph,
+)
 from core.domain.plan_view import (
     plan_view,
 )
@@ -171,6 +177,7 @@ __all__ = [
     "ExpectedHead",
     "ExpressionError",
     "Expressions",
+    "GraphNode",
     "IdFactory",
     "InvalidInputError",
     "InvalidInputsError",
@@ -181,6 +188,7 @@ __all__ = [
     "JsonObject",
     "JsonSchemas",
     "JsonValue",
+    "NodeKind",
     "NotAnApproverError",
     "NotInHistoryError",
     "PlanApproved",
@@ -191,6 +199,7 @@ __all__ = [
     "PlanExecutionStarted",
     "PlanFailed",
     "PlanForked",
+    "PlanGraph",
     "PlanLedgerError",
     "PlanNotFoundError",
     "PlanOptions",
@@ -250,6 +259,7 @@ __all__ = [
     "only_waits_on_children",
     "operator_skip_reason",
     "parse_traceparent",
+    "plan_graph",
     "plan_trace",
     "plan_view",
     "trace_spans",

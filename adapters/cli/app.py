@@ -25,6 +25,7 @@ from adapters.cli.command_context import (
     stderr_console,
     use_settings,
 )
+from adapters.cli.graph_commands import TimelineForm, print_gantt, register_graph_commands
 from adapters.cli.operator_commands import register_operator_commands, say_if_paused
 from adapters.cli.plan_inputs import InputOpt, InputsFileOpt, read_inputs
 from adapters.cli.read_commands import print_timeline, register_read_commands
@@ -214,8 +215,19 @@ def history(
     timeline: Annotated[
         bool, typer.Option("--timeline", help="Step attempts from the read models, not events.")
     ] = False,
+    form: Annotated[
+        TimelineForm,
+        typer.Option("--format", help="With --timeline: a table, or a Mermaid Gantt chart."),
+    ] = "table",
 ) -> None:
     """Show every event of a plan, in order; or, with --timeline/--step, each step attempt."""
+    if form == "mermaid":
+        if not timeline or step is not None or as_json:
+            raise typer.BadParameter(
+                "mermaid is a picture of --timeline alone", param_hint="--format"
+            )
+        print_gantt(current_settings(), plan_id)
+        return
     if timeline or step is not None:
         print_timeline(current_settings(), plan_id, step, as_json)
         return
@@ -253,6 +265,7 @@ register_read_commands(app)
 register_worker_commands(app)
 register_revision_commands(app)
 register_operator_commands(app)
+register_graph_commands(app)
 
 
 def main() -> None:
