@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -135,3 +136,15 @@ def test_history_timeline_as_mermaid_is_a_gantt_chart_of_every_attempt(
     }
     assert {task.tag for task in tasks if task.section == "check"} == {"crit"}
     assert refused.exit_code == 2
+
+
+def test_the_pictures_of_the_examples_in_the_docs_parse_and_render() -> None:
+    pictures = sorted((Path(__file__).parents[2] / "docs" / "graphs").glob("*.md"))
+    examples = sorted((Path(__file__).parents[2] / "examples").glob("*.yaml"))
+
+    assert [path.stem for path in pictures] == [path.stem for path in examples]
+    for picture in pictures:
+        flowchart, gantt = picture.read_text().split("```mermaid\n")[1:]
+        assert parse_flowchart(flowchart.split("```")[0]).labels
+        assert parse_gantt(gantt.split("```")[0])
+        dot_renders(picture.with_suffix(".dot").read_text())
