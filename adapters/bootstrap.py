@@ -8,6 +8,7 @@ from uuid import UUID
 
 import structlog
 
+from adapters.audit import AuditReport, load_heads, verify_store
 from adapters.expressions import JinjaExpressions
 from adapters.json_schema_checker import JsonSchemaChecker
 from adapters.logging_setup import log_event
@@ -154,6 +155,17 @@ def catch_up_read_models(settings: Settings, store: LibraryEventStore) -> None:
         structlog.get_logger("planledger.projector").warning(
             "read_models_not_updated", error=str(error)
         )
+
+
+def verify_every_plan(settings: Settings) -> AuditReport:
+    """Verify every plan's hash chain in the configured store, against the recorded heads."""
+    store = open_store(settings, create_tables=False)
+    try:
+        with read_models(settings) as database:
+            heads = load_heads(database)
+        return verify_store(store, None, heads)
+    finally:
+        store.close()
 
 
 def store_wakeup(settings: Settings, store: LibraryEventStore) -> Callable[[], Wakeup]:

@@ -6,13 +6,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from adapters.bootstrap import work_queue
+from adapters.bootstrap import verify_every_plan, work_queue
 from adapters.cli.command_context import stderr_console
 from adapters.read_models import ReadSide
 from adapters.settings import Settings
@@ -66,26 +66,38 @@ def worker_metrics(settings: Settings, port: int | None, host: str) -> Iterator[
         yield instruments
 
 
-def projector_metrics(side: ReadSide) -> Callable[[CollectorRegistry], None]:
-    """What a projector registers: its projections' lag and the plans by status."""
+def projector_metrics(
+    side: ReadSide, settings: Settings, verify_every_s: float | None
+) -> Callable[[CollectorRegistry], AbstractContextManager[None]]:
+    """What a projector registers: its projections' lag, plans by status, verifications."""
 
-    def register(registry: CollectorRegistry) -> None:
+    def register(registry: CollectorRegistry) -> AbstractContextManager[None]:
         from adapters.metrics.projector_metrics import ProjectionCollector
+        from adapters.metrics.verify_metrics import VerifyMetrics, verifying_every
 
         registry.register(ProjectionCollector(side))
+        if verify_every_s is None:
+            return nullcontext()
+        metrics = VerifyMetrics(registry)
+        return verifying_every(verify_every_s, lambda: verify_every_plan(settings), metrics)
 
     return register
 
 
 @contextmanager
 def served_metrics(
-    register: Callable[[CollectorRegistry], None], port: int | None, host: str
+    register: Callable[[CollectorRegistry], AbstractContextManager[None]],
+    port: int | None,
+    host: str,
 ) -> Iterator[None]:
-    """Serve the metrics `register` adds to a new registry while the block runs (if a port)."""
+    """Serve the metrics `register` adds to a new registry while the block runs (if a port).
+
+    What `register` returns (a thread that measures) runs as long as the server.
+    """
     if port is None:
         yield
         return
-    with _served(register, port, host):
+    with _served(register, port, host) as running, running:
         yield
 
 

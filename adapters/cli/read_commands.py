@@ -150,8 +150,21 @@ def rebuild_command(
 def projector_command(
     metrics_port: MetricsPortOpt = None,
     metrics_host: MetricsHostOpt = DEFAULT_METRICS_HOST,
+    verify_every: Annotated[
+        float | None,
+        typer.Option(
+            "--verify-every",
+            min=1.0,
+            help="With --metrics-port: verify every hash chain every S seconds, on /metrics.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Follow the event log and keep every read model current until SIGINT or SIGTERM."""
+    if verify_every is not None and metrics_port is None:
+        raise typer.BadParameter(
+            "needs --metrics-port to show what it finds", param_hint="--verify-every"
+        )
     stop = threading.Event()
 
     def on_signal(number: int, frame: FrameType | None) -> None:
@@ -162,7 +175,7 @@ def projector_command(
     settings = current_settings()
     with (
         read_side(settings) as side,
-        served_metrics(projector_metrics(side), metrics_port, metrics_host),
+        served_metrics(projector_metrics(side, settings, verify_every), metrics_port, metrics_host),
     ):
         stderr_console().print(f"projector following {settings.store_url}; Ctrl-C stops it")
         side.projector.follow(stop)
