@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 import structlog
 
+from adapters.audit import AuditReport, load_heads, verify_store
 from adapters.expressions import JinjaExpressions
 from adapters.json_schema_checker import JsonSchemaChecker
 from adapters.logging_setup import log_event
@@ -21,8 +22,10 @@ from adapters.read_models.follower import PollingWakeup, Wakeup
 from adapters.settings import Settings
 from adapters.store import LibraryEventStore, open_event_store, parse_store_url
 from adapters.system_clock import RandomIds, SystemClock
+from adapters.telemetry import StoreObserver, Telemetry, open_telemetry
 from adapters.tools import builtin_registry
 from adapters.workers import EventSignal, Worker, WorkerOptions, WorkQueue
+from adapters.workers.worker import ClaimObserver
 from core import Callbacks, PlanLedgerError, PlanService, PlanSpec, ToolRegistry, validate_spec
 from projections import PROJECTIONS
 
@@ -54,10 +57,14 @@ def build_service(
     *,
     callbacks: Callbacks | None = None,
     tools: ToolRegistry | None = None,
+    telemetry: Telemetry | None = None,
 ) -> PlanService:
-    """A `PlanService` on an opened store, with the real clock, ids and expression language."""
+    """A `PlanService` on an opened store, with the real clock, ids and expression language.
+
+    With `telemetry`, what the service appends and loads feeds its spans and metrics.
+    """
     return PlanService(
-        store,
+        telemetry.observe(store) if telemetry is not None else store,
         tools if tools is not None else build_tools(settings),
         SystemClock(),
         RandomIds(),
@@ -77,15 +84,21 @@ def planledger(
     tools: ToolRegistry | None = None,
     project: bool = False,
     create_tables: bool = True,
+    telemetry: Telemetry | None = None,
 ) -> Iterator[PlanService]:
     """A ready `PlanService` on the configured store; the store is closed on exit.
 
     With `project`, the read models catch up with the store on the way out (also when the
     command ended in an error: it may have written first), so the caller reads its own writes.
+    Spans go where the settings say (`trace_exporters`) unless `telemetry` is given; those
+    still buffered are exported on exit.
     """
+    owned = open_telemetry(settings.trace_exporters) if telemetry is None else None
     store = open_store(settings, create_tables=create_tables)
     try:
-        yield build_service(settings, store, callbacks=callbacks, tools=tools)
+        yield build_service(
+            settings, store, callbacks=callbacks, tools=tools, telemetry=telemetry or owned
+        )
     except Exception:
         if project:
             catch_up_read_models(settings, store)
@@ -94,6 +107,8 @@ def planledger(
         if project:
             catch_up_read_models(settings, store)
     finally:
+        if owned is not None:
+            owned.close()
         store.close()
 
 
@@ -141,6 +156,17 @@ def catch_up_read_models(settings: Settings, store: LibraryEventStore) -> None:
         )
 
 
+def verify_every_plan(settings: Settings) -> AuditReport:
+    """Verify every plan's hash chain in the configured store, against the recorded heads."""
+    store = open_store(settings, create_tables=False)
+    try:
+        with read_models(settings) as database:
+            heads = load_heads(database)
+        return verify_store(store, None, heads)
+    finally:
+        store.close()
+
+
 def store_wakeup(settings: Settings, store: LibraryEventStore) -> Callable[[], Wakeup]:
     """Waits for new events: LISTEN on PostgreSQL (backlog drained), polling elsewhere."""
     config = parse_store_url(settings.store_url)
@@ -163,13 +189,27 @@ def work_queue(settings: Settings, command: str) -> Iterator[WorkQueue]:
 
 
 @contextmanager
-def worker(settings: Settings, options: WorkerOptions) -> Iterator[Worker]:
-    """A worker on an initialised PostgreSQL store; its engine logs every event it records."""
+def worker(
+    settings: Settings,
+    options: WorkerOptions,
+    *,
+    observers: Sequence[StoreObserver] = (),
+    on_claim: ClaimObserver | None = None,
+) -> Iterator[Worker]:
+    """A worker on an initialised PostgreSQL store; its engine logs every event it records.
+
+    Its appends feed spans (when the settings trace) and `observers`, its claims `on_claim`
+    (its metrics).
+    """
     named = settings.with_overrides(worker_id=options.worker_id)
     with work_queue(named, "worker") as queue:
+        telemetry = open_telemetry(settings.trace_exporters, observers=observers)
         store = open_store(named, create_tables=False)
         try:
-            service = build_service(named, store, callbacks=Callbacks(on_event=log_event))
-            yield Worker(service, queue, store_wakeup(named, store), options)
+            service = build_service(
+                named, store, callbacks=Callbacks(on_event=log_event), telemetry=telemetry
+            )
+            yield Worker(service, queue, store_wakeup(named, store), options, on_claim)
         finally:
+            telemetry.close()
             store.close()

@@ -8,6 +8,8 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from adapters.telemetry.trace_settings import requested_trace_exporters
+
 DEFAULT_STORE = "sqlite:///planledger.db"
 
 
@@ -24,6 +26,8 @@ class Settings:
         log_json: JSON log lines instead of human-readable ones (`PLANLEDGER_LOG_JSON`).
         log_level: `PLANLEDGER_LOG_LEVEL`, default `warning` (the CLI shows progress itself).
         poll_interval_s: how often a waiting engine looks for other writers' events.
+        trace_exporters: where spans go (`otlp`, `console`), from the standard OpenTelemetry
+            variables (see `adapters.telemetry.trace_settings`); empty: traces are off.
     """
 
     store_url: str = DEFAULT_STORE
@@ -33,6 +37,7 @@ class Settings:
     log_json: bool = False
     log_level: str = "warning"
     poll_interval_s: float = 0.5
+    trace_exporters: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -49,6 +54,7 @@ class Settings:
             log_json=env.get("PLANLEDGER_LOG_JSON", "").lower() in ("1", "true", "yes"),
             log_level=env.get("PLANLEDGER_LOG_LEVEL", "warning").lower(),
             poll_interval_s=float(env.get("PLANLEDGER_POLL_INTERVAL_S", "0.5")),
+            trace_exporters=requested_trace_exporters(env),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

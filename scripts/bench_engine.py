@@ -4,6 +4,9 @@ For a 1,000-step chain and a 1,000-wide plan, on SQLite and PostgreSQL, it runs 
 the real service and counts the events and appends (commits) the engine made; then, in the same
 process, a raw sqlite3/psycopg loop writes the same number of rows of the same average size in
 the same number of commits. The ratio says what the engine costs over bare writes.
+
+With `--traces`, each case also runs with spans on (derived from the events, batched, encoded as
+OTLP protobuf, then dropped instead of sent), and the time ratio traces-on/off is reported.
 """
 
 from __future__ import annotations
@@ -21,12 +24,17 @@ from pathlib import Path
 from uuid import UUID
 
 import psycopg
+from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 from pydantic import BaseModel, ConfigDict
 
 from adapters.expressions import JinjaExpressions
 from adapters.json_schema_checker import JsonSchemaChecker
 from adapters.store import LibraryEventStore, open_event_store, parse_store_url
 from adapters.system_clock import RandomIds, SystemClock
+from adapters.telemetry import Telemetry
+from adapters.telemetry.trace_exporter import OtelSpanExport
 from core.domain.events import PlanEvent
 from core.domain.status import PlanStatus
 from core.runtime.service import PlanService
@@ -69,6 +77,7 @@ class Measurement:
     events: int
     appends: int
     payload_bytes: int
+    cpu_seconds: float = 0.0
 
 
 def chain(size: int) -> dict[str, object]:
@@ -88,13 +97,24 @@ def wide(size: int, parallel: int) -> dict[str, object]:
     }
 
 
-def run_engine(url: str, spec: dict[str, object]) -> Measurement:
+class EncodingExporter(SpanExporter):
+    """Encodes each batch as OTLP protobuf, as the HTTP exporter does, and sends it nowhere."""
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        encode_spans(spans).SerializeToString()
+        return SpanExportResult.SUCCESS
+
+
+def run_engine(url: str, spec: dict[str, object], *, traced: bool = False) -> Measurement:
     tools = ToolRegistry()
     tools.register("noop", NoParameters, _noop)
     store = CountingStore(open_event_store(parse_store_url(url)))
+    telemetry = Telemetry(
+        OtelSpanExport(BatchSpanProcessor(EncodingExporter())) if traced else None
+    )
     try:
         service = PlanService(
-            store,
+            telemetry.observe(store),
             tools,
             SystemClock(),
             RandomIds(),
@@ -102,15 +122,39 @@ def run_engine(url: str, spec: dict[str, object]) -> Measurement:
             json_schemas=JsonSchemaChecker(),
             worker="bench",
         )
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         plan = service.run(spec, by="bench")
         seconds = time.perf_counter() - started
+        telemetry.close()  # the spans still batched are part of the cost
+        cpu_seconds = time.process_time() - cpu_started
         assert plan.status is PlanStatus.COMPLETED, plan.status
         return Measurement(
-            seconds, len(plan.steps), store.events, store.appends, store.payload_bytes
+            seconds, len(plan.steps), store.events, store.appends, store.payload_bytes, cpu_seconds
         )
     finally:
+        telemetry.close()
         store.inner.close()
+
+
+def report_traces(url: str, label: str, spec: dict[str, object], repeat: int) -> None:
+    """Runs off and on, alternating, in this process; the ratios of the median times.
+
+    CPU time (of the whole process: engine, tool threads, span batching and encoding) is the
+    steadier measure on a shared machine; wall time includes waits for the disk and the GIL.
+    """
+    off, on = [], []
+    for index in range(repeat):
+        off.append(run_engine(f"{url}-off-{index}.db", spec))
+        on.append(run_engine(f"{url}-on-{index}.db", spec, traced=True))
+    wall_off = statistics.median(m.seconds for m in off)
+    wall_on = statistics.median(m.seconds for m in on)
+    cpu_off = statistics.median(m.cpu_seconds for m in off)
+    cpu_on = statistics.median(m.cpu_seconds for m in on)
+    print(
+        f"{label:<27} traces off/on: wall {wall_off:.2f}/{wall_on:.2f} s "
+        f"(ratio {wall_on / wall_off:.2f}x), CPU {cpu_off:.2f}/{cpu_on:.2f} s "
+        f"(ratio {cpu_on / cpu_off:.2f}x)"
+    )
 
 
 def baseline_sqlite(path: Path, rows: int, commits: int, row_bytes: int) -> float:
@@ -195,6 +239,7 @@ def main() -> None:
         "--postgres", default=os.environ.get("PLANLEDGER_TEST_POSTGRES", DEFAULT_POSTGRES)
     )
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--traces", action="store_true", help="also time traces on against off")
     arguments = parser.parse_args()
     shapes = {"chain": chain(arguments.size), "wide": wide(arguments.size, arguments.parallel)}
     print(f"planledger bench_engine: {arguments.size} no-op steps, median of {arguments.repeat}")
@@ -215,6 +260,9 @@ def main() -> None:
                 for i in range(arguments.repeat)
             )
             report("sqlite", f"{arguments.size}-{shape}", engine, base)
+            if arguments.traces:
+                label = f"sqlite     {arguments.size}-{shape}"
+                report_traces(f"sqlite:///{folder}/traces-{shape}", label, spec, arguments.repeat)
     if arguments.skip_postgres:
         return
     for shape, spec in shapes.items():

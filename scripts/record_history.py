@@ -278,6 +278,31 @@ def sub_plan_child(service: PlanService, store: EventStore) -> UUID:
     return _nested_run(service)[1]
 
 
+CALLER_TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
+def _traced_run(service: PlanService) -> tuple[UUID, UUID]:
+    """A plan created with its caller's traceparent; its child records its attempt's context."""
+    child = {"description": "a traced child", "steps": [_echo("inner", "in the child")]}
+    spec = {
+        "description": "created with a W3C traceparent; a sub-plan continues the trace",
+        "steps": [_echo("outer", "o"), {"id": "nested", "plan": child, "depends_on": ["outer"]}],
+    }
+    plan_id = service.create_plan(spec, by="nina", traceparent=CALLER_TRACEPARENT)
+    plan = service.execute(plan_id)
+    child_id = plan.steps["nested"].child_plan_id
+    assert child_id is not None
+    return plan_id, child_id
+
+
+def traced_from_caller(service: PlanService, store: EventStore) -> UUID:
+    return _traced_run(service)[0]
+
+
+def traced_child(service: PlanService, store: EventStore) -> UUID:
+    return _traced_run(service)[1]
+
+
 SCENARIOS: dict[str, Callable[[PlanService, EventStore], UUID]] = {
     "cicd_approved": cicd_approved,
     "retried_then_failed": retried_then_failed,
@@ -291,6 +316,8 @@ SCENARIOS: dict[str, Callable[[PlanService, EventStore], UUID]] = {
     "sub_plan_parent": sub_plan_parent,
     "sub_plan_child": sub_plan_child,
     "operated_retry_and_skip": operated_retry_and_skip,
+    "traced_from_caller": traced_from_caller,
+    "traced_child": traced_child,
 }
 
 

@@ -18,6 +18,7 @@ from adapters.cli.command_context import (
     FileArg,
     IdArg,
     JsonOpt,
+    TraceparentOpt,
     answer,
     current_settings,
     handles_errors,
@@ -25,6 +26,7 @@ from adapters.cli.command_context import (
     stderr_console,
     use_settings,
 )
+from adapters.cli.graph_commands import TimelineForm, print_gantt, register_graph_commands
 from adapters.cli.operator_commands import register_operator_commands
 from adapters.cli.plan_inputs import InputOpt, InputsFileOpt, read_inputs
 from adapters.cli.plan_notes import say_if_approval_expires, say_if_paused
@@ -100,6 +102,7 @@ def run(
     as_json: JsonOpt = False,
     input_pairs: InputOpt = None,
     inputs_file: InputsFileOpt = None,
+    traceparent: TraceparentOpt = None,
 ) -> None:
     """Create a plan, approve it if asked, and execute it to the end with live progress."""
     data = read_plan_spec_file(file)
@@ -112,6 +115,7 @@ def run(
             approve_as=approve_as,
             comment="approved on the command line",
             inputs=inputs,
+            traceparent=traceparent,
             on_created=lambda plan_id: console.print(f"plan {plan_id}", highlight=False),
         )
     _finish(plan, as_json)
@@ -124,12 +128,15 @@ def create(
     by: ByOpt = None,
     input_pairs: InputOpt = None,
     inputs_file: InputsFileOpt = None,
+    traceparent: TraceparentOpt = None,
 ) -> None:
     """Create a plan and print only its id."""
     data = read_plan_spec_file(file)
     inputs = read_inputs(data, input_pairs, inputs_file)
     with planledger(current_settings(), project=True) as service:
-        plan_id = service.create_plan(data, by=by or current_settings().actor, inputs=inputs)
+        plan_id = service.create_plan(
+            data, by=by or current_settings().actor, inputs=inputs, traceparent=traceparent
+        )
         typer.echo(str(plan_id))
 
 
@@ -219,8 +226,19 @@ def history(
     timeline: Annotated[
         bool, typer.Option("--timeline", help="Step attempts from the read models, not events.")
     ] = False,
+    form: Annotated[
+        TimelineForm,
+        typer.Option("--format", help="With --timeline: a table, or a Mermaid Gantt chart."),
+    ] = "table",
 ) -> None:
     """Show every event of a plan, in order; or, with --timeline/--step, each step attempt."""
+    if form == "mermaid":
+        if not timeline or step is not None or as_json:
+            raise typer.BadParameter(
+                "mermaid is a picture of --timeline alone", param_hint="--format"
+            )
+        print_gantt(current_settings(), plan_id)
+        return
     if timeline or step is not None:
         print_timeline(current_settings(), plan_id, step, as_json)
         return
@@ -258,6 +276,7 @@ register_read_commands(app)
 register_worker_commands(app)
 register_revision_commands(app)
 register_operator_commands(app)
+register_graph_commands(app)
 
 
 def main() -> None:

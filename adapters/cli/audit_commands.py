@@ -92,7 +92,17 @@ def export(
 @audit_app.command("verify")
 @handles_errors
 def verify(
-    plan_id: OptionalIdArg = None, all_plans: AllOpt = False, as_json: JsonOpt = False
+    plan_id: OptionalIdArg = None,
+    all_plans: AllOpt = False,
+    as_json: JsonOpt = False,
+    metrics_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--metrics-file",
+            help="Also write the findings as Prometheus gauges here (node_exporter's textfile).",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Verify hash chains: exit 0 if every chain holds, 1 naming each broken plan and version.
 
@@ -109,6 +119,10 @@ def verify(
         report = verify_store(store, plan_ids, heads)
     finally:
         store.close()
+    if metrics_file is not None:
+        from adapters.metrics.verify_metrics import write_verify_metrics
+
+        write_verify_metrics(report, metrics_file)
     if as_json:
         print_json(report.to_json())
     else:

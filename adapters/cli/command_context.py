@@ -25,6 +25,14 @@ T = TypeVar("T")
 FileArg = Annotated[Path, typer.Argument(help="Plan spec, YAML or JSON.", show_default=False)]
 IdArg = Annotated[str, typer.Argument(help="Plan id.", show_default=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
+TraceparentOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--traceparent",
+        help="The caller's W3C trace context (00-TRACE-SPAN-FLAGS): the plan's spans join it.",
+        show_default=False,
+    ),
+]
 ByOpt = Annotated[
     str | None, typer.Option("--by", help="Who does this (default: $PLANLEDGER_ACTOR or $USER).")
 ]

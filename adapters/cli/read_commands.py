@@ -27,6 +27,13 @@ from adapters.cli.command_context import (
     print_json,
     stderr_console,
 )
+from adapters.cli.metrics_options import (
+    DEFAULT_METRICS_HOST,
+    MetricsHostOpt,
+    MetricsPortOpt,
+    projector_metrics,
+    served_metrics,
+)
 from adapters.cli.read_render import (
     render_plan_page,
     render_projection_status,
@@ -133,8 +140,24 @@ def rebuild_command(
 
 
 @handles_errors
-def projector_command() -> None:
+def projector_command(
+    metrics_port: MetricsPortOpt = None,
+    metrics_host: MetricsHostOpt = DEFAULT_METRICS_HOST,
+    verify_every: Annotated[
+        float | None,
+        typer.Option(
+            "--verify-every",
+            min=1.0,
+            help="With --metrics-port: verify every hash chain every S seconds, on /metrics.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
     """Follow the event log and keep every read model current until SIGINT or SIGTERM."""
+    if verify_every is not None and metrics_port is None:
+        raise typer.BadParameter(
+            "needs --metrics-port to show what it finds", param_hint="--verify-every"
+        )
     stop = threading.Event()
 
     def on_signal(number: int, frame: FrameType | None) -> None:
@@ -143,7 +166,10 @@ def projector_command() -> None:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     settings = current_settings()
-    with read_side(settings) as side:
+    with (
+        read_side(settings) as side,
+        served_metrics(projector_metrics(side, settings, verify_every), metrics_port, metrics_host),
+    ):
         stderr_console().print(f"projector following {settings.store_url}; Ctrl-C stops it")
         side.projector.follow(stop)
         reports = side.projector.catch_up()

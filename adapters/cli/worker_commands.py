@@ -22,12 +22,19 @@ from adapters.cli.command_context import (
     FileArg,
     IdArg,
     JsonOpt,
+    TraceparentOpt,
     current_settings,
     handles_errors,
     parse_id,
     print_json,
     stderr_console,
     use_settings,
+)
+from adapters.cli.metrics_options import (
+    DEFAULT_METRICS_HOST,
+    MetricsHostOpt,
+    MetricsPortOpt,
+    worker_metrics,
 )
 from adapters.cli.plan_inputs import InputOpt, InputsFileOpt, read_inputs
 from adapters.cli.render import render_status, status_view
@@ -72,6 +79,7 @@ def submit_command(
     store: StoreOpt = None,
     input_pairs: InputOpt = None,
     inputs_file: InputsFileOpt = None,
+    traceparent: TraceparentOpt = None,
 ) -> None:
     """Create a plan for the workers (PostgreSQL) and print its id."""
     _use_store(store)
@@ -91,6 +99,7 @@ def submit_command(
             approve_as=approve_as,
             new_id=uuid.uuid4(),
             inputs=inputs,
+            traceparent=traceparent,
         )
     typer.echo(str(plan_id))
 
@@ -164,6 +173,8 @@ def worker_command(
         ),
     ] = 30.0,
     store: StoreOpt = None,
+    metrics_port: MetricsPortOpt = None,
+    metrics_host: MetricsHostOpt = DEFAULT_METRICS_HOST,
 ) -> None:
     """Run plans submitted to a PostgreSQL store until SIGTERM or SIGINT (then exit 0)."""
     _use_store(store)
@@ -185,7 +196,12 @@ def worker_command(
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    with worker(settings, options) as running:
+    with (
+        worker_metrics(settings, metrics_port, metrics_host) as instruments,
+        worker(
+            settings, options, observers=instruments.observers, on_claim=instruments.on_claim
+        ) as running,
+    ):
         stderr_console().print(
             f"worker {options.worker_id} on {parse_store_url(settings.store_url).display}; "
             "SIGTERM or Ctrl-C stops it",

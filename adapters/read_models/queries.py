@@ -289,6 +289,13 @@ def _attempt_record(row: StepAttemptRow) -> JsonObject:
     }
 
 
+def plans_by_status(database: ReadModelDatabase) -> dict[str, int]:
+    """How many plans the plan summary holds in each status (statuses with none left out)."""
+    with database.session() as session:
+        rows = session.execute("SELECT status, COUNT(*) FROM plan_summary GROUP BY status")
+    return {str(status): int(count) for status, count in rows}
+
+
 def tool_stats(database: ReadModelDatabase) -> list[JsonObject]:
     """Per tool: calls and outcomes, and the p50/p95 duration of its finished attempts."""
     spec = table_spec(ToolStatsRow)

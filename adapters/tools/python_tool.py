@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+from adapters.tools.tool_trace_context import current_trace_context
 from core import ToolContext, ToolFailedError, ToolRegistry
 
 TOOL_NAME = "python"
@@ -32,10 +33,13 @@ class PythonParameters(BaseModel):
 def run_python(params: PythonParameters, context: ToolContext) -> JsonValue:
     """Call the function; its result must be JSON and is returned as JSON decodes it.
 
-    Exceptions raised by the function itself propagate unchanged.
+    Exceptions raised by the function itself propagate unchanged. While it runs, the attempt's
+    span is the current OpenTelemetry context (see `adapters.tools.tool_trace_context`), so
+    spans it starts join the plan's trace.
     """
     function = _resolve(params.function)
-    result = function(**params.kwargs)
+    with current_trace_context(context.traceparent):
+        result = function(**params.kwargs)
     try:
         encoded = json.dumps(result, allow_nan=False)
     except (TypeError, ValueError) as error:

@@ -1,4 +1,8 @@
-"""The `shell` tool: run an argument vector, or a script via /bin/sh, in a sparse environment."""
+"""The `shell` tool: run an argument vector, or a script via /bin/sh, in a sparse environment.
+
+The command also sees `TRACEPARENT`, the W3C trace context of its attempt's span, so a program
+that traces (an OpenTelemetry SDK reading it, a `planledger` it runs) joins the plan's trace.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,9 @@ from core import ToolContext, ToolFailedError, ToolRegistry
 TOOL_NAME = "shell"
 PASSED_THROUGH_VARIABLES = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR")
 """The only variables of the engine's environment a command sees unless `inherit_env` is set."""
+
+TRACEPARENT_VARIABLE = "TRACEPARENT"
+"""The attempt's trace context, set unless the spec's `env` gives the variable itself."""
 
 _POLL_SECONDS = 0.05
 
@@ -80,7 +87,7 @@ def run_shell(params: ShellParameters, context: ToolContext) -> dict[str, int | 
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             cwd=params.cwd,
-            env=_environment(params),
+            env=_environment(params, context),
             start_new_session=True,
         )
     except OSError as error:
@@ -110,11 +117,13 @@ def register(registry: ToolRegistry) -> None:
     )
 
 
-def _environment(params: ShellParameters) -> dict[str, str]:
+def _environment(params: ShellParameters, context: ToolContext) -> dict[str, str]:
     if params.inherit_env:
         base = dict(os.environ)
     else:
         base = {name: os.environ[name] for name in PASSED_THROUGH_VARIABLES if name in os.environ}
+    if context.traceparent is not None:
+        base[TRACEPARENT_VARIABLE] = context.traceparent
     return {**base, **params.env}
 
 

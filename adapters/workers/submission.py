@@ -7,7 +7,7 @@ from uuid import UUID
 
 from adapters.workers.errors import InvalidSubmitKeyError
 from adapters.workers.work_queue import WorkQueue
-from core import ConcurrencyError, PlanNotFoundError, PlanService, PlanStatus
+from core import ConcurrencyError, PlanNotFoundError, PlanService, PlanStatus, parse_traceparent
 
 MAX_KEY_LENGTH = 200
 
@@ -34,6 +34,7 @@ def submit(
     approve_as: str | None,
     new_id: UUID,
     inputs: object = None,
+    traceparent: str | None = None,
 ) -> UUID:
     """Queue the plan (or find the one queued under `key`), create it, approve it if asked.
 
@@ -44,6 +45,8 @@ def submit(
     has events.
     """
     check_key(key)
+    if traceparent is not None:
+        parse_traceparent(traceparent)
     service.check_inputs(service.validate(spec), {} if inputs is None else inputs)
     plan_id = queue.add(new_id, key)
     created = False
@@ -51,7 +54,9 @@ def submit(
         service.history(plan_id)
     except PlanNotFoundError:
         with contextlib.suppress(ConcurrencyError):
-            service.create_plan(spec, by=by, inputs=inputs, plan_id=plan_id)
+            service.create_plan(
+                spec, by=by, inputs=inputs, plan_id=plan_id, traceparent=traceparent
+            )
             created = True
     if approve_as is not None and created:
         plan = service.get_plan(plan_id)

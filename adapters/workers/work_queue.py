@@ -36,12 +36,15 @@ NEWER_EVENTS = f"""EXISTS (
     SELECT 1 FROM {POSTGRES_EVENTS_TABLE} AS e
     WHERE e.originator_id = w.plan_id AND e.originator_version > w.seen_version)"""
 
+CLAIMABLE = f"""NOT done
+      AND (owner IS NULL OR expires_at < now())
+      AND (owner IS NOT NULL OR due_at <= now() OR {NEWER_EVENTS})"""
+"""A row of the work table (`w`) that a claim would take now."""
+
 CLAIM = f"""
 WITH candidate AS (
     SELECT plan_id, owner FROM {WORK_TABLE} AS w
-    WHERE NOT done
-      AND (owner IS NULL OR expires_at < now())
-      AND (owner IS NOT NULL OR due_at <= now() OR {NEWER_EVENTS})
+    WHERE {CLAIMABLE}
     ORDER BY submitted_at
     LIMIT %(limit)s
     FOR UPDATE SKIP LOCKED
@@ -83,6 +86,12 @@ UNDONE_ANY = UNDONE.format(
     events=POSTGRES_EVENTS_TABLE, work=WORK_TABLE, recent="true", newer=NEWER_EVENTS
 )
 """The first look of a queue: every done plan, since reopenings may predate it."""
+
+DEPTH = f"""
+SELECT count(*) FILTER (WHERE {CLAIMABLE}),
+       count(*) FILTER (WHERE owner IS NOT NULL AND expires_at >= now())
+FROM {WORK_TABLE} AS w
+"""
 
 RENEW = f"""
 UPDATE {WORK_TABLE} SET expires_at = now() + %(lease_s)s * interval '1 second'
@@ -183,6 +192,11 @@ class WorkQueue:
             ).fetchall()
         )
         return [Claim(UUID(str(row[0])), row[1]) for row in rows]
+
+    def depth(self) -> tuple[int, int]:
+        """How many plans a claim would take now, and how many are held by a live lease."""
+        rows = self._run(lambda c: c.execute(DEPTH).fetchall())
+        return int(rows[0][0]), int(rows[0][1])
 
     def renew(self, owner: str, plan_ids: Iterable[UUID], lease_s: float) -> set[UUID]:
         """Extend `owner`'s leases; return the plans it still holds (others took the rest)."""

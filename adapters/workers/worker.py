@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Self
 from uuid import UUID
@@ -39,6 +39,9 @@ from core import (
 )
 
 logger = structlog.get_logger("planledger.worker")
+
+ClaimObserver = Callable[[Sequence[Claim], float], None]
+"""Told of each claim: the plans it took (maybe none) and how many seconds it took."""
 
 NEVER_AGAIN = 2**31 - 1
 """A `seen_version` no plan reaches: a plan whose history cannot be folded is not retried."""
@@ -85,8 +88,10 @@ class Worker:
         queue: WorkQueue,
         wakeup: Callable[[], Wakeup],
         options: WorkerOptions,
+        on_claim: ClaimObserver | None = None,
     ) -> None:
         self._service = service
+        self._on_claim = on_claim
         self._queue = queue
         self._wakeup = wakeup
         self.options = options
@@ -126,7 +131,10 @@ class Worker:
                 self._run_ended.clear()
                 continue
             try:
+                asked = time.monotonic()
                 claims = self._queue.claim(self.options.worker_id, free, self.options.lease_s)
+                if self._on_claim is not None:
+                    self._on_claim(claims, time.monotonic() - asked)
             except StoreUnavailableError as error:
                 delay = backoff.next()
                 self._log.warning("claim_failed", error=str(error), retry_s=delay)

@@ -55,6 +55,7 @@ from core.domain.scheduler import (
 )
 from core.domain.spec import PlanSpec
 from core.domain.status import PlanStatus, StepStatus
+from core.domain.trace_context import parse_traceparent
 
 E = TypeVar("E", bound=PlanEvent)
 
@@ -115,10 +116,18 @@ def create_plan(
     now: datetime,
     correlation_id: UUID,
     inputs: JsonObject | None = None,
+    traceparent: str | None = None,
 ) -> list[PlanEvent]:
-    """Create and submit a plan with its (already checked) `inputs`; auto-approve if asked."""
+    """Create and submit a plan with its (already checked) `inputs`; auto-approve if asked.
+
+    `traceparent` links the plan's trace to its caller's; it is checked here (W3C format), so a
+    bad one raises `InvalidTraceparentError` and nothing is recorded.
+    """
+    if traceparent is not None:
+        traceparent = parse_traceparent(traceparent).header
     stamp = EventStamper(plan_id, 1, now, by, correlation_id)
-    return [stamp(PlanCreated, spec=spec, inputs=inputs or {}), *submit(stamp, spec, now)]
+    created = stamp(PlanCreated, spec=spec, inputs=inputs or {}, traceparent=traceparent)
+    return [created, *submit(stamp, spec, now)]
 
 
 def submit(stamp: EventStamper, spec: PlanSpec, now: datetime) -> list[PlanEvent]:

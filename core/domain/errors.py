@@ -11,7 +11,8 @@ PlanLedgerError
 │   ├── RevisionRefusedError       a revision that would break the plan (each problem named)
 │   ├── StepNotFoundError          a command names a step the plan does not have
 │   ├── InvalidStepTransitionError an operator's retry or skip does not fit the step
-│   └── NotInHistoryError          a version or time before the plan existed or beyond its log
+│   ├── NotInHistoryError          a version or time before the plan existed or beyond its log
+│   └── InvalidTraceparentError    a `traceparent` that is not a W3C trace context header
 ├── ConcurrencyError               another writer appended first: reload and decide again
 ├── StoreUnavailableError          the database cannot be reached (CLI exit 4)
 ├── CorruptHistoryError            stored events that cannot be folded into a plan
@@ -150,6 +151,18 @@ class NotInHistoryError(InvalidInputError):
         self.at = at
         self.reason = reason
         super().__init__(f"plan {plan_id} has no state at {at}: {reason}")
+
+
+class InvalidTraceparentError(InvalidInputError):
+    """A `traceparent` given at creation is not a W3C trace context header; `problem` says why."""
+
+    def __init__(self, value: str, problem: str) -> None:
+        self.value = value
+        self.problem = problem
+        super().__init__(
+            f"traceparent {value!r}: {problem} "
+            "(expected 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>, lowercase)"
+        )
 
 
 class ConcurrencyError(PlanLedgerError):

@@ -110,6 +110,7 @@ def _created(event: PlanCreated) -> PlanState:
         parent_step_id=event.parent_step_id,
         root_plan_id=event.root_plan_id,
         depth=event.depth,
+        traceparent=event.traceparent,
     )
     for step in spec.steps:
         state.steps[step.id] = StepState(spec=step, timeout_ms=spec.step_timeout_ms(step))

@@ -15,6 +15,7 @@ from uuid import UUID
 from core.domain.json_value import JsonObject, JsonValue
 from core.domain.spec import PlanSpec, StepSpec
 from core.domain.status import PlanStatus, StepStatus
+from core.domain.trace_context import PlanTrace, plan_trace
 from core.domain.trigger_rules import Ending, Tally
 
 
@@ -119,6 +120,7 @@ class PlanState:
     paused_by: str | None = None
     pause_reason: str | None = None
     paused_at: datetime | None = None
+    traceparent: str | None = None
 
     def item_ended(self, parent: str) -> None:
         """A child of `parent` ended; once none is left, the parent waits to be gathered."""
@@ -131,6 +133,11 @@ class PlanState:
     def root_id(self) -> UUID:
         """The root of the plan's sub-plan tree (itself for a root plan)."""
         return self.root_plan_id or self.plan_id
+
+    @property
+    def trace(self) -> PlanTrace:
+        """Where this plan's spans go (see `core.domain.trace_context`)."""
+        return plan_trace(self.plan_id, self.traceparent)
 
     @property
     def is_terminal(self) -> bool:

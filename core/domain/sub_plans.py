@@ -153,6 +153,7 @@ def start_child(
             parent_step_id=step_id,
             root_plan_id=plan.root_id,
             depth=depth,
+            traceparent=plan.trace.attempt_traceparent(step_id, step.attempt),
         ),
         child(PlanSubmitted, approval_required=False),
         child(PlanApproved, by=ENGINE_ACTOR, comment=f"its parent plan {plan.plan_id} is approved"),

@@ -239,6 +239,7 @@ class Engine:
             attempt=event.attempt,
             worker=self._worker,
             timeout_ms=step.timeout_ms,
+            traceparent=run.plan.trace.attempt_traceparent(event.step_id, event.attempt),
         )
         future = run.threads.submit(lambda: self._call(event, context))
         run.in_flight[(event.step_id, event.attempt)] = (future, context)

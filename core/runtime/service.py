@@ -102,13 +102,20 @@ class PlanService:
         return inputs
 
     def create_plan(
-        self, spec: object, *, by: str, inputs: object = None, plan_id: UUID | None = None
+        self,
+        spec: object,
+        *,
+        by: str,
+        inputs: object = None,
+        plan_id: UUID | None = None,
+        traceparent: str | None = None,
     ) -> UUID:
         """Validate a spec and its inputs, record the new plan, and return its id.
 
-        Nothing is written when either is refused. `plan_id` lets a caller that reserved an id
-        first (an idempotent submission) use it; a plan that already has it raises
-        `ConcurrencyError` and is left as it is.
+        Nothing is written when either is refused, or `traceparent` (the caller's W3C trace
+        context, recorded so the plan's spans join the caller's trace) is malformed. `plan_id`
+        lets a caller that reserved an id first (an idempotent submission) use it; a plan that
+        already has it raises `ConcurrencyError` and is left as it is.
         """
         data = (
             spec.model_dump(mode="json", exclude_unset=True) if isinstance(spec, PlanSpec) else spec
@@ -123,6 +130,7 @@ class PlanService:
             now=self._clock.now(),
             correlation_id=self._ids.new_id(),
             inputs=checked,
+            traceparent=traceparent,
         )
         self._store.append(events)
         return plan_id
@@ -292,6 +300,7 @@ class PlanService:
         approve_as: str | None = None,
         comment: str = "",
         inputs: object = None,
+        traceparent: str | None = None,
         on_created: PlanIdCallback | None = None,
     ) -> PlanState:
         """Create a plan, approve it as `approve_as` if it needs approval, and execute it.
@@ -299,7 +308,7 @@ class PlanService:
         `on_created` learns the new plan's id before anything else happens to it, so a caller
         can name the plan while it runs; `comment` goes with the approval.
         """
-        plan_id = self.create_plan(spec, by=by, inputs=inputs)
+        plan_id = self.create_plan(spec, by=by, inputs=inputs, traceparent=traceparent)
         if on_created is not None:
             on_created(plan_id)
         plan = self.get_plan(plan_id)

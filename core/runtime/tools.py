@@ -25,7 +25,8 @@ class ToolContext:
     """What a tool call knows beside its parameters.
 
     `cancelled` is set when the engine gives up on the call (timeout, cancel): a long-running
-    tool should watch it and stop early.
+    tool should watch it and stop early. `traceparent` is the W3C trace context of the attempt's
+    span: a tool that makes spans of its own (or calls a service that does) continues from it.
     """
 
     plan_id: UUID
@@ -34,6 +35,7 @@ class ToolContext:
     worker: str
     timeout_ms: int | None = None
     cancelled: threading.Event = field(default_factory=threading.Event)
+    traceparent: str | None = None
 
 
 @dataclass(frozen=True)

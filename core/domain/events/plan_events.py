@@ -20,10 +20,12 @@ class PlanCreated(PlanEvent, AdditiveFields):
     `inputs` passed the spec's `inputs_schema`; templates read them as `plan.inputs.NAME`.
     A sub-plan names its link: the `parent_plan_id` and `parent_step_id` that started it, the
     `root_plan_id` of the whole tree and its `depth` below the root (0 for a root plan).
+    `traceparent` (W3C trace context) links the plan's trace to its caller's: given at creation,
+    or, for a sub-plan, the span of the parent's attempt that started it.
     """
 
     additive_fields: ClassVar[frozenset[str]] = frozenset(
-        {"inputs", "parent_plan_id", "parent_step_id", "root_plan_id", "depth"}
+        {"inputs", "parent_plan_id", "parent_step_id", "root_plan_id", "depth", "traceparent"}
     )
 
     spec: PlanSpec
@@ -32,6 +34,7 @@ class PlanCreated(PlanEvent, AdditiveFields):
     parent_step_id: str | None = None
     root_plan_id: UUID | None = None
     depth: int = 0
+    traceparent: str | None = None
 
 
 class PlanSubmitted(PlanEvent):
