@@ -8,6 +8,8 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from adapters.store.wakeup import POLL_INTERVAL_S
+
 DEFAULT_STORE = "sqlite:///planledger.db"
 
 
@@ -24,6 +26,9 @@ class Settings:
         log_json: JSON log lines instead of human-readable ones (`PLANLEDGER_LOG_JSON`).
         log_level: `PLANLEDGER_LOG_LEVEL`, default `warning` (the CLI shows progress itself).
         poll_interval_s: how often a waiting engine looks for other writers' events.
+        wakeup_poll_s: where the store sends no notifications (SQLite, memory), how often the
+            projector, a worker or `wait` looks for new events (`PLANLEDGER_WAKEUP_POLL_S`,
+            default 0.05); PostgreSQL wakes them with LISTEN/NOTIFY instead.
     """
 
     store_url: str = DEFAULT_STORE
@@ -33,6 +38,7 @@ class Settings:
     log_json: bool = False
     log_level: str = "warning"
     poll_interval_s: float = 0.5
+    wakeup_poll_s: float = POLL_INTERVAL_S
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -49,6 +55,7 @@ class Settings:
             log_json=env.get("PLANLEDGER_LOG_JSON", "").lower() in ("1", "true", "yes"),
             log_level=env.get("PLANLEDGER_LOG_LEVEL", "warning").lower(),
             poll_interval_s=float(env.get("PLANLEDGER_POLL_INTERVAL_S", "0.5")),
+            wakeup_poll_s=float(env.get("PLANLEDGER_WAKEUP_POLL_S", str(POLL_INTERVAL_S))),
         )
 
     def with_overrides(self, **changes: object) -> Settings:
