@@ -20,6 +20,7 @@ from core.domain.chain_verification import (
 )
 from core.domain.errors import (
     ConcurrencyError,
+    ConflictRetriesExhaustedError,
     CorruptHistoryError,
     ExpressionError,
     InvalidInputError,
@@ -132,6 +133,9 @@ from core.runtime.call_slots import (
 from core.runtime.callbacks import (
     Callbacks,
 )
+from core.runtime.runtime_clock import (
+    RuntimeClock,
+)
 from core.runtime.service import (
     PlanService,
 )
@@ -152,6 +156,7 @@ __all__ = [
     "ChainRow",
     "Clock",
     "ConcurrencyError",
+    "ConflictRetriesExhaustedError",
     "CorruptHistoryError",
     "EventStore",
     "ExpectedHead",
@@ -191,6 +196,7 @@ __all__ = [
     "PlanSubmitted",
     "PlanUnpaused",
     "RevisionRefusedError",
+    "RuntimeClock",
     "Schedule",
     "SpecProblem",
     "StepAdded",
