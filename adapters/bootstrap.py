@@ -18,19 +18,22 @@ from adapters.read_models import (
     open_read_model_database,
     open_read_side,
 )
-from adapters.read_models.follower import PollingWakeup, Wakeup
 from adapters.settings import Settings
-from adapters.store import LibraryEventStore, open_event_store, parse_store_url
+from adapters.store import (
+    LibraryEventStore,
+    ListenWakeup,
+    PollingWakeup,
+    Wakeup,
+    open_event_store,
+    parse_store_url,
+)
 from adapters.system_clock import RandomIds, SystemClock
 from adapters.telemetry import StoreObserver, Telemetry, open_telemetry
 from adapters.tools import builtin_registry
-from adapters.workers import EventSignal, Worker, WorkerOptions, WorkQueue
+from adapters.workers import Worker, WorkerOptions, WorkQueue
 from adapters.workers.worker import ClaimObserver
 from core import Callbacks, PlanLedgerError, PlanService, PlanSpec, ToolRegistry, validate_spec
 from projections import PROJECTIONS
-
-SQLITE_WAIT_POLL_S = 0.1
-"""SQLite has no notifications: a waiting command looks for new events this often."""
 
 
 def build_tools(settings: Settings) -> ToolRegistry:
@@ -129,7 +132,7 @@ def read_side(settings: Settings, store: LibraryEventStore | None = None) -> Ite
     owned = store is None
     opened = store if store is not None else open_event_store(config)
     try:
-        side = open_read_side(config, opened, PROJECTIONS)
+        side = open_read_side(config, opened, PROJECTIONS, wakeup=store_wakeup(settings, opened))
         try:
             yield side
         finally:
@@ -168,13 +171,18 @@ def verify_every_plan(settings: Settings) -> AuditReport:
 
 
 def store_wakeup(settings: Settings, store: LibraryEventStore) -> Callable[[], Wakeup]:
-    """Waits for new events: LISTEN on PostgreSQL (backlog drained), polling elsewhere."""
+    """What the projector, the workers and `wait` wait on for new events of `store`.
+
+    LISTEN on the recorder's channel on PostgreSQL (it NOTIFYs in every insert transaction);
+    elsewhere polling every `settings.wakeup_poll_s`.
+    """
     config = parse_store_url(settings.store_url)
     channel = EventLog(store).notify_channel
     conninfo = config.conninfo
     if config.kind == "postgresql" and channel is not None and conninfo is not None:
-        return lambda: EventSignal(conninfo, channel)
-    return lambda: PollingWakeup(SQLITE_WAIT_POLL_S)
+        return lambda: ListenWakeup(conninfo, channel)
+    poll_s = settings.wakeup_poll_s
+    return lambda: PollingWakeup(poll_s)
 
 
 @contextmanager

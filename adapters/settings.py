@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from adapters.store.wakeup import POLL_INTERVAL_S
 from adapters.telemetry.trace_settings import requested_trace_exporters
 
 DEFAULT_STORE = "sqlite:///planledger.db"
@@ -28,6 +29,9 @@ class Settings:
         poll_interval_s: how often a waiting engine looks for other writers' events.
         trace_exporters: where spans go (`otlp`, `console`), from the standard OpenTelemetry
             variables (see `adapters.telemetry.trace_settings`); empty: traces are off.
+        wakeup_poll_s: where the store sends no notifications (SQLite, memory), how often the
+            projector, a worker or `wait` looks for new events (`PLANLEDGER_WAKEUP_POLL_S`,
+            default 0.05); PostgreSQL wakes them with LISTEN/NOTIFY instead.
     """
 
     store_url: str = DEFAULT_STORE
@@ -38,6 +42,7 @@ class Settings:
     log_level: str = "warning"
     poll_interval_s: float = 0.5
     trace_exporters: tuple[str, ...] = ()
+    wakeup_poll_s: float = POLL_INTERVAL_S
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -55,6 +60,7 @@ class Settings:
             log_level=env.get("PLANLEDGER_LOG_LEVEL", "warning").lower(),
             poll_interval_s=float(env.get("PLANLEDGER_POLL_INTERVAL_S", "0.5")),
             trace_exporters=requested_trace_exporters(env),
+            wakeup_poll_s=float(env.get("PLANLEDGER_WAKEUP_POLL_S", str(POLL_INTERVAL_S))),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

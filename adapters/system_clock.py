@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import UTC, datetime
 
 
 class SystemClock:
-    """UTC wall-clock time."""
+    """UTC wall-clock time; waits take real time."""
 
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+    def wait(self, wakeup: threading.Event, timeout_s: float) -> bool:
+        return wakeup.wait(max(0.0, timeout_s))
 
 
 class RandomIds:

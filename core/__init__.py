@@ -20,6 +20,7 @@ from core.domain.chain_verification import (
 )
 from core.domain.errors import (
     ConcurrencyError,
+    ConflictRetriesExhaustedError,
     CorruptHistoryError,
     ExpressionError,
     InvalidInputError,
@@ -152,6 +153,9 @@ from core.runtime.call_slots import (
 from core.runtime.callbacks import (
     Callbacks,
 )
+from core.runtime.runtime_clock import (
+    RuntimeClock,
+)
 from core.runtime.service import (
     PlanService,
 )
@@ -172,6 +176,7 @@ __all__ = [
     "ChainRow",
     "Clock",
     "ConcurrencyError",
+    "ConflictRetriesExhaustedError",
     "CorruptHistoryError",
     "EventStore",
     "ExpectedHead",
@@ -216,6 +221,7 @@ __all__ = [
     "PlanTrace",
     "PlanUnpaused",
     "RevisionRefusedError",
+    "RuntimeClock",
     "Schedule",
     "SpanMoment",
     "SpanRecord",

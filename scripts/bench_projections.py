@@ -31,9 +31,11 @@ from uuid import UUID
 import psycopg
 from pydantic import BaseModel, ConfigDict
 
+from adapters.bootstrap import store_wakeup
 from adapters.expressions import JinjaExpressions
 from adapters.json_schema_checker import JsonSchemaChecker
 from adapters.read_models import open_read_side
+from adapters.settings import Settings
 from adapters.store import LibraryEventStore, open_event_store, parse_store_url
 from adapters.system_clock import RandomIds, SystemClock
 from core.domain.decisions import (
@@ -255,7 +257,8 @@ def live_lag(url: str, plans: int, steps: int) -> list[float]:
                 lags.append(now - timed.appended[seen][1])
                 seen += 1
 
-    side = open_read_side(config, store, PROJECTIONS, on_commit=on_commit)
+    wakeup = store_wakeup(Settings(store_url=url), store)
+    side = open_read_side(config, store, PROJECTIONS, wakeup=wakeup, on_commit=on_commit)
     tools = ToolRegistry()
     tools.register("noop", NoParameters, _noop)
     service = PlanService(

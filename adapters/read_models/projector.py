@@ -28,7 +28,7 @@ import structlog
 from adapters.read_models.database import ReadModelDatabase, Session
 from adapters.read_models.database_errors import STATEMENT_FAILURES, is_unavailable
 from adapters.read_models.event_log import EventLog, LogEntry, ReadAhead
-from adapters.read_models.follower import PollingWakeup, Wakeup, follow_log
+from adapters.read_models.follower import follow_log
 from adapters.read_models.outcomes import ProjectionFailure, ProjectionReport
 from adapters.read_models.table_io import upsert_rows
 from adapters.read_models.tables import table_spec
@@ -47,6 +47,7 @@ from adapters.read_models.view_state import (
     scopes_of,
 )
 from adapters.read_models.write_behind import WriteBehind
+from adapters.store import PollingWakeup, Wakeup
 from projections.rows import Row
 
 BATCH_SIZE = 500

@@ -7,13 +7,12 @@ from collections.abc import Callable, Mapping, Sequence
 from adapters.read_models.database import ReadModelDatabase, open_read_model_database
 from adapters.read_models.errors import UnknownProjectionError
 from adapters.read_models.event_log import EventLog
-from adapters.read_models.follower import ListenWakeup, PollingWakeup, Wakeup
 from adapters.read_models.outcomes import ProjectionReport
 from adapters.read_models.projection_status import projection_status
 from adapters.read_models.projector import BATCH_SIZE, Projector
 from adapters.read_models.rebuild import rebuild
 from adapters.read_models.target import Target
-from adapters.store import LibraryEventStore, StoreConfig
+from adapters.store import LibraryEventStore, StoreConfig, Wakeup
 from core import JsonObject
 from projections.projection import Projection
 
@@ -90,9 +89,14 @@ def open_read_side(
     projections: Sequence[Projection],
     *,
     batch_size: int = BATCH_SIZE,
+    wakeup: Callable[[], Wakeup] | None = None,
     on_commit: Callable[[Mapping[str, int]], None] | None = None,
 ) -> ReadSide:
-    """The read side of the store `config` names; `store` must be that same store."""
+    """The read side of the store `config` names; `store` must be that same store.
+
+    `wakeup` is what the projector's `follow` waits on (polling unless given: the bootstrap
+    gives the one that suits the store).
+    """
     database = open_read_model_database(config)
     log = EventLog(store)
     return ReadSide(
@@ -100,15 +104,6 @@ def open_read_side(
         log,
         projections,
         batch_size=batch_size,
-        wakeup=_wakeup_for(config, log),
+        wakeup=wakeup,
         on_commit=on_commit,
     )
-
-
-def _wakeup_for(config: StoreConfig, log: EventLog) -> Callable[[], Wakeup]:
-    """LISTEN on PostgreSQL (the recorder NOTIFYs on every insert), polling elsewhere."""
-    channel = log.notify_channel
-    conninfo = config.conninfo
-    if config.kind == "postgresql" and channel is not None and conninfo is not None:
-        return lambda: ListenWakeup(conninfo, channel)
-    return PollingWakeup

@@ -2,5 +2,14 @@
 
 from adapters.store.event_store import LibraryEventStore, open_event_store
 from adapters.store.store_url import StoreConfig, parse_store_url
+from adapters.store.wakeup import ListenWakeup, PollingWakeup, Wakeup
 
-__all__ = ["LibraryEventStore", "StoreConfig", "open_event_store", "parse_store_url"]
+__all__ = [
+    "LibraryEventStore",
+    "ListenWakeup",
+    "PollingWakeup",
+    "StoreConfig",
+    "Wakeup",
+    "open_event_store",
+    "parse_store_url",
+]

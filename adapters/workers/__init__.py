@@ -5,7 +5,6 @@ from adapters.workers.errors import (
     NeedsPostgresError,
     StoreNotInitialisedError,
 )
-from adapters.workers.event_signal import EventSignal
 from adapters.workers.plan_waiter import WaitResult, wait_for_end
 from adapters.workers.submission import submit
 from adapters.workers.work_queue import Claim, WorkQueue
@@ -15,7 +14,6 @@ from adapters.workers.worker import Worker, WorkerOptions
 __all__ = [
     "WORK_TABLE",
     "Claim",
-    "EventSignal",
     "InvalidSubmitKeyError",
     "NeedsPostgresError",
     "StoreNotInitialisedError",

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from uuid import UUID
 
-from adapters.read_models.follower import Wakeup
+from adapters.store import Wakeup
 from core import EventStore, PlanNotFoundError, PlanState, evolve, fold
 
 LOOK_AGAIN_S = 1.0

@@ -21,7 +21,7 @@ from uuid import UUID
 
 import structlog
 
-from adapters.read_models.follower import Wakeup
+from adapters.store import Wakeup
 from adapters.workers.backoff import Backoff
 from adapters.workers.lease_keeper import LeaseKeeper
 from adapters.workers.work_queue import Claim, WorkQueue

@@ -14,6 +14,7 @@ PlanLedgerError
 │   ├── NotInHistoryError          a version or time before the plan existed or beyond its log
 │   └── InvalidTraceparentError    a `traceparent` that is not a W3C trace context header
 ├── ConcurrencyError               another writer appended first: reload and decide again
+│   └── ConflictRetriesExhaustedError  every attempt lost that race; the command gave up
 ├── StoreUnavailableError          the database cannot be reached (CLI exit 4)
 ├── CorruptHistoryError            stored events that cannot be folded into a plan
 ├── ExpressionError                a template or condition that cannot be parsed or evaluated;
@@ -172,6 +173,25 @@ class ConcurrencyError(PlanLedgerError):
         self.plan_id = plan_id
         self.version = version
         super().__init__(f"plan {plan_id} changed concurrently (append at version {version})")
+
+
+class ConflictRetriesExhaustedError(ConcurrencyError):
+    """A command reloaded and decided again after each lost race, `attempts` times, and gave up.
+
+    Ordinary contention never gets here: every lost race means another writer made progress.
+    It is a `ConcurrencyError`, so whatever handles one (a CLI exit code, a worker's retry)
+    handles this too.
+    """
+
+    def __init__(self, plan_id: UUID, attempts: int) -> None:
+        self.plan_id = plan_id
+        self.version = -1
+        self.attempts = attempts
+        PlanLedgerError.__init__(
+            self,
+            f"gave up on plan {plan_id} after {attempts} attempts: "
+            "another writer appended first every time",
+        )
 
 
 class StoreUnavailableError(PlanLedgerError):

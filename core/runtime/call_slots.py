@@ -1,4 +1,4 @@
-"""A cap on tool calls shared by every engine of one process (pure but for a lock).
+"""A cap on tool calls shared by every engine of one process (thread-safe: engines share it).
 
 A worker runs several plans at once, each with its own engine; `--concurrency N` bounds the tool
 calls of all of them together. An engine takes a slot before it records a `StepStarted` and gives

@@ -1,4 +1,4 @@
-"""Callbacks for Python users, fed from events after they are recorded (pure)."""
+"""Callbacks for Python users, called on the engine's thread with events after they are recorded."""
 
 from __future__ import annotations
 

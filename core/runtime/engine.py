@@ -1,17 +1,17 @@
-"""The execution loop: fold, decide, append, run tools, append outcomes (pure but for ports).
+"""The execution loop: fold, decide, append, run tools on threads, append their outcomes.
 
-Side effects happen only between two appends: a tool is called after its `StepStarted` is in
-the store, and its outcome becomes an event before anything depends on it. Events that belong
-together (outcomes, the skips they cause, the starts they unlock) are appended as one batch.
+It reaches the store through its port and reads and waits on time through the runtime clock,
+so a test can drive it. Side effects happen only between two appends: a tool is called after
+its `StepStarted` is in the store, and its outcome becomes an event before anything depends on
+it. Events that belong together (outcomes, the skips they cause, the starts they unlock) are
+appended as one batch.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, wait
-from datetime import datetime
-from typing import cast
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from pydantic import ValidationError
@@ -29,16 +29,21 @@ from core.domain.events import (
 )
 from core.domain.json_value import unstorable_part
 from core.domain.plan import PlanState, evolve, fold
-from core.domain.ports import Clock, EventStore, Expressions, JsonSchemas
+from core.domain.ports import EventStore, Expressions, JsonSchemas
 from core.domain.scheduler import Decision, StartStep, decide, elapsed_ms
 from core.domain.status import PlanStatus
 from core.domain.sub_plans import child_plan_id, only_waits_on_children, waiting_children
 from core.runtime.call_slots import CallSlots
 from core.runtime.call_threads import CallThreads
 from core.runtime.callbacks import Callbacks
+from core.runtime.conflict_retry import retry_on_conflict
 from core.runtime.engine_run import ChildLauncher, EngineRun
+from core.runtime.runtime_clock import RuntimeClock
 from core.runtime.sub_plan_runner import SubPlanRunner
 from core.runtime.tools import ToolContext, ToolRegistry
+
+CHILD_WIND_DOWN_S = 30.0
+"""How long an ended plan waits for its children's threads, which may still read the store."""
 
 
 class Engine:
@@ -52,7 +57,7 @@ class Engine:
         self,
         store: EventStore,
         tools: ToolRegistry,
-        clock: Clock,
+        clock: RuntimeClock,
         *,
         expressions: Expressions,
         json_schemas: JsonSchemas,
@@ -108,7 +113,7 @@ class Engine:
                 self._turn(run)
                 if run.plan.status not in (PlanStatus.EXECUTING, PlanStatus.APPROVED):
                     self.sub_plans.report_to_parent(run.plan, correlation_id)
-                    _let_children_finish(run)
+                    self._let_children_finish(run)
                     return run.plan
                 if run.done_for_now and not run.children:
                     return run.plan
@@ -125,22 +130,24 @@ class Engine:
 
     def _turn(self, run: EngineRun) -> None:
         """Record finished calls and the decisions they lead to; retry on a conflict."""
-        while True:
-            batch, children = self._next_batch(run, self._clock.now())
-            run.check_children = False
-            if not batch:
-                return
-            try:
-                self._store.append([*batch, *children])
-            except ConcurrencyError:
-                self._reload_after_conflict(run, len(batch))
-                continue
-            run.finished.clear()
-            self._after_append(run, batch)
-            if run.slots is not None and run.reserved:
-                run.slots.give_back(run.reserved)
-            run.reserved = 0
+        retry_on_conflict(run.plan.plan_id, lambda: self._try_turn(run))
+
+    def _try_turn(self, run: EngineRun) -> None:
+        """One attempt at a turn; after a lost race the plan is reloaded and the error raised."""
+        batch, children = self._next_batch(run, self._clock.now())
+        run.check_children = False
+        if not batch:
             return
+        try:
+            self._store.append([*batch, *children])
+        except ConcurrencyError:
+            self._reload_after_conflict(run, len(batch))
+            raise
+        run.finished.clear()
+        self._after_append(run, batch)
+        if run.slots is not None and run.reserved:
+            run.slots.give_back(run.reserved)
+        run.reserved = 0
 
     def _next_batch(self, run: EngineRun, now: datetime) -> tuple[list[PlanEvent], list[PlanEvent]]:
         """The plan's next events (applied to `run.plan`), and the child plans' first events."""
@@ -227,9 +234,11 @@ class Engine:
         if child.is_terminal:
             run.check_children = True
             return
-        run.children[child_id] = run.child_threads.submit(
+        ended = run.child_threads.submit(
             lambda: self.execute(child, run.correlation_id, stop=run.stop, slots=run.slots)
         )
+        ended.add_done_callback(run.wake)
+        run.children[child_id] = ended
 
     def _start_call(self, run: EngineRun, event: StepStarted) -> None:
         step = run.plan.steps[event.step_id]
@@ -242,6 +251,7 @@ class Engine:
             traceparent=run.plan.trace.attempt_traceparent(event.step_id, event.attempt),
         )
         future = run.threads.submit(lambda: self._call(event, context))
+        future.add_done_callback(run.wake)
         run.in_flight[(event.step_id, event.attempt)] = (future, context)
         if run.slots is not None and run.reserved > 0:
             run.reserved -= 1
@@ -285,22 +295,19 @@ class Engine:
         )
 
     def _wait(self, run: EngineRun) -> None:
-        """Sleep until a call ends, something falls due, or it is time to look for other writers."""
+        """Sleep until a call ends, something falls due, or it is time to look for other writers.
+
+        A call or child that ends sets `run.wakeup` (a done-callback); it is cleared before the
+        futures are looked at, so one that ends meanwhile wakes the next wait at once.
+        """
         timeout = self._poll_interval_s
         if run.wake_at is not None:
             due_in = (run.wake_at - self._clock.now()).total_seconds()
             timeout = max(0.0, min(timeout, due_in))
-        futures: list[Future[object]] = [
-            *(cast("Future[object]", future) for future, _ in run.in_flight.values()),
-            *(cast("Future[object]", child) for child in run.children.values()),
-        ]
-        if futures:
-            done, _ = wait(futures, timeout=timeout, return_when=FIRST_COMPLETED)
-        else:
-            done = set()
-            threading.Event().wait(timeout)
+        self._clock.wait(run.wakeup, timeout)
+        run.wakeup.clear()
         for key, (future, _) in list(run.in_flight.items()):
-            if future in done or future.done():
+            if future.done():
                 run.finished.append(future.result())
                 del run.in_flight[key]
                 _free_slot(run, key)
@@ -315,15 +322,21 @@ class Engine:
                 _applied(run.plan, foreign)
                 self._after_append(run, foreign)
 
+    def _let_children_finish(self, run: EngineRun) -> None:
+        """A caller may close the store once `execute` returns: no child thread may still use it.
 
-CHILD_WIND_DOWN_S = 30.0
-"""How long an ended plan waits for its children's threads, which may still read the store."""
-
-
-def _let_children_finish(run: EngineRun) -> None:
-    """A caller may close the store once `execute` returns: no child thread may still use it."""
-    if run.children:
-        wait(list(run.children.values()), timeout=CHILD_WIND_DOWN_S)
+        The wait is bounded (`CHILD_WIND_DOWN_S` of clock time): a child stuck in a tool that
+        ignores its cancellation must not hold its parent's caller forever.
+        """
+        deadline = self._clock.now() + timedelta(seconds=CHILD_WIND_DOWN_S)
+        while True:
+            run.wakeup.clear()
+            if all(child.done() for child in run.children.values()):
+                return
+            left = (deadline - self._clock.now()).total_seconds()
+            if left <= 0:
+                return
+            self._clock.wait(run.wakeup, left)
 
 
 def _admitted(run: EngineRun, decisions: Sequence[Decision]) -> list[Decision]:

@@ -42,6 +42,12 @@ class EngineRun:
     )
     check_children: bool = True
     leave_when_paused: bool = False
+    wakeup: threading.Event = field(default_factory=threading.Event)
+    """Set when a call or a child ends: what the engine's waits wake on."""
+
+    def wake(self, _ended: object = None) -> None:
+        """Wake the engine's wait (a done-callback of each call's and child's future)."""
+        self.wakeup.set()
 
     @property
     def stopping(self) -> bool:

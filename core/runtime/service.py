@@ -1,9 +1,10 @@
 """The application service: each command is load, decide, append; each query only reads.
 
-Commands that lose an optimistic-concurrency race reload the plan and decide again; a command
-that does not fit the plan raises and writes nothing of its own. Every command on a plan first
-records what has fallen due on it without an engine (an approval past its deadline expires), so
-queries (`get_plan`, `history`) never write.
+It is what callers use; the engine it owns (and the engine's sub-plan runner) reach the ports
+too. Commands that lose an optimistic-concurrency race reload the plan and decide again
+(`conflict_retry`); a command that does not fit the plan raises and writes nothing of its own.
+Every command on a plan first records what has fallen due on it without an engine (an approval
+past its deadline expires), so queries (`get_plan`, `history`) never write.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from uuid import UUID
 
 from core.domain.decisions import apply_decisions, approve, cancel, create_plan, reject, resume
 from core.domain.errors import (
-    ConcurrencyError,
     InvalidInputsError,
     InvalidPlanSpecError,
     PlanNotFoundError,
@@ -26,7 +26,7 @@ from core.domain.forks import check_fork, fork_plan
 from core.domain.json_value import JsonObject, unstorable_part
 from core.domain.operator_decisions import pause, retry_step, skip_step, unpause
 from core.domain.plan import PlanState, evolve, fold
-from core.domain.ports import Clock, EventStore, Expressions, IdFactory, JsonSchemas
+from core.domain.ports import EventStore, Expressions, IdFactory, JsonSchemas
 from core.domain.revisions import add_step, remove_step, revise_step, spec_data
 from core.domain.scheduler import ExpireApproval, decide
 from core.domain.spec import PlanSpec
@@ -35,15 +35,15 @@ from core.domain.sub_plans import only_children_run
 from core.domain.validation import validate_spec
 from core.runtime.call_slots import CallSlots
 from core.runtime.callbacks import Callbacks
+from core.runtime.conflict_retry import retry_on_conflict
 from core.runtime.engine import Engine
 from core.runtime.engine_run import ChildLauncher
+from core.runtime.runtime_clock import RuntimeClock
 from core.runtime.tools import ToolRegistry
 
 Command = Callable[[PlanState, UUID], list[PlanEvent]]
 PlanIdCallback = Callable[[UUID], None]
 PlanCallback = Callable[[PlanState], None]
-
-MAX_COMMAND_ATTEMPTS = 20
 
 
 class PlanService:
@@ -53,7 +53,7 @@ class PlanService:
         self,
         store: EventStore,
         tools: ToolRegistry,
-        clock: Clock,
+        clock: RuntimeClock,
         ids: IdFactory,
         *,
         expressions: Expressions,
@@ -384,14 +384,12 @@ class PlanService:
         return due_first
 
     def _command(self, plan_id: UUID, command: Command) -> PlanState:
-        for _ in range(MAX_COMMAND_ATTEMPTS):
+        def attempt() -> PlanState:
             plan = self.get_plan(plan_id)
-            try:
-                self._append(plan, command(plan, self._ids.new_id()))
-            except ConcurrencyError:
-                continue
+            self._append(plan, command(plan, self._ids.new_id()))
             return plan
-        raise ConcurrencyError(plan_id, -1)
+
+        return retry_on_conflict(plan_id, attempt)
 
 
 def _mapping(data: object, what: str) -> Mapping[str, Any]:

@@ -1,10 +1,10 @@
 """Carrying sub-plans across plans: start children, report their ends, cancel them (ports).
 
 Each method works on plans other than the one the caller holds (a child, a parent) through the
-store alone, and loses an optimistic-concurrency race gracefully: it reloads and decides again,
-and a report or a cancel that no longer fits is nothing. That is what makes a child's end reach
-its parent exactly once, whoever reports it first: the child's engine when it ends, or the
-parent's engine when it looks at its children (after a crash, say).
+store alone, and loses an optimistic-concurrency race gracefully: it reloads and decides again
+(`conflict_retry`), and a report or a cancel that no longer fits is nothing. That is what makes
+a child's end reach its parent exactly once, whoever reports it first: the child's engine when
+it ends, or the parent's engine when it looks at its children (after a crash, say).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 from uuid import UUID
 
 from core.domain.decisions import cancel, resume
-from core.domain.errors import ConcurrencyError
 from core.domain.events import ENGINE_ACTOR, PlanEvent
 from core.domain.plan import PlanState, evolve, fold
 from core.domain.ports import Clock, EventStore, JsonSchemas
@@ -24,8 +23,7 @@ from core.domain.sub_plans import (
     unstarted_children,
     waiting_children,
 )
-
-MAX_ATTEMPTS = 20
+from core.runtime.conflict_retry import retry_on_conflict
 
 
 class SubPlanRunner:
@@ -61,7 +59,8 @@ class SubPlanRunner:
 
     def recovered(self, plan_id: UUID, *, by: str) -> PlanState:
         """A child as it is, after recording the attempts a stop left running in it (if any)."""
-        for _ in range(MAX_ATTEMPTS):
+
+        def attempt() -> PlanState:
             plan = fold(self._store.load(plan_id))
             if (
                 plan.status is not PlanStatus.EXECUTING
@@ -70,14 +69,10 @@ class SubPlanRunner:
             ):
                 return plan
             events = resume(plan, by=by, now=self._clock.now(), correlation_id=plan.correlation_id)
-            try:
-                self._store.append(events)
-            except ConcurrencyError:
-                continue
-            for event in events:
-                evolve(plan, event)
-            return plan
-        raise ConcurrencyError(plan_id, -1)
+            self._store.append(events)
+            return _applied(plan, events)
+
+        return retry_on_conflict(plan_id, attempt)
 
     def finished(self, plan: PlanState, correlation_id: UUID) -> list[PlanEvent]:
         """The reports of the children that ended and were not reported yet (applied to `plan`)."""
@@ -99,27 +94,26 @@ class SubPlanRunner:
         parent_id = child.parent_plan_id
         if parent_id is None or not child.is_terminal:
             return
-        for _ in range(MAX_ATTEMPTS):
+
+        def attempt() -> None:
             parent = fold(self._store.load(parent_id))
             events = report_child_end(
                 parent, child, now=self._clock.now(), correlation_id=correlation_id
             )
-            try:
-                self._store.append(events)
-            except ConcurrencyError:
-                continue
-            return
-        raise ConcurrencyError(parent_id, -1)
+            self._store.append(events)
+
+        retry_on_conflict(parent_id, attempt)
 
     def cancel_tree(self, plan_id: UUID, *, reason: str, correlation_id: UUID) -> None:
         """Cancel a child plan that has not ended, and its own running children, recursively."""
-        for _ in range(MAX_ATTEMPTS):
+
+        def attempt() -> PlanState | None:
             history = self._store.load(plan_id)
             if not history:
-                return
+                return None
             plan = fold(history)
             if plan.is_terminal:
-                return
+                return None
             events = cancel(
                 plan,
                 by=ENGINE_ACTOR,
@@ -127,17 +121,21 @@ class SubPlanRunner:
                 now=self._clock.now(),
                 correlation_id=correlation_id,
             )
-            try:
-                self._store.append(events)
-            except ConcurrencyError:
-                continue
-            for event in events:
-                evolve(plan, event)
-            self.cancel_children(plan, reason=reason, correlation_id=correlation_id)
-            return
+            self._store.append(events)
+            return _applied(plan, events)
+
+        cancelled = retry_on_conflict(plan_id, attempt)
+        if cancelled is not None:
+            self.cancel_children(cancelled, reason=reason, correlation_id=correlation_id)
 
     def cancel_children(self, plan: PlanState, *, reason: str, correlation_id: UUID) -> None:
         """Cancel the child of every plan step of `plan` that was cancelled while it ran."""
         for step in plan.steps.values():
             if step.status is StepStatus.CANCELLED and step.child_plan_id is not None:
                 self.cancel_tree(step.child_plan_id, reason=reason, correlation_id=correlation_id)
+
+
+def _applied(plan: PlanState, events: list[PlanEvent]) -> PlanState:
+    for event in events:
+        evolve(plan, event)
+    return plan

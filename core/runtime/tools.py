@@ -1,4 +1,4 @@
-"""Tools as capabilities: the registry of named, typed tools and what a tool call receives (pure).
+"""Tools as capabilities: the registry of named, typed tools and what a tool call receives.
 
 A tool is a function of validated parameters (a pydantic model) and a `ToolContext`. It returns
 a JSON value or raises; the engine records either as an event. Raising `ToolFailedError` chooses

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from adapters.expressions import JinjaExpressions
 from adapters.json_schema_checker import JsonSchemaChecker
 from adapters.store import LibraryEventStore, open_event_store, parse_store_url
+from adapters.system_clock import SystemClock
 from core.domain.errors import ToolFailedError
 from core.runtime.callbacks import Callbacks
 from core.runtime.service import PlanService
@@ -39,13 +40,6 @@ def wait_until(
         if time.monotonic() >= deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(0.01)
-
-
-class SystemClock:
-    """The real clock, in aware UTC."""
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 class RandomIds:
