@@ -12,6 +12,10 @@ runner. It reaches the outside world only through the ports, and reads time thro
 
 from __future__ import annotations
 
+from core.domain.approval_binding import (
+    quarantine,
+    spec_digest,
+)
 from core.domain.chain_verification import (
     ChainFinding,
     ChainRow,
@@ -19,6 +23,7 @@ from core.domain.chain_verification import (
     verify_chain,
 )
 from core.domain.errors import (
+    ApproverRequiredError,
     ConcurrencyError,
     CorruptHistoryError,
     ExpressionError,
@@ -32,14 +37,19 @@ from core.domain.errors import (
     PlanLedgerError,
     PlanNotFoundError,
     RevisionRefusedError,
+    SeparationOfDutiesError,
     SpecProblem,
     StepNotFoundError,
+    StoreTamperedError,
     StoreUnavailableError,
     ToolFailedError,
+    UntrustedHistoryError,
 )
 from core.domain.events import (
     EVENT_TYPES,
+    SEAL_FIELDS,
     TERMINAL_EVENTS,
+    ApprovalVoided,
     PlanApproved,
     PlanCancelled,
     PlanCompleted,
@@ -50,6 +60,7 @@ from core.domain.events import (
     PlanForked,
     PlanPartiallyCompleted,
     PlanPaused,
+    PlanQuarantined,
     PlanRejected,
     PlanReopened,
     PlanResumed,
@@ -76,6 +87,9 @@ from core.domain.events import (
 from core.domain.expansion_transitions import (
     ITEMS_FAILED,
     child_id,
+)
+from core.domain.hash_chain import (
+    event_hash,
 )
 from core.domain.json_value import (
     JsonObject,
@@ -145,7 +159,10 @@ __all__ = [
     "EVENT_TYPES",
     "ITEMS_FAILED",
     "MAX_STEPS",
+    "SEAL_FIELDS",
     "TERMINAL_EVENTS",
+    "ApprovalVoided",
+    "ApproverRequiredError",
     "CallSlots",
     "Callbacks",
     "ChainFinding",
@@ -181,6 +198,7 @@ __all__ = [
     "PlanOptions",
     "PlanPartiallyCompleted",
     "PlanPaused",
+    "PlanQuarantined",
     "PlanRejected",
     "PlanReopened",
     "PlanResumed",
@@ -192,6 +210,7 @@ __all__ = [
     "PlanUnpaused",
     "RevisionRefusedError",
     "Schedule",
+    "SeparationOfDutiesError",
     "SpecProblem",
     "StepAdded",
     "StepCancelled",
@@ -213,6 +232,7 @@ __all__ = [
     "StepTimedOut",
     "StepsExpanded",
     "StepsGathered",
+    "StoreTamperedError",
     "StoreUnavailableError",
     "SubPlanStarted",
     "Tool",
@@ -220,15 +240,19 @@ __all__ = [
     "ToolFailedError",
     "ToolRegistry",
     "TriggerRule",
+    "UntrustedHistoryError",
     "child_id",
     "decide",
     "elapsed_ms",
+    "event_hash",
     "evolve",
     "fold",
     "next_due",
     "only_waits_on_children",
     "operator_skip_reason",
     "plan_view",
+    "quarantine",
+    "spec_digest",
     "validate_spec",
     "verify_chain",
     "waiting_children",

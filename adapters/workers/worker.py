@@ -197,8 +197,8 @@ class Worker:
     def _hand_back(self, run: _PlanRun, plan: PlanState) -> None:
         """Done for good, claimable again at once (stopped early), or at the next event.
 
-        A paused plan waits for its next event (the unpause) or its deadline, so no worker
-        spins on it.
+        A paused plan waits for its next event (the unpause, or an approval after a revision
+        voided it) or its deadline, so no worker spins on it.
         """
         owner = self.options.worker_id
         run.handing_back = True  # no more renewals: a renewal now would report it lost
@@ -213,7 +213,7 @@ class Worker:
             self._queue.release(
                 owner, plan.plan_id, seen_version=plan.version, due_at=next_due(plan)
             )
-        elif plan.paused:
+        elif plan.paused or plan.approval_void:
             self._queue.release(
                 owner,
                 plan.plan_id,

@@ -12,16 +12,22 @@ import hashlib
 import json
 from typing import TypeVar
 
-from core.domain.events import PlanEvent
+from core.domain.events import SEAL_FIELDS, PlanEvent
 
 E = TypeVar("E", bound=PlanEvent)
 
 HASH_PREFIX = "sha256:"
 
+_UNHASHED = {"hash", *SEAL_FIELDS}
+
 
 def canonical_bytes(event: PlanEvent) -> bytes:
-    """The bytes an event's hash is taken over: everything but the hash itself."""
-    body = event.model_dump(mode="json", exclude={"hash"})
+    """The bytes an event's hash is taken over: everything but the hash and the signature.
+
+    The signature is made over the hash, so it cannot be inside it; leaving both out also keeps
+    the bytes of every event recorded before events were signed.
+    """
+    body = event.model_dump(mode="json", exclude=_UNHASHED)
     body["type"] = type(event).__name__
     body["class_version"] = event.class_version
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
