@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from uuid import UUID
 
 import structlog
@@ -20,11 +21,21 @@ from adapters.read_models import (
 )
 from adapters.read_models.follower import PollingWakeup, Wakeup
 from adapters.settings import Settings
+from adapters.signing import EventSigner, TrustedKeys, load_signer, load_trusted_keys
+from adapters.signing.quarantine import quarantine_plan
 from adapters.store import LibraryEventStore, open_event_store, parse_store_url
 from adapters.system_clock import RandomIds, SystemClock
 from adapters.tools import builtin_registry
 from adapters.workers import EventSignal, Worker, WorkerOptions, WorkQueue
-from core import Callbacks, PlanLedgerError, PlanService, PlanSpec, ToolRegistry, validate_spec
+from core import (
+    Callbacks,
+    PlanLedgerError,
+    PlanService,
+    PlanSpec,
+    ToolRegistry,
+    UntrustedHistoryError,
+    validate_spec,
+)
 from projections import PROJECTIONS
 
 SQLITE_WAIT_POLL_S = 0.1
@@ -44,9 +55,27 @@ def validate_spec_data(data: object, settings: Settings) -> PlanSpec:
 
 
 def open_store(settings: Settings, *, create_tables: bool = True) -> LibraryEventStore:
-    """The event store the settings name; without `create_tables` it must exist (`db init`)."""
+    """The event store the settings name; without `create_tables` it must exist (`db init`).
+
+    It signs with the settings' signing key and refuses plans its trusted keys do not cover.
+    """
     extra = None if create_tables else {"CREATE_TABLE": "n"}
-    return open_event_store(parse_store_url(settings.store_url), extra)
+    return open_event_store(
+        parse_store_url(settings.store_url),
+        extra,
+        signer=signer_of(settings),
+        trusted=trusted_keys_of(settings),
+    )
+
+
+def signer_of(settings: Settings) -> EventSigner | None:
+    """The writer's signing key (`PLANLEDGER_SIGNING_KEY`), if it has one."""
+    return load_signer(Path(settings.signing_key)) if settings.signing_key else None
+
+
+def trusted_keys_of(settings: Settings) -> TrustedKeys | None:
+    """The keys this process trusts (`PLANLEDGER_TRUSTED_KEYS`), if any are configured."""
+    return load_trusted_keys(Path(settings.trusted_keys)) if settings.trusted_keys else None
 
 
 def build_service(
@@ -83,10 +112,16 @@ def planledger(
 
     With `project`, the read models catch up with the store on the way out (also when the
     command ended in an error: it may have written first), so the caller reads its own writes.
+    A command that writes (`project`) and meets a plan it may not trust quarantines it.
     """
     store = open_store(settings, create_tables=create_tables)
     try:
         yield build_service(settings, store, callbacks=callbacks, tools=tools)
+    except UntrustedHistoryError as refused:
+        if project:
+            quarantine_plan(store, refused, by=settings.worker_id)
+            catch_up_read_models(settings, store)
+        raise
     except Exception:
         if project:
             catch_up_read_models(settings, store)
@@ -187,6 +222,12 @@ def worker(settings: Settings, options: WorkerOptions) -> Iterator[Worker]:
         store = open_store(named, create_tables=False)
         try:
             service = build_service(named, store, callbacks=Callbacks(on_event=log_event))
-            yield Worker(service, queue, store_wakeup(named, store), options)
+            yield Worker(
+                service,
+                queue,
+                store_wakeup(named, store),
+                options,
+                quarantine=lambda refused: quarantine_plan(store, refused, by=options.worker_id),
+            )
         finally:
             store.close()

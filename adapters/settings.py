@@ -24,6 +24,10 @@ class Settings:
         log_json: JSON log lines instead of human-readable ones (`PLANLEDGER_LOG_JSON`).
         log_level: `PLANLEDGER_LOG_LEVEL`, default `warning` (the CLI shows progress itself).
         poll_interval_s: how often a waiting engine looks for other writers' events.
+        signing_key: the private key file this writer signs every event with
+            (`PLANLEDGER_SIGNING_KEY`, a path; unset: events are written unsigned).
+        trusted_keys: a directory of public keys (`PLANLEDGER_TRUSTED_KEYS`); when set, a plan
+            holding an event not signed by one of them is refused and quarantined.
     """
 
     store_url: str = DEFAULT_STORE
@@ -33,6 +37,8 @@ class Settings:
     log_json: bool = False
     log_level: str = "warning"
     poll_interval_s: float = 0.5
+    signing_key: str | None = None
+    trusted_keys: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -49,6 +55,8 @@ class Settings:
             log_json=env.get("PLANLEDGER_LOG_JSON", "").lower() in ("1", "true", "yes"),
             log_level=env.get("PLANLEDGER_LOG_LEVEL", "warning").lower(),
             poll_interval_s=float(env.get("PLANLEDGER_POLL_INTERVAL_S", "0.5")),
+            signing_key=env.get("PLANLEDGER_SIGNING_KEY") or None,
+            trusted_keys=env.get("PLANLEDGER_TRUSTED_KEYS") or None,
         )
 
     def with_overrides(self, **changes: object) -> Settings:

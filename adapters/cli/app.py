@@ -24,6 +24,7 @@ from adapters.cli.command_context import (
     stderr_console,
     use_settings,
 )
+from adapters.cli.key_commands import keys_app
 from adapters.cli.operator_commands import register_operator_commands, say_if_paused
 from adapters.cli.plan_inputs import InputOpt, InputsFileOpt, read_inputs
 from adapters.cli.read_commands import print_timeline, register_read_commands
@@ -241,6 +242,7 @@ def schema() -> None:
 
 
 app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
 app.command()(show)
 register_read_commands(app)
 register_worker_commands(app)

@@ -29,6 +29,7 @@ from core import (
     PlanState,
     PlanStatus,
     StoreUnavailableError,
+    UntrustedHistoryError,
     next_due,
     only_waits_on_children,
     waiting_children,
@@ -37,7 +38,8 @@ from core import (
 logger = structlog.get_logger("planledger.worker")
 
 NEVER_AGAIN = 2**31 - 1
-"""A `seen_version` no plan reaches: a plan whose history cannot be folded is not retried."""
+"""A `seen_version` no plan reaches: a plan whose history cannot be folded is not retried. It is
+also the work table's quarantine marker for a plan this worker would not trust."""
 
 
 @dataclass(frozen=True)
@@ -81,10 +83,13 @@ class Worker:
         queue: WorkQueue,
         wakeup: Callable[[], Wakeup],
         options: WorkerOptions,
+        *,
+        quarantine: Callable[[UntrustedHistoryError], object] | None = None,
     ) -> None:
         self._service = service
         self._queue = queue
         self._wakeup = wakeup
+        self._quarantine = quarantine
         self.options = options
         self._slots = CallSlots(options.concurrency)
         self._runs: dict[UUID, _PlanRun] = {}
@@ -167,6 +172,8 @@ class Worker:
                     return
                 except CorruptHistoryError as error:
                     self._log.error("plan_cannot_be_folded", plan_id=str(plan_id), error=str(error))
+                    if isinstance(error, UntrustedHistoryError) and self._quarantine is not None:
+                        self._quarantine(error)
                     self._queue.release(
                         self.options.worker_id, plan_id, seen_version=NEVER_AGAIN, due_at=None
                     )

@@ -219,6 +219,14 @@ class UntrustedHistoryError(CorruptHistoryError):
     cover its spec as it stands, or the plan was quarantined for one of these before.
     """
 
+    def __init__(self, plan_id: UUID | str, version: int, reason: str) -> None:
+        self.plan_id = plan_id
+        self.version = version
+        self.reason = reason
+        PlanLedgerError.__init__(
+            self, f"refusing plan {plan_id}: version {version} cannot be trusted: {reason}"
+        )
+
 
 class StoreTamperedError(PlanLedgerError):
     """Something that protects the store was changed: its append-only guard is disabled or its
