@@ -6,8 +6,10 @@ from collections.abc import Sequence
 from typing import Any, cast
 from uuid import UUID
 
+import psycopg
 from eventsourcing.application import Application
 from eventsourcing.persistence import Mapper, StoredEvent
+from psycopg import sql
 
 from adapters.signing import EventSigner, TrustedKeys
 from adapters.store.event_topics import catalogue_topics
@@ -121,8 +123,18 @@ def open_event_store(
             assert config.conninfo is not None
             assert config.schema is not None
             with schema_lock(config.conninfo, config.schema) as connection:
+                if _table_exists(connection, config.schema, POSTGRES_EVENTS_TABLE):
+                    # CREATE TABLE IF NOT EXISTS needs rights a least-privileged role lacks
+                    env = {"CREATE_TABLE": "n", **env}
                 application = PlanLedgerApplication(env=env)
                 refuse_changes_to_events(connection, config.schema, POSTGRES_EVENTS_TABLE)
         else:
             application = PlanLedgerApplication(env=env)
     return LibraryEventStore(application, config.display, signer=signer, trusted=trusted)
+
+
+def _table_exists(
+    connection: psycopg.Connection[tuple[object, ...]], schema: str, table: str
+) -> bool:
+    name = sql.Identifier(schema, table).as_string(connection)
+    return connection.execute("SELECT to_regclass(%s)", (name,)).fetchone() != (None,)
