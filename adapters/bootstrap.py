@@ -9,6 +9,8 @@ from uuid import UUID
 
 import structlog
 
+from adapters.audit.checkpoints import read_checkpoint_file
+from adapters.audit.store_audit import Evidence
 from adapters.expressions import JinjaExpressions
 from adapters.json_schema_checker import JsonSchemaChecker
 from adapters.logging_setup import log_event
@@ -21,9 +23,17 @@ from adapters.read_models import (
 )
 from adapters.read_models.follower import PollingWakeup, Wakeup
 from adapters.settings import Settings
-from adapters.signing import EventSigner, TrustedKeys, load_signer, load_trusted_keys
+from adapters.signing import (
+    EventSigner,
+    KeyFileError,
+    TrustedKeys,
+    load_signer,
+    load_trusted_keys,
+)
 from adapters.signing.quarantine import quarantine_plan
 from adapters.store import LibraryEventStore, open_event_store, parse_store_url
+from adapters.store.append_only_guard import guard_problems_at
+from adapters.store.event_store import POSTGRES_EVENTS_TABLE
 from adapters.system_clock import RandomIds, SystemClock
 from adapters.tools import builtin_registry
 from adapters.workers import EventSignal, Worker, WorkerOptions, WorkQueue
@@ -66,6 +76,23 @@ def open_store(settings: Settings, *, create_tables: bool = True) -> LibraryEven
         signer=signer_of(settings),
         trusted=trusted_keys_of(settings),
     )
+
+
+def audit_evidence(settings: Settings, keys: Path | None, checkpoints: Path | None) -> Evidence:
+    """What `audit verify` checks the store against: trusted keys (`--keys`, else the setting),
+    a checkpoint file, and on PostgreSQL the state of the append-only guard."""
+    trusted = load_trusted_keys(keys) if keys is not None else trusted_keys_of(settings)
+    lines = None
+    if checkpoints is not None:
+        try:
+            lines = read_checkpoint_file(checkpoints)
+        except OSError as error:
+            raise KeyFileError(checkpoints, f"cannot be read ({error.strerror})") from None
+    config = parse_store_url(settings.store_url)
+    problems: list[str] = []
+    if config.conninfo is not None and config.schema is not None:
+        problems = guard_problems_at(config.conninfo, config.schema, POSTGRES_EVENTS_TABLE)
+    return Evidence(trusted, lines, problems)
 
 
 def signer_of(settings: Settings) -> EventSigner | None:

@@ -102,3 +102,9 @@ def install_guard(connection: Connection, schema: str, table: str) -> list[str]:
         )
     missing = [f"trigger {trigger} is missing" for trigger in TRIGGERS]
     return [] if problems == missing else problems
+
+
+def guard_problems_at(conninfo: str, schema: str, table: str) -> list[str]:
+    """`guard_problems` on a connection of its own (for `audit verify`)."""
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        return guard_problems(connection, schema, table)

@@ -8,16 +8,18 @@ from contextlib import contextmanager
 import psycopg
 from psycopg import sql
 
-from core import StoreTamperedError
-
-SETUP_LOCK_KEY = 0x504C414E4C4544  # "PLANLED": serialises concurrent set-ups of any schema
-
-from adapters.store.append_only_guard import (  # noqa: E402 (re-exported names)
+from adapters.store.append_only_guard import (
+    APPEND_ONLY_MESSAGE,
     ROW_TRIGGER,
     TRUNCATE_TRIGGER,
     guard_problems,
     install_guard,
 )
+from core import StoreTamperedError
+
+SETUP_LOCK_KEY = 0x504C414E4C4544  # "PLANLED": serialises concurrent set-ups of any schema
+
+__all__ = ["APPEND_ONLY_MESSAGE", "refuse_changes_to_events", "schema_lock"]
 
 
 @contextmanager
