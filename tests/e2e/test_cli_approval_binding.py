@@ -3,11 +3,13 @@ approve, retry or skip is checked, and each refusal exits 2 having written nothi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from .conftest import Cli
+from .workers import WorkerProcess, shell_step, spec
 
 GATED: dict[str, Any] = {
     "description": "a security scan gates the deploy",
@@ -122,3 +124,25 @@ def test_only_an_approver_may_skip_or_retry_a_gate_step_and_a_refusal_writes_not
     trail = cli("audit", plan_id, "--json").json()
     assert trail[-1]["actor"] == "bob"
     assert trail[-1]["action"] == ("step_skipped" if command == "skip" else "step_retried")
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_workers_without_a_projector_are_lag_for_verify_never_a_forgery(
+    initialised: Cli, workers: Callable[..., WorkerProcess]
+) -> None:
+    plan = initialised.write_spec(spec(shell_step("a", "true"), shell_step("b", "true")))
+    plan_id = initialised("submit", plan).stdout.strip()
+    workers(initialised, "w1")
+
+    waited = initialised("wait", plan_id, "--timeout", "20")
+    as_json = initialised("audit", "verify", "--all", "--json")
+    for_people = initialised("audit", "verify", "--all")
+
+    assert waited.exit_code == 0, waited
+    assert as_json.exit_code == 0, as_json
+    assert as_json.json()["findings"] == []
+    assert as_json.json()["lag"]["events"] > 0
+    assert "only naive tampering is detectable" in " ".join(as_json.stderr.split())
+    assert for_people.exit_code == 0, for_people
+    assert "lag:" in for_people.stdout
