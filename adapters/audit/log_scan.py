@@ -90,7 +90,7 @@ class LogScan:
             trail.broken = True
         trail.last_version, trail.last_hash = row.originator_version, event.hash
         if self.trusted is not None and trail.seal is None:
-            found = self.trusted.problem(event)
+            found = self.trusted.problem(event, content)
             if found is not None:
                 trail.seal = AuditFinding(plan_id, event.version, found[0].value, found[1])
         self._on_event(row.id, event)

@@ -63,14 +63,20 @@ class TrustedKeys:
     keys: Mapping[str, Ed25519PublicKey]
     names: Mapping[str, str]
 
-    def problem(self, event: PlanEvent) -> tuple[SealProblem, str] | None:
-        """Why this event is not signed by a trusted key over its content, or None."""
+    def problem(
+        self, event: PlanEvent, content_hash: str | None = None
+    ) -> tuple[SealProblem, str] | None:
+        """Why this event is not signed by a trusted key over its content, or None.
+
+        `content_hash` is the event's hash recomputed from its content, if the caller has it.
+        """
         if event.signature is None or event.key_id is None:
             return SealProblem.UNSIGNED, "the event carries no signature"
         key = self.keys.get(event.key_id)
         if key is None:
             return SealProblem.UNKNOWN_KEY, f"signed by key {event.key_id}, which is not trusted"
-        if not self.verify(event.key_id, signed_message(event_hash(event)), event.signature):
+        content = content_hash if content_hash is not None else event_hash(event)
+        if not self.verify(event.key_id, signed_message(content), event.signature):
             return (
                 SealProblem.BAD_SIGNATURE,
                 f"the signature of key {self.name_of(event.key_id)} does not match the content",
