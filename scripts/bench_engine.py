@@ -226,6 +226,7 @@ def main() -> None:
     shapes = {"chain": chain(arguments.size), "wide": wide(arguments.size, arguments.parallel)}
     print(f"planledger bench_engine: {arguments.size} no-op steps, median of {arguments.repeat}")
     with tempfile.TemporaryDirectory() as folder:
+        keys = make_keys(folder) if arguments.keys else None
         for shape, spec in shapes.items():
             runs = [
                 run_engine(f"sqlite:///{folder}/{shape}-{i}.db", spec)
@@ -242,8 +243,7 @@ def main() -> None:
                 for i in range(arguments.repeat)
             )
             report("sqlite", f"{arguments.size}-{shape}", engine, base)
-            if arguments.keys:
-                keys = make_keys(folder)
+            if keys is not None:
                 keyed = [
                     run_engine(f"sqlite:///{folder}/{shape}-keys-{i}.db", spec, keys)
                     for i in range(arguments.repeat)
