@@ -34,6 +34,7 @@ from adapters.signing.quarantine import quarantine_plan
 from adapters.store import LibraryEventStore, open_event_store, parse_store_url
 from adapters.store.append_only_guard import guard_problems_at
 from adapters.store.event_store import POSTGRES_EVENTS_TABLE
+from adapters.store.library_errors import translated_errors
 from adapters.system_clock import RandomIds, SystemClock
 from adapters.tools import builtin_registry
 from adapters.workers import EventSignal, Worker, WorkerOptions, WorkQueue
@@ -91,7 +92,8 @@ def audit_evidence(settings: Settings, keys: Path | None, checkpoints: Path | No
     config = parse_store_url(settings.store_url)
     problems: list[str] = []
     if config.conninfo is not None and config.schema is not None:
-        problems = guard_problems_at(config.conninfo, config.schema, POSTGRES_EVENTS_TABLE)
+        with translated_errors(config.display):
+            problems = guard_problems_at(config.conninfo, config.schema, POSTGRES_EVENTS_TABLE)
     return Evidence(trusted, lines, problems)
 
 

@@ -1,4 +1,7 @@
-"""Audit of the event store: hash-chain verification of stored rows against read-model heads."""
+"""Audit of the event store: hash chains, signatures, checkpoints and read models verified.
+
+`store_audit` is what `audit verify` runs; `verify_store` checks chains against given heads.
+"""
 
 from adapters.audit.findings import AuditReport
 from adapters.audit.heads import load_heads

@@ -2,7 +2,8 @@
 
 Each event carries the hash of the previous event of its plan (`prev_hash`, None for the first)
 and its own hash over a canonical serialisation: sorted-key, compact JSON of its type, class
-version, plan id, version, timestamp, actor, correlation id, `prev_hash` and every other field.
+version, plan id, version, timestamp, actor, correlation id, `prev_hash` and every other field
+but the writer's signature (`key_id`, `signature`), which is made over the hash.
 A changed, removed, inserted or reordered event breaks the chain at that version.
 """
 
