@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 import structlog
 
-from adapters.audit import AuditReport, load_heads, verify_store
+from adapters.audit import AuditReport
+from adapters.audit.checkpoints import read_checkpoint_file
+from adapters.audit.store_audit import Evidence, audit_store
 from adapters.expressions import JinjaExpressions
 from adapters.json_schema_checker import JsonSchemaChecker
 from adapters.logging_setup import log_event
@@ -19,6 +22,14 @@ from adapters.read_models import (
     open_read_side,
 )
 from adapters.settings import Settings
+from adapters.signing import (
+    EventSigner,
+    KeyFileError,
+    TrustedKeys,
+    load_signer,
+    load_trusted_keys,
+)
+from adapters.signing.quarantine import quarantine_plan
 from adapters.store import (
     LibraryEventStore,
     ListenWakeup,
@@ -27,12 +38,23 @@ from adapters.store import (
     open_event_store,
     parse_store_url,
 )
+from adapters.store.append_only_guard import guard_problems_at
+from adapters.store.event_store import POSTGRES_EVENTS_TABLE
+from adapters.store.library_errors import translated_errors
 from adapters.system_clock import RandomIds, SystemClock
 from adapters.telemetry import StoreObserver, Telemetry, open_telemetry
 from adapters.tools import builtin_registry
 from adapters.workers import Worker, WorkerOptions, WorkQueue
 from adapters.workers.worker import ClaimObserver
-from core import Callbacks, PlanLedgerError, PlanService, PlanSpec, ToolRegistry, validate_spec
+from core import (
+    Callbacks,
+    PlanLedgerError,
+    PlanService,
+    PlanSpec,
+    ToolRegistry,
+    UntrustedHistoryError,
+    validate_spec,
+)
 from projections import PROJECTIONS
 
 
@@ -49,9 +71,45 @@ def validate_spec_data(data: object, settings: Settings) -> PlanSpec:
 
 
 def open_store(settings: Settings, *, create_tables: bool = True) -> LibraryEventStore:
-    """The event store the settings name; without `create_tables` it must exist (`db init`)."""
+    """The event store the settings name; without `create_tables` it must exist (`db init`).
+
+    It signs with the settings' signing key and refuses plans its trusted keys do not cover.
+    """
     extra = None if create_tables else {"CREATE_TABLE": "n"}
-    return open_event_store(parse_store_url(settings.store_url), extra)
+    return open_event_store(
+        parse_store_url(settings.store_url),
+        extra,
+        signer=signer_of(settings),
+        trusted=trusted_keys_of(settings),
+    )
+
+
+def audit_evidence(settings: Settings, keys: Path | None, checkpoints: Path | None) -> Evidence:
+    """What `audit verify` checks the store against: trusted keys (`--keys`, else the setting),
+    a checkpoint file, and on PostgreSQL the state of the append-only guard."""
+    trusted = load_trusted_keys(keys) if keys is not None else trusted_keys_of(settings)
+    lines = None
+    if checkpoints is not None:
+        try:
+            lines = read_checkpoint_file(checkpoints)
+        except OSError as error:
+            raise KeyFileError(checkpoints, f"cannot be read ({error.strerror})") from None
+    config = parse_store_url(settings.store_url)
+    problems: list[str] = []
+    if config.conninfo is not None and config.schema is not None:
+        with translated_errors(config.display):
+            problems = guard_problems_at(config.conninfo, config.schema, POSTGRES_EVENTS_TABLE)
+    return Evidence(trusted, lines, problems)
+
+
+def signer_of(settings: Settings) -> EventSigner | None:
+    """The writer's signing key (`PLANLEDGER_SIGNING_KEY`), if it has one."""
+    return load_signer(Path(settings.signing_key)) if settings.signing_key else None
+
+
+def trusted_keys_of(settings: Settings) -> TrustedKeys | None:
+    """The keys this process trusts (`PLANLEDGER_TRUSTED_KEYS`), if any are configured."""
+    return load_trusted_keys(Path(settings.trusted_keys)) if settings.trusted_keys else None
 
 
 def build_service(
@@ -95,6 +153,7 @@ def planledger(
     command ended in an error: it may have written first), so the caller reads its own writes.
     Spans go where the settings say (`trace_exporters`) unless `telemetry` is given; those
     still buffered are exported on exit.
+    A command that writes (`project`) and meets a plan it may not trust quarantines it.
     """
     owned = open_telemetry(settings.trace_exporters) if telemetry is None else None
     store = open_store(settings, create_tables=create_tables)
@@ -102,6 +161,11 @@ def planledger(
         yield build_service(
             settings, store, callbacks=callbacks, tools=tools, telemetry=telemetry or owned
         )
+    except UntrustedHistoryError as refused:
+        if project:
+            quarantine_plan(store, refused, by=settings.worker_id)
+            catch_up_read_models(settings, store)
+        raise
     except Exception:
         if project:
             catch_up_read_models(settings, store)
@@ -160,12 +224,12 @@ def catch_up_read_models(settings: Settings, store: LibraryEventStore) -> None:
 
 
 def verify_every_plan(settings: Settings) -> AuditReport:
-    """Verify every plan's hash chain in the configured store, against the recorded heads."""
+    """Verify the configured store as `audit verify --all` does, with the configured keys."""
+    evidence = audit_evidence(settings, None, None)
     store = open_store(settings, create_tables=False)
     try:
         with read_models(settings) as database:
-            heads = load_heads(database)
-        return verify_store(store, None, heads)
+            return audit_store(store, database, evidence)
     finally:
         store.close()
 
@@ -217,7 +281,14 @@ def worker(
             service = build_service(
                 named, store, callbacks=Callbacks(on_event=log_event), telemetry=telemetry
             )
-            yield Worker(service, queue, store_wakeup(named, store), options, on_claim)
+            yield Worker(
+                service,
+                queue,
+                store_wakeup(named, store),
+                options,
+                on_claim,
+                quarantine=lambda refused: quarantine_plan(store, refused, by=options.worker_id),
+            )
         finally:
             telemetry.close()
             store.close()

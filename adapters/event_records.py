@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from core import EVENT_TYPES, CorruptHistoryError, PlanEvent
+from core import EVENT_TYPES, SEAL_FIELDS, CorruptHistoryError, PlanEvent
 
 _BY_NAME: dict[str, type[PlanEvent]] = {
     event_type.__name__: event_type for event_type in EVENT_TYPES
@@ -13,8 +13,14 @@ _BY_NAME: dict[str, type[PlanEvent]] = {
 
 
 def event_to_record(event: PlanEvent) -> dict[str, Any]:
-    """`{"version", "type", "timestamp", "actor", "plan_id", ...event fields}`."""
-    fields = event.model_dump(mode="json", exclude={"originator_id", "originator_version"})
+    """`{"version", "type", "timestamp", "actor", "plan_id", ...event fields}`.
+
+    A signed event also has `key_id` and `signature`; an unsigned one has neither key.
+    """
+    left_out = {"originator_id", "originator_version"}
+    if event.signature is None:
+        left_out |= SEAL_FIELDS
+    fields = event.model_dump(mode="json", exclude=left_out)
     return {
         "version": event.version,
         "type": type(event).__name__,

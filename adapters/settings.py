@@ -32,6 +32,10 @@ class Settings:
         wakeup_poll_s: where the store sends no notifications (SQLite, memory), how often the
             projector, a worker or `wait` looks for new events (`PLANLEDGER_WAKEUP_POLL_S`,
             default 0.05); PostgreSQL wakes them with LISTEN/NOTIFY instead.
+        signing_key: the private key file this writer signs every event with
+            (`PLANLEDGER_SIGNING_KEY`, a path; unset: events are written unsigned).
+        trusted_keys: a directory of public keys (`PLANLEDGER_TRUSTED_KEYS`); when set, a plan
+            holding an event not signed by one of them is refused and quarantined.
     """
 
     store_url: str = DEFAULT_STORE
@@ -43,6 +47,8 @@ class Settings:
     poll_interval_s: float = 0.5
     trace_exporters: tuple[str, ...] = ()
     wakeup_poll_s: float = POLL_INTERVAL_S
+    signing_key: str | None = None
+    trusted_keys: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -61,6 +67,8 @@ class Settings:
             poll_interval_s=float(env.get("PLANLEDGER_POLL_INTERVAL_S", "0.5")),
             trace_exporters=requested_trace_exporters(env),
             wakeup_poll_s=float(env.get("PLANLEDGER_WAKEUP_POLL_S", str(POLL_INTERVAL_S))),
+            signing_key=env.get("PLANLEDGER_SIGNING_KEY") or None,
+            trusted_keys=env.get("PLANLEDGER_TRUSTED_KEYS") or None,
         )
 
     def with_overrides(self, **changes: object) -> Settings:

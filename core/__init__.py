@@ -12,6 +12,10 @@ runner. It reaches the outside world only through the ports, and reads time thro
 
 from __future__ import annotations
 
+from core.domain.approval_binding import (
+    quarantine,
+    spec_digest,
+)
 from core.domain.chain_verification import (
     ChainFinding,
     ChainRow,
@@ -19,6 +23,7 @@ from core.domain.chain_verification import (
     verify_chain,
 )
 from core.domain.errors import (
+    ApproverRequiredError,
     ConcurrencyError,
     ConflictRetriesExhaustedError,
     CorruptHistoryError,
@@ -34,14 +39,19 @@ from core.domain.errors import (
     PlanLedgerError,
     PlanNotFoundError,
     RevisionRefusedError,
+    SeparationOfDutiesError,
     SpecProblem,
     StepNotFoundError,
+    StoreTamperedError,
     StoreUnavailableError,
     ToolFailedError,
+    UntrustedHistoryError,
 )
 from core.domain.events import (
     EVENT_TYPES,
+    SEAL_FIELDS,
     TERMINAL_EVENTS,
+    ApprovalVoided,
     PlanApproved,
     PlanCancelled,
     PlanCompleted,
@@ -52,6 +62,7 @@ from core.domain.events import (
     PlanForked,
     PlanPartiallyCompleted,
     PlanPaused,
+    PlanQuarantined,
     PlanRejected,
     PlanReopened,
     PlanResumed,
@@ -78,6 +89,9 @@ from core.domain.events import (
 from core.domain.expansion_transitions import (
     ITEMS_FAILED,
     child_id,
+)
+from core.domain.hash_chain import (
+    event_hash,
 )
 from core.domain.json_value import (
     JsonObject,
@@ -169,7 +183,10 @@ __all__ = [
     "EVENT_TYPES",
     "ITEMS_FAILED",
     "MAX_STEPS",
+    "SEAL_FIELDS",
     "TERMINAL_EVENTS",
+    "ApprovalVoided",
+    "ApproverRequiredError",
     "CallSlots",
     "Callbacks",
     "ChainFinding",
@@ -210,6 +227,7 @@ __all__ = [
     "PlanOptions",
     "PlanPartiallyCompleted",
     "PlanPaused",
+    "PlanQuarantined",
     "PlanRejected",
     "PlanReopened",
     "PlanResumed",
@@ -223,6 +241,7 @@ __all__ = [
     "RevisionRefusedError",
     "RuntimeClock",
     "Schedule",
+    "SeparationOfDutiesError",
     "SpanMoment",
     "SpanRecord",
     "SpanStatus",
@@ -247,6 +266,7 @@ __all__ = [
     "StepTimedOut",
     "StepsExpanded",
     "StepsGathered",
+    "StoreTamperedError",
     "StoreUnavailableError",
     "SubPlanStarted",
     "Tool",
@@ -256,9 +276,11 @@ __all__ = [
     "TraceFold",
     "TraceParent",
     "TriggerRule",
+    "UntrustedHistoryError",
     "child_id",
     "decide",
     "elapsed_ms",
+    "event_hash",
     "evolve",
     "fold",
     "next_due",
@@ -268,6 +290,8 @@ __all__ = [
     "plan_graph",
     "plan_trace",
     "plan_view",
+    "quarantine",
+    "spec_digest",
     "trace_spans",
     "validate_spec",
     "verify_chain",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from core import (
+    ApprovalVoided,
     PlanApproved,
     PlanCancelled,
     PlanCreated,
     PlanEvent,
     PlanPaused,
+    PlanQuarantined,
     PlanRejected,
     PlanResumed,
     PlanUnpaused,
@@ -27,9 +29,10 @@ class AuditLogProjection:
     of an ended plan it causes is part of that action, not a row of its own.
 
     Policy actions are rows too: an `auto_approve` approval and an expired approval name the
-    engine as their actor. Each row carries the event's version and hash, so it can be checked
-    against the plan's hash chain. Rows are keyed by (plan, version): applying an event again
-    writes the same row.
+    engine as their actor; a revision that voided an approval names its reviser, and a plan
+    quarantined by a writer that would not trust one of its events names that writer. Each row
+    carries the event's version and hash, so it can be checked against the plan's hash chain.
+    Rows are keyed by (plan, version): applying an event again writes the same row.
     """
 
     name: str = "audit_log"
@@ -56,6 +59,11 @@ class AuditLogProjection:
                 return [_row(event, "step_retried", by, _about(step_id, reason))]
             case StepSkippedByOperator(by=by, step_id=step_id, reason=reason):
                 return [_row(event, "step_skipped", by, _about(step_id, reason))]
+            case ApprovalVoided(by=by, reason=reason, by_revision_version=revised_at):
+                why = f"revised at version {revised_at}: {reason}"
+                return [_row(event, "approval_voided", by, why)]
+            case PlanQuarantined(by=by, reason=reason, untrusted_version=untrusted):
+                return [_row(event, "quarantined", by, f"version {untrusted}: {reason}")]
         revision = revision_audit(event)
         return [] if revision is None else [_row(event, *revision)]
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from core import (
     TERMINAL_EVENTS,
+    ApprovalVoided,
     PlanApproved,
     PlanCancelled,
     PlanCompleted,
@@ -191,7 +192,14 @@ def _plan_changed(summary: PlanSummaryRow, event: PlanEvent) -> PlanSummaryRow:
             status = PlanStatus.PENDING_APPROVAL if required else PlanStatus.APPROVED
             summary = updated(summary, status=status.value)
         case PlanApproved(by=by):
-            summary = updated(summary, status=PlanStatus.APPROVED.value, approved_by=by)
+            # a re-approval after a revision voided it lets an executing plan go on executing
+            executing = summary.status == PlanStatus.EXECUTING.value
+            status = PlanStatus.EXECUTING if executing else PlanStatus.APPROVED
+            summary = updated(summary, status=status.value, approved_by=by)
+        case ApprovalVoided():
+            approved = summary.status == PlanStatus.APPROVED.value
+            waiting = PlanStatus.PENDING_APPROVAL.value if approved else summary.status
+            summary = updated(summary, status=waiting, approved_by=None)
         case PlanRejected(by=by, reason=reason):
             summary = updated(summary, rejected_by=by, reason=reason)
         case PlanExecutionStarted(timestamp=timestamp):

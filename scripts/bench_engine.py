@@ -3,7 +3,9 @@
 For a 1,000-step chain and a 1,000-wide plan, on SQLite and PostgreSQL, it runs the plan through
 the real service and counts the events and appends (commits) the engine made; then, in the same
 process, a raw sqlite3/psycopg loop writes the same number of rows of the same average size in
-the same number of commits. The ratio says what the engine costs over bare writes.
+the same number of commits. The ratio says what the engine costs over bare writes. `--keys` runs
+each case again with every event signed and every load checked against trusted keys, and says
+what that costs over the same case without keys.
 
 With `--traces`, each case also runs with spans on (derived from the events, batched, encoded as
 OTLP protobuf, then dropped instead of sent), and the time ratio traces-on/off is reported.
@@ -31,6 +33,13 @@ from pydantic import BaseModel, ConfigDict
 
 from adapters.expressions import JinjaExpressions
 from adapters.json_schema_checker import JsonSchemaChecker
+from adapters.signing import (
+    EventSigner,
+    TrustedKeys,
+    generate_key_pair,
+    load_signer,
+    load_trusted_keys,
+)
 from adapters.store import LibraryEventStore, open_event_store, parse_store_url
 from adapters.system_clock import RandomIds, SystemClock
 from adapters.telemetry import Telemetry
@@ -105,10 +114,16 @@ class EncodingExporter(SpanExporter):
         return SpanExportResult.SUCCESS
 
 
-def run_engine(url: str, spec: dict[str, object], *, traced: bool = False) -> Measurement:
+Keys = tuple[EventSigner, TrustedKeys] | None
+
+
+def run_engine(
+    url: str, spec: dict[str, object], keys: Keys = None, *, traced: bool = False
+) -> Measurement:
     tools = ToolRegistry()
     tools.register("noop", NoParameters, _noop)
-    store = CountingStore(open_event_store(parse_store_url(url)))
+    signer, trusted = keys if keys is not None else (None, None)
+    store = CountingStore(open_event_store(parse_store_url(url), signer=signer, trusted=trusted))
     telemetry = Telemetry(
         OtelSpanExport(BatchSpanProcessor(EncodingExporter())) if traced else None
     )
@@ -228,6 +243,19 @@ def report(backend: str, shape: str, engine: Measurement, baseline_s: float) -> 
     )
 
 
+def report_keys(backend: str, shape: str, plain: Measurement, keyed: Measurement) -> None:
+    print(
+        f"{backend:<10} {shape:<16} {keyed.steps / keyed.seconds:>9.0f} steps/s signed and "
+        f"checked ({keyed.seconds:.2f} s)  without keys {plain.steps / plain.seconds:>9.0f} "
+        f"steps/s  keys/no-keys time ratio {keyed.seconds / plain.seconds:.2f}x"
+    )
+
+
+def make_keys(folder: str) -> Keys:
+    pair = generate_key_pair(Path(folder) / "keys", "bench")
+    return load_signer(pair.private_path), load_trusted_keys(pair.public_path.parent)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=1000)
@@ -240,10 +268,12 @@ def main() -> None:
     )
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--traces", action="store_true", help="also time traces on against off")
+    parser.add_argument("--keys", action="store_true", help="also sign and check every event")
     arguments = parser.parse_args()
     shapes = {"chain": chain(arguments.size), "wide": wide(arguments.size, arguments.parallel)}
     print(f"planledger bench_engine: {arguments.size} no-op steps, median of {arguments.repeat}")
     with tempfile.TemporaryDirectory() as folder:
+        keys = make_keys(folder) if arguments.keys else None
         for shape, spec in shapes.items():
             runs = [
                 run_engine(f"sqlite:///{folder}/{shape}-{i}.db", spec)
@@ -263,6 +293,13 @@ def main() -> None:
             if arguments.traces:
                 label = f"sqlite     {arguments.size}-{shape}"
                 report_traces(f"sqlite:///{folder}/traces-{shape}", label, spec, arguments.repeat)
+            if keys is not None:
+                keyed = [
+                    run_engine(f"sqlite:///{folder}/{shape}-keys-{i}.db", spec, keys)
+                    for i in range(arguments.repeat)
+                ]
+                median = sorted(keyed, key=lambda m: m.seconds)[len(keyed) // 2]
+                report_keys("sqlite", f"{arguments.size}-{shape}", engine, median)
     if arguments.skip_postgres:
         return
     for shape, spec in shapes.items():
@@ -286,6 +323,27 @@ def main() -> None:
                     connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         engine = sorted(measurements, key=lambda m: m.seconds)[len(measurements) // 2]
         report("postgresql", f"{arguments.size}-{shape}", engine, statistics.median(bases))
+        if arguments.keys:
+            report_keys(
+                "postgresql",
+                f"{arguments.size}-{shape}",
+                engine,
+                _keyed_postgres(arguments.postgres, spec, arguments.repeat),
+            )
+
+
+def _keyed_postgres(dsn: str, spec: dict[str, object], repeat: int) -> Measurement:
+    runs = []
+    with tempfile.TemporaryDirectory() as folder:
+        keys = make_keys(folder)
+        for _ in range(repeat):
+            schema = f"bench_{uuid.uuid4().hex[:10]}"
+            try:
+                runs.append(run_engine(f"{dsn}?schema={schema}", spec, keys))
+            finally:
+                with psycopg.connect(dsn, autocommit=True) as connection:
+                    connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    return sorted(runs, key=lambda m: m.seconds)[len(runs) // 2]
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 Each fixture is the plan's stored rows exactly as the event store keeps them (topic, class
 version and JSON state), one per line, plus `<name>.expected.json`: the plan as folded at the
-end. Recorded histories are never rewritten: this script refuses to overwrite a fixture.
+end. Recorded histories are never rewritten: this script refuses to overwrite a fixture. Rows
+recorded since events are signed carry the key id and signature of a throw-away key.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from pathlib import Path
 from uuid import UUID
 
 import orjson
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from adapters.expressions import JinjaExpressions
 from adapters.json_schema_checker import JsonSchemaChecker
+from adapters.signing import EventSigner, key_id_of
 from adapters.store import open_event_store, parse_store_url
 from adapters.system_clock import RandomIds, SystemClock
 from adapters.tools import builtin_registry
@@ -26,6 +29,12 @@ from core.domain.plan_view import plan_view
 from core.domain.ports import EventStore
 from core.domain.scheduler import decide
 from core.runtime.service import PlanService
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from recorded_audit_scenarios import (
+    approval_voided_by_revision,
+    quarantined_after_a_forgery,
+)
 
 FOLDER = Path(__file__).resolve().parent.parent / "tests" / "replay" / "histories"
 
@@ -318,6 +327,8 @@ SCENARIOS: dict[str, Callable[[PlanService, EventStore], UUID]] = {
     "operated_retry_and_skip": operated_retry_and_skip,
     "traced_from_caller": traced_from_caller,
     "traced_child": traced_child,
+    "approval_voided_by_revision": approval_voided_by_revision,
+    "quarantined_after_a_forgery": quarantined_after_a_forgery,
 }
 
 
@@ -326,7 +337,9 @@ def record(name: str) -> None:
     expected_path = FOLDER / f"{name}.expected.json"
     if history_path.exists() or expected_path.exists():
         sys.exit(f"{history_path.name} exists: recorded histories are never rewritten")
-    store = open_event_store(parse_store_url("memory://"))
+    key = Ed25519PrivateKey.generate()
+    signer = EventSigner(key_id_of(key.public_key()), key)
+    store = open_event_store(parse_store_url("memory://"), signer=signer)
     service = PlanService(
         store,
         builtin_registry(),

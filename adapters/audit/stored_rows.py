@@ -28,16 +28,16 @@ def chain_rows(store: LibraryEventStore, plan_id: UUID) -> list[ChainRow]:
 
 def chain_row(store: LibraryEventStore, record: StoredEvent) -> ChainRow:
     """One row as verification sees it; a row that does not decode keeps the reason why."""
-    stored_hash = _stored_hash(record.state)
+    stored_hash_value = stored_hash(record.state)
     try:
         event = cast(PlanEvent, store.application.mapper.to_domain_event(record))
     except DECODE_ERRORS as error:
         reason = f"{type(error).__name__}: {(str(error).strip() or '?').splitlines()[0]}"
-        return ChainRow(record.originator_version, None, stored_hash, reason)
-    return ChainRow(record.originator_version, event, stored_hash)
+        return ChainRow(record.originator_version, None, stored_hash_value, reason)
+    return ChainRow(record.originator_version, event, stored_hash_value)
 
 
-def _stored_hash(state: bytes) -> str | None:
+def stored_hash(state: bytes) -> str | None:
     """The `hash` field as stored, read without the event class (which may refuse the row)."""
     try:
         body: Any = orjson.loads(state)
@@ -45,6 +45,11 @@ def _stored_hash(state: bytes) -> str | None:
         return None
     value = body.get("hash") if isinstance(body, dict) else None
     return value if isinstance(value, str) else None
+
+
+def plan_id_of(value: UUID | str) -> UUID:
+    """A stored row's plan id as a UUID (the recorders hand it over either way)."""
+    return value if isinstance(value, UUID) else UUID(value)
 
 
 def stored_plan_ids(store: LibraryEventStore) -> list[UUID]:

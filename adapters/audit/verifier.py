@@ -1,41 +1,18 @@
-"""Verifying the hash chains of one plan or of every plan in a store."""
+"""Verifying the hash chains of one plan or of every plan in a store, against given heads.
+
+`adapters.audit.store_audit` is what `audit verify` runs: it adds signatures, checkpoints and
+the read models, and takes no read model's head on trust.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from uuid import UUID
 
+from adapters.audit.findings import AuditFinding, AuditReport
 from adapters.audit.stored_rows import chain_rows, stored_plan_ids
 from adapters.store import LibraryEventStore
-from core import ChainFinding, ExpectedHead, JsonObject, PlanNotFoundError, verify_chain
-
-
-@dataclass(frozen=True)
-class AuditReport:
-    """How many plans were checked, and the first break of each broken one."""
-
-    plans_checked: int
-    findings: tuple[ChainFinding, ...]
-
-    @property
-    def verified(self) -> bool:
-        """True when every checked chain holds."""
-        return not self.findings
-
-    def to_json(self) -> JsonObject:
-        """`{"plans_checked": N, "findings": [{"plan_id", "version", "problem"}]}`."""
-        return {
-            "plans_checked": self.plans_checked,
-            "findings": [
-                {
-                    "plan_id": str(finding.plan_id),
-                    "version": finding.version,
-                    "problem": finding.problem.value,
-                }
-                for finding in self.findings
-            ],
-        }
+from core import ChainFinding, ExpectedHead, PlanNotFoundError, verify_chain
 
 
 def verify_store(
@@ -60,4 +37,4 @@ def verify_store(
         if not rows and plan_id not in heads:
             raise PlanNotFoundError(plan_id)
         findings += verify_chain(plan_id, rows, heads.get(plan_id))
-    return AuditReport(len(plan_ids), tuple(findings))
+    return AuditReport(len(plan_ids), tuple(AuditFinding.of_chain(f) for f in findings))

@@ -27,6 +27,7 @@ from adapters.cli.command_context import (
     use_settings,
 )
 from adapters.cli.graph_commands import TimelineForm, print_gantt, register_graph_commands
+from adapters.cli.key_commands import keys_app
 from adapters.cli.operator_commands import register_operator_commands
 from adapters.cli.plan_inputs import InputOpt, InputsFileOpt, read_inputs
 from adapters.cli.plan_notes import say_if_approval_expires, say_if_paused
@@ -271,6 +272,7 @@ def schema() -> None:
 
 
 app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
 app.command()(show)
 register_read_commands(app)
 register_worker_commands(app)

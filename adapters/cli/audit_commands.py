@@ -9,11 +9,13 @@ from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
-from adapters.audit import AuditReport, load_heads, verify_store
-from adapters.bootstrap import open_store, read_models
+from adapters.audit.checkpoints import append_to_file, take_checkpoint
+from adapters.audit.store_audit import audit_store
+from adapters.audit.verified_rows import AuditRowVerifier
+from adapters.bootstrap import audit_evidence, open_store, read_models, trusted_keys_of
 from adapters.cli import exit_codes
+from adapters.cli.audit_render import render_audit_report
 from adapters.cli.command_context import (
     IdArg,
     JsonOpt,
@@ -46,6 +48,9 @@ ExportForm = Literal["jsonl", "csv"]
 OptionalIdArg = Annotated[
     str | None, typer.Argument(help="Plan id (or --all).", show_default=False)
 ]
+VerifiedOpt = Annotated[
+    bool, typer.Option("--verified", help="Check each row against its event in the log.")
+]
 AllOpt = Annotated[bool, typer.Option("--all", help="Verify every plan in the store.")]
 AtOpt = Annotated[
     str,
@@ -57,11 +62,24 @@ AtOpt = Annotated[
 
 @audit_app.command(PLAN_COMMAND, hidden=True)
 @handles_errors
-def trail(plan_id: IdArg, as_json: JsonOpt = False) -> None:
-    """One plan's approvals, rejections, cancellations, resumes and revisions, in order."""
-    with read_models(current_settings()) as database:
+def trail(plan_id: IdArg, as_json: JsonOpt = False, verified: VerifiedOpt = False) -> None:
+    """One plan's approvals, rejections, cancellations, resumes and revisions, in order.
+
+    With --verified each row is checked against its event; exit 1 if one does not hold.
+    """
+    settings = current_settings()
+    with read_models(settings) as database:
         actions = audit_trail(database, parse_id(plan_id))
+    if verified:
+        store = open_store(settings)
+        try:
+            checker = AuditRowVerifier(store, trusted_keys_of(settings))
+            actions = [checker.check(action) for action in actions]
+        finally:
+            store.close()
     answer(actions, as_json, render_audit_trail)
+    if any(action.get("verified") is False for action in actions):
+        raise typer.Exit(exit_codes.ENDED_UNSUCCESSFULLY)
 
 
 @audit_app.command("export")
@@ -78,15 +96,30 @@ def export(
         Path | None,
         typer.Option("--output", "-o", help="Write here instead of stdout.", dir_okay=False),
     ] = None,
+    verified: VerifiedOpt = False,
 ) -> None:
-    """Write every audited action of every plan in time order (count on stderr)."""
-    with read_models(current_settings()) as database:
-        if output is None:
-            written = export_audit(database, sys.stdout, since=since, form=form)
-        else:
-            with output.open("w", encoding="utf-8", newline="") as out:
-                written = export_audit(database, out, since=since, form=form)
+    """Write every audited action of every plan in time order (count on stderr).
+
+    With --verified each row also says whether its event proves it; exit 1 if one does not.
+    """
+    settings = current_settings()
+    store = open_store(settings) if verified else None
+    checker = AuditRowVerifier(store, trusted_keys_of(settings)) if store is not None else None
+    hook = checker.check if checker is not None else None
+    try:
+        with read_models(settings) as database:
+            if output is None:
+                written = export_audit(database, sys.stdout, since=since, form=form, check=hook)
+            else:
+                with output.open("w", encoding="utf-8", newline="") as out:
+                    written = export_audit(database, out, since=since, form=form, check=hook)
+    finally:
+        if store is not None:
+            store.close()
     stderr_console().print(f"exported {written} action{'s' * (written != 1)}", highlight=False)
+    if checker is not None and checker.failed:
+        stderr_console().print(f"[red]{checker.failed} action(s) not proven by their events[/]")
+        raise typer.Exit(exit_codes.ENDED_UNSUCCESSFULLY)
 
 
 @audit_app.command("verify")
@@ -103,20 +136,37 @@ def verify(
             dir_okay=False,
         ),
     ] = None,
+    keys: Annotated[
+        Path | None,
+        typer.Option(
+            "--keys",
+            help="Directory of trusted NAME.pub keys: check every signature "
+            "(default: $PLANLEDGER_TRUSTED_KEYS).",
+            file_okay=False,
+        ),
+    ] = None,
+    checkpoints: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoints", help="A file of checkpoints (JSON lines) to check the log against."
+        ),
+    ] = None,
 ) -> None:
-    """Verify hash chains: exit 0 if every chain holds, 1 naming each broken plan and version.
+    """Verify the store: exit 0 if nothing was found, 1 naming each plan, version and problem.
 
-    Heads recorded by the plan_summary read model (when it exists) reveal removed last events
-    and events appended around the engine.
+    Chains always; signatures with --keys; the whole log and every plan's head with
+    --checkpoints; the read models against a fold of the log (lag is reported, never a finding);
+    on PostgreSQL the append-only guard.
     """
     if (plan_id is None) != all_plans:
         raise typer.BadParameter("name one plan ID, or --all")
-    store = open_store(current_settings())
+    settings = current_settings()
+    evidence = audit_evidence(settings, keys, checkpoints)
+    store = open_store(settings)
     try:
         plan_ids = None if plan_id is None else [parse_id(plan_id)]
-        with read_models(current_settings()) as database:
-            heads = load_heads(database)
-        report = verify_store(store, plan_ids, heads)
+        with read_models(settings) as database:
+            report = audit_store(store, database, evidence, plan_ids)
     finally:
         store.close()
     if metrics_file is not None:
@@ -125,24 +175,45 @@ def verify(
         write_verify_metrics(report, metrics_file)
     if as_json:
         print_json(report.to_json())
+        for note in report.notes:
+            stderr_console().print(f"note: {note}", highlight=False, soft_wrap=True)
     else:
-        _render_report(Console(), report)
+        render_audit_report(Console(), report)
     raise typer.Exit(exit_codes.COMPLETED if report.verified else exit_codes.ENDED_UNSUCCESSFULLY)
 
 
-def _render_report(console: Console, report: AuditReport) -> None:
-    for finding in report.findings:
-        console.print(
-            f"[red]broken[/] plan {finding.plan_id} at version {finding.version}: "
-            f"[bold]{finding.problem.value}[/] — {escape(finding.detail)}",
-            highlight=False,
-            soft_wrap=True,
-        )
-    plans = f"{report.plans_checked} plan{'s' * (report.plans_checked != 1)}"
-    if report.verified:
-        console.print(f"[green]verified[/] {plans}: every hash chain holds", highlight=False)
-    else:
-        console.print(f"{len(report.findings)} of {plans} broken", highlight=False)
+@audit_app.command("checkpoint")
+@handles_errors
+def checkpoint(
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Also append it to this file (keep it outside the database).",
+            dir_okay=False,
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Sign the log as it stands (position, digest, every plan's head); keep it in the store."""
+    settings = current_settings()
+    store = open_store(settings)
+    try:
+        with read_models(settings) as database:
+            taken = take_checkpoint(store, database, store.signer)
+    finally:
+        store.close()
+    if output is not None:
+        append_to_file(output, taken)
+    if as_json:
+        typer.echo(taken.to_line().decode().strip())
+        return
+    where = f"; appended to {output}" if output is not None else ""
+    typer.echo(
+        f"checkpoint at position {taken.position}: {taken.log_digest}, "
+        f"{len(taken.heads)} plan(s), signed by {taken.key_id}{where}"
+    )
 
 
 @handles_errors

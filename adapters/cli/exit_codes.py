@@ -8,6 +8,7 @@ from core import (
     InvalidInputError,
     PlanLedgerError,
     PlanStatus,
+    StoreTamperedError,
     StoreUnavailableError,
 )
 
@@ -38,6 +39,7 @@ ERROR_CODES: dict[type[PlanLedgerError], int] = {
     InvalidInputError: INVALID_INPUT,
     StoreUnavailableError: STORE_UNAVAILABLE,
     CorruptHistoryError: CORRUPT_HISTORY,
+    StoreTamperedError: CORRUPT_HISTORY,
     ConcurrencyError: CONFLICT,
 }
 

@@ -9,13 +9,16 @@ from __future__ import annotations
 import signal
 import threading
 from datetime import datetime
+from pathlib import Path
 from types import FrameType
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from adapters.bootstrap import read_models, read_side
+from adapters.audit.checkpoint_schedule import CheckpointSchedule
+from adapters.audit.checkpoints import UnsignedCheckpointError
+from adapters.bootstrap import read_models, read_side, signer_of
 from adapters.cli import exit_codes
 from adapters.cli.command_context import (
     IdArg,
@@ -152,6 +155,21 @@ def projector_command(
             show_default=False,
         ),
     ] = None,
+    checkpoint_every_s: Annotated[
+        float | None,
+        typer.Option(
+            "--checkpoint-every",
+            min=1.0,
+            metavar="SECONDS",
+            help="Also sign a checkpoint of the log this often (needs PLANLEDGER_SIGNING_KEY).",
+        ),
+    ] = None,
+    checkpoint_output: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoint-output", help="Append each checkpoint to this file.", dir_okay=False
+        ),
+    ] = None,
 ) -> None:
     """Follow the event log and keep every read model current until SIGINT or SIGTERM."""
     if verify_every is not None and metrics_port is None:
@@ -166,13 +184,27 @@ def projector_command(
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     settings = current_settings()
+    signer = signer_of(settings) if checkpoint_every_s is not None else None
+    if checkpoint_every_s is not None and signer is None:
+        raise UnsignedCheckpointError()
     with (
         read_side(settings) as side,
         served_metrics(projector_metrics(side, settings, verify_every), metrics_port, metrics_host),
     ):
+        schedule = None
+        if checkpoint_every_s is not None and signer is not None:
+            store = side.log.store
+            schedule = CheckpointSchedule(
+                store, side.database, signer, checkpoint_every_s, checkpoint_output
+            )
+            schedule.start()
         stderr_console().print(f"projector following {settings.store_url}; Ctrl-C stops it")
-        side.projector.follow(stop)
-        reports = side.projector.catch_up()
+        try:
+            side.projector.follow(stop)
+            reports = side.projector.catch_up()
+        finally:
+            if schedule is not None:
+                schedule.stop()
     _print_reports(reports, "stopped")
 
 

@@ -110,16 +110,22 @@ def render_projection_status(console: Console, projections: list[JsonObject]) ->
 
 def render_audit_trail(console: Console, actions: list[JsonObject]) -> None:
     """One row per human or policy action, with the hash of the event that records it."""
+    checked = any("verified" in action for action in actions)
     table = Table(show_edge=False, pad_edge=False)
-    for column in ("version", "at", "action", "actor", "reason", "event hash"):
+    columns = ("version", "at", "action", "actor", "reason", "event hash")
+    for column in (*columns, "proof") if checked else columns:
         table.add_column(column, overflow="fold")
     for action in actions:
-        table.add_row(
+        cells = [
             str(action["version"]),
             _time(action["at"]),
             styled(action["action"]),
             escape(action["actor"]),
             escape(action["reason"] or ""),
             f"{action['event_hash'][:16]}…" if action["event_hash"] else "",
-        )
+        ]
+        if checked:
+            problem = action.get("problem")
+            cells.append("[green]verified[/]" if not problem else f"[red]{escape(str(problem))}[/]")
+        table.add_row(*cells)
     console.print(table)

@@ -41,6 +41,7 @@ from adapters.cli.render import render_status, status_view
 from adapters.cli.spec_file import read_plan_spec_file
 from adapters.store import parse_store_url
 from adapters.workers import WorkerOptions, init_store, submit, wait_for_end
+from adapters.workers.work_schema import roles_sql
 
 db_app = typer.Typer(name="db", help="Set up the store.", no_args_is_help=True)
 
@@ -57,12 +58,49 @@ def _use_store(store: str | None) -> None:
 
 @db_app.command("init")
 @handles_errors
-def init_command(store: StoreOpt = None) -> None:
-    """Create the store's tables once (events, read models, work table); safe to repeat."""
+def init_command(
+    store: StoreOpt = None,
+    owner_role: Annotated[
+        str | None,
+        typer.Option("--owner-role", help="PostgreSQL: the role that owns the log (NOLOGIN)."),
+    ] = None,
+    app_role: Annotated[
+        str | None,
+        typer.Option("--app-role", help="PostgreSQL: the role writers connect as."),
+    ] = None,
+    print_sql: Annotated[
+        bool, typer.Option("--print-sql", help="Print the role statements instead of running.")
+    ] = False,
+) -> None:
+    """Create the store's tables once (events, read models, checkpoints, work table).
+
+    Safe to repeat. On PostgreSQL it restores a disabled or replaced append-only guard and, with
+    --owner-role and --app-role, hands the log to the owner and lets the application only read
+    and append (run it as a role that may create roles).
+    """
     _use_store(store)
     config = parse_store_url(current_settings().store_url)
-    parts = init_store(config)
+    roles = _roles(config.kind, owner_role, app_role, print_sql)
+    if print_sql and roles is not None:
+        for statement in roles_sql(config, *roles):
+            typer.echo(statement)
+        return
+    parts = init_store(config, roles)
     typer.echo(f"initialised {config.display}: {', '.join(parts)}")
+
+
+def _roles(
+    kind: str, owner: str | None, app: str | None, print_sql: bool
+) -> tuple[str, str] | None:
+    if owner is None and app is None and not print_sql:
+        return None
+    if owner is None or app is None:
+        raise typer.BadParameter("give both --owner-role and --app-role")
+    if kind != "postgresql":
+        raise typer.BadParameter("roles exist only on PostgreSQL", param_hint="--owner-role")
+    if owner == app:
+        raise typer.BadParameter("the owner and the application must be two roles")
+    return owner, app
 
 
 @handles_errors

@@ -53,9 +53,9 @@ class VerifyMetrics:
     def record(self, report: AuditReport) -> None:
         """Replace the gauges with what `report` found."""
         self.findings.clear()
-        for problem, count in Tally(f.problem.value for f in report.findings).items():
+        for problem, count in Tally(f.problem for f in report.findings).items():
             self.findings.labels(problem).set(count)
-        self.broken.set(len(report.findings))
+        self.broken.set(len({f.plan_id for f in report.findings}))
         self.checked.set(report.plans_checked)
         self.finished.set(time.time())
         self.runs.inc()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Literal, TextIO
 from uuid import UUID
@@ -55,12 +56,15 @@ def export_audit(
     *,
     since: datetime | None = None,
     form: Literal["jsonl", "csv"] = "jsonl",
+    check: Callable[[JsonObject], JsonObject] | None = None,
 ) -> int:
     """Write every action (at or after `since`) in time order; return how many were written.
 
     Reads in keyset pages of `EXPORT_BATCH`, so an export of any size holds one page at a time.
+    `check` (the verifier of `audit export --verified`) adds `verified` and `problem` to each.
     """
-    writer = csv.DictWriter(out, fieldnames=AUDIT_FIELDS) if form == "csv" else None
+    names = AUDIT_FIELDS if check is None else (*AUDIT_FIELDS, "verified", "problem")
+    writer = csv.DictWriter(out, fieldnames=names) if form == "csv" else None
     if writer is not None:
         writer.writeheader()
     written = 0
@@ -68,7 +72,7 @@ def export_audit(
     while True:
         page = _page(database, since, after)
         for row in page:
-            record = audit_record(row)
+            record = audit_record(row) if check is None else check(audit_record(row))
             if writer is not None:
                 writer.writerow(record)
             else:

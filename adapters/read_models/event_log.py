@@ -43,6 +43,11 @@ class EventLog:
         self._recorder = store.application.recorder
 
     @property
+    def store(self) -> LibraryEventStore:
+        """The store whose log this is."""
+        return self._store
+
+    @property
     def notify_channel(self) -> str | None:
         """The PostgreSQL channel the recorder NOTIFYs on each insert, if it has one."""
         channel = getattr(self._recorder, "channel_name", None)

@@ -6,15 +6,18 @@ from collections.abc import Sequence
 from typing import Any, cast
 from uuid import UUID
 
+import psycopg
 from eventsourcing.application import Application
 from eventsourcing.persistence import Mapper, StoredEvent
+from psycopg import sql
 
+from adapters.signing import EventSigner, TrustedKeys
 from adapters.store.event_topics import catalogue_topics
 from adapters.store.library_errors import translated_errors
 from adapters.store.postgres_setup import refuse_changes_to_events, schema_lock
 from adapters.store.pydantic_mapper import DECODE_ERRORS, OrjsonTranscoder, PydanticMapper
 from adapters.store.store_url import StoreConfig
-from core import CorruptHistoryError, PlanEvent
+from core import CorruptHistoryError, PlanEvent, UntrustedHistoryError
 
 
 class PlanLedgerApplication(Application[UUID]):
@@ -34,16 +37,45 @@ POSTGRES_EVENTS_TABLE = f"{PlanLedgerApplication.name}_events"
 
 
 class LibraryEventStore:
-    """Appends and loads plan events; a taken version becomes `ConcurrencyError`."""
+    """Appends and loads plan events; a taken version becomes `ConcurrencyError`.
 
-    def __init__(self, application: PlanLedgerApplication, display: str) -> None:
+    With a `signer`, every appended event is signed by this writer's key; with `trusted` keys,
+    loading a plan that holds an event not signed by one of them raises `UntrustedHistoryError`,
+    so nothing built on this store acts on it.
+    """
+
+    def __init__(
+        self,
+        application: PlanLedgerApplication,
+        display: str,
+        *,
+        signer: EventSigner | None = None,
+        trusted: TrustedKeys | None = None,
+    ) -> None:
         self.application = application
         self.display = display
+        self.signer = signer
+        self.trusted = trusted
 
     def load(
         self, plan_id: UUID, after_version: int = 0, up_to_version: int | None = None
     ) -> list[PlanEvent]:
         """The plan's events above `after_version` (and up to `up_to_version`), oldest first."""
+        events = self.load_unchecked(plan_id, after_version, up_to_version)
+        if self.trusted is not None:
+            for event in events:
+                found = self.trusted.problem(event)
+                if found is not None:
+                    problem, detail = found
+                    raise UntrustedHistoryError(
+                        plan_id, event.version, f"{problem.value} {type(event).__name__}: {detail}"
+                    )
+        return events
+
+    def load_unchecked(
+        self, plan_id: UUID, after_version: int = 0, up_to_version: int | None = None
+    ) -> list[PlanEvent]:
+        """`load` without the signature check: for verification and quarantine only."""
         with translated_errors(self.display, plan_id):
             stored = self.application.recorder.select_events(
                 plan_id, gt=after_version or None, lte=up_to_version
@@ -64,6 +96,8 @@ class LibraryEventStore:
         """Append all events in one transaction, or none."""
         if not events:
             return
+        if self.signer is not None:
+            events = [self.signer.sign(event) for event in events]
         to_stored = self.application.mapper.to_stored_event
         stored = [to_stored(event) for event in events]
         with translated_errors(self.display, events[0].plan_id, events[0].version):
@@ -75,17 +109,32 @@ class LibraryEventStore:
 
 
 def open_event_store(
-    config: StoreConfig, extra_env: dict[str, Any] | None = None
+    config: StoreConfig,
+    extra_env: dict[str, Any] | None = None,
+    *,
+    signer: EventSigner | None = None,
+    trusted: TrustedKeys | None = None,
 ) -> LibraryEventStore:
-    """Open (and on first use, create) the store a `StoreConfig` names."""
+    """Open (and on first use, create) the store a `StoreConfig` names (see `LibraryEventStore`
+    for `signer` and `trusted`)."""
     env = {**config.env, **(extra_env or {})}
     with translated_errors(config.display):
         if config.kind == "postgresql":
             assert config.conninfo is not None
             assert config.schema is not None
             with schema_lock(config.conninfo, config.schema) as connection:
+                if _table_exists(connection, config.schema, POSTGRES_EVENTS_TABLE):
+                    # CREATE TABLE IF NOT EXISTS needs rights a least-privileged role lacks
+                    env = {"CREATE_TABLE": "n", **env}
                 application = PlanLedgerApplication(env=env)
                 refuse_changes_to_events(connection, config.schema, POSTGRES_EVENTS_TABLE)
         else:
             application = PlanLedgerApplication(env=env)
-    return LibraryEventStore(application, config.display)
+    return LibraryEventStore(application, config.display, signer=signer, trusted=trusted)
+
+
+def _table_exists(
+    connection: psycopg.Connection[tuple[object, ...]], schema: str, table: str
+) -> bool:
+    name = sql.Identifier(schema, table).as_string(connection)
+    return connection.execute("SELECT to_regclass(%s)", (name,)).fetchone() != (None,)

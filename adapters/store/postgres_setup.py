@@ -8,12 +8,18 @@ from contextlib import contextmanager
 import psycopg
 from psycopg import sql
 
+from adapters.store.append_only_guard import (
+    APPEND_ONLY_MESSAGE,
+    ROW_TRIGGER,
+    TRUNCATE_TRIGGER,
+    guard_problems,
+    install_guard,
+)
+from core import StoreTamperedError
+
 SETUP_LOCK_KEY = 0x504C414E4C4544  # "PLANLED": serialises concurrent set-ups of any schema
 
-APPEND_ONLY_MESSAGE = "planledger events are append-only"
-GUARD_FUNCTION = "planledger_refuse_change"
-ROW_TRIGGER = "planledger_events_append_only"
-TRUNCATE_TRIGGER = "planledger_events_no_truncate"
+__all__ = ["APPEND_ONLY_MESSAGE", "refuse_changes_to_events", "schema_lock"]
 
 
 @contextmanager
@@ -26,9 +32,14 @@ def schema_lock(conninfo: str, schema: str) -> Iterator[psycopg.Connection[tuple
     with psycopg.connect(conninfo, autocommit=True) as connection:
         connection.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK_KEY,))
         try:
-            connection.execute(
-                sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema))
-            )
+            # checked first: CREATE SCHEMA IF NOT EXISTS needs rights an application role lacks
+            exists = connection.execute(
+                "SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)
+            ).fetchone()
+            if exists is None:
+                connection.execute(
+                    sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema))
+                )
             yield connection
         finally:
             connection.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK_KEY,))
@@ -42,37 +53,16 @@ def refuse_changes_to_events(
     The hash chain detects a tampered row after the fact; the triggers stop an accidental or
     careless change before it happens. Someone with the rights to bypass triggers
     (`session_replication_role = replica`) can still tamper, and verification still catches it.
-    Existing triggers are left alone: re-creating them on every start would take a lock that
-    waits for writers, and open a moment without the guard.
+    An intact guard is left alone: re-creating it on every start would take a lock that waits
+    for writers. A guard that is there but disabled or replaced is refused
+    (`StoreTamperedError`): only `db init`, as the table's owner, restores it.
     """
-    qualified = sql.Identifier(schema, table)
-    name = qualified.as_string(connection)
-    if connection.execute("SELECT to_regclass(%s)", (name,)).fetchone() == (None,):
+    present = guard_problems(connection, schema, table)
+    if not present:
         return
-    present = {
-        row[0]
-        for row in connection.execute(
-            "SELECT tgname FROM pg_trigger WHERE tgrelid = to_regclass(%s)", (name,)
+    missing = [f"trigger {trigger} is missing" for trigger in (ROW_TRIGGER, TRUNCATE_TRIGGER)]
+    if present != missing:
+        raise StoreTamperedError(
+            f"{schema}.{table}", "its append-only guard: " + "; ".join(present)
         )
-    }
-    if {ROW_TRIGGER, TRUNCATE_TRIGGER} <= present:
-        return
-    function = sql.Identifier(schema, GUARD_FUNCTION)
-    connection.execute(
-        sql.SQL(
-            "CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            "BEGIN RAISE EXCEPTION {message} USING DETAIL = TG_OP || ' on ' || TG_TABLE_NAME; "
-            "END $$"
-        ).format(function=function, message=sql.Literal(APPEND_ONLY_MESSAGE))
-    )
-    triggers = {
-        ROW_TRIGGER: "BEFORE UPDATE OR DELETE ON {table} FOR EACH ROW",
-        TRUNCATE_TRIGGER: "BEFORE TRUNCATE ON {table} FOR EACH STATEMENT",
-    }
-    for trigger, timing in triggers.items():
-        if trigger not in present:
-            connection.execute(
-                sql.SQL(
-                    "CREATE TRIGGER {trigger} " + timing + " EXECUTE FUNCTION {function}()"
-                ).format(trigger=sql.Identifier(trigger), table=qualified, function=function)
-            )
+    install_guard(connection, schema, table)

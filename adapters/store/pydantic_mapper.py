@@ -10,9 +10,11 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 
 from adapters.store.event_topics import EventTopics
-from core import PlanEvent
+from core import SEAL_FIELDS, PlanEvent
 
 _ENVELOPE = {"originator_id", "originator_version"}
+_UNSIGNED = {*_ENVELOPE, *SEAL_FIELDS}
+"""An unsigned event is stored without the signature's fields, as every event was before them."""
 
 DECODE_ERRORS = (LookupError, ValueError, TypeError, AttributeError)
 """What decoding a row no event class accepts raises: an unknown topic (a `LookupError`),
@@ -43,7 +45,8 @@ class PydanticMapper(Mapper[UUID]):
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         event = cast(PlanEvent, domain_event)
-        state = event.model_dump(mode="json", exclude=_ENVELOPE)
+        unsigned = event.signature is None
+        state = event.model_dump(mode="json", exclude=_UNSIGNED if unsigned else _ENVELOPE)
         if event.class_version > 1:
             state["class_version"] = event.class_version
         return StoredEvent(

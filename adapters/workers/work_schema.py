@@ -10,8 +10,12 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
+from adapters.audit.checkpoints import create_checkpoint_table_statement
 from adapters.read_models import open_read_model_database
 from adapters.store import StoreConfig, open_event_store
+from adapters.store.append_only_guard import install_guard
+from adapters.store.event_store import POSTGRES_EVENTS_TABLE
+from adapters.store.least_privilege import apply_roles, role_statements
 from adapters.store.postgres_setup import schema_lock
 
 WORK_TABLE = "planledger_work"
@@ -35,22 +39,56 @@ it has events newer than `seen_version` or `due_at` has come (an approval deadli
 OPEN_WORK_INDEX_DDL = "CREATE INDEX IF NOT EXISTS {index} ON {table} (submitted_at) WHERE NOT done"
 
 
-def init_store(config: StoreConfig) -> list[str]:
-    """Create the events, read-model and work tables that are missing; return what exists now.
+def init_store(config: StoreConfig, roles: tuple[str, str] | None = None) -> list[str]:
+    """Create the events, read-model, checkpoint and work tables that are missing; return what
+    exists now (and what had to be restored).
 
     Safe to run twice and from several processes at once: each part is created under the
-    store's set-up advisory lock (PostgreSQL) or inside one write transaction (SQLite).
+    store's set-up advisory lock (PostgreSQL) or inside one write transaction (SQLite). On
+    PostgreSQL a disabled or replaced append-only guard is restored (it needs the table's
+    owner), and with `roles` (owner, application) each object is handed to its role.
     """
+    if config.kind == "postgresql":
+        assert config.conninfo is not None
+        assert config.schema is not None
+        with schema_lock(config.conninfo, config.schema) as connection:
+            restored = install_guard(connection, config.schema, POSTGRES_EVENTS_TABLE)
+    else:
+        restored = []
     open_event_store(config).close()
-    open_read_model_database(config).close()
-    parts = ["events", "read models"]
+    database = open_read_model_database(config)
+    try:
+        with database.transaction(write_lock=True) as session:
+            session.execute(create_checkpoint_table_statement())
+    finally:
+        database.close()
+    parts = ["events", "read models", "checkpoints"]
+    if restored:
+        parts.append("append-only guard restored (" + "; ".join(restored) + ")")
     if config.kind == "postgresql":
         assert config.conninfo is not None
         assert config.schema is not None
         with schema_lock(config.conninfo, config.schema) as connection:
             create_work_table(connection, config.schema)
+            if roles is not None:
+                owner, app = roles
+                apply_roles(
+                    connection,
+                    role_statements(connection, config.schema, POSTGRES_EVENTS_TABLE, owner, app),
+                )
         parts.append("work table")
+        if roles is not None:
+            parts.append(f"roles {roles[0]} (owner) and {roles[1]} (application)")
     return parts
+
+
+def roles_sql(config: StoreConfig, owner: str, app: str) -> list[str]:
+    """The role statements `init_store` would run, as text (for `db init --print-sql`)."""
+    assert config.conninfo is not None
+    assert config.schema is not None
+    with schema_lock(config.conninfo, config.schema) as connection:
+        statements = role_statements(connection, config.schema, POSTGRES_EVENTS_TABLE, owner, app)
+        return [statement.as_string(connection) + ";" for statement in statements]
 
 
 def create_work_table(connection: psycopg.Connection[tuple[object, ...]], schema: str) -> None:

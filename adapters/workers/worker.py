@@ -33,6 +33,7 @@ from core import (
     PlanState,
     PlanStatus,
     StoreUnavailableError,
+    UntrustedHistoryError,
     next_due,
     only_waits_on_children,
     waiting_children,
@@ -44,7 +45,8 @@ ClaimObserver = Callable[[Sequence[Claim], float], None]
 """Told of each claim: the plans it took (maybe none) and how many seconds it took."""
 
 NEVER_AGAIN = 2**31 - 1
-"""A `seen_version` no plan reaches: a plan whose history cannot be folded is not retried."""
+"""A `seen_version` no plan reaches: a plan whose history cannot be folded is not retried. It is
+also the work table's quarantine marker for a plan this worker would not trust."""
 
 
 @dataclass(frozen=True)
@@ -89,11 +91,14 @@ class Worker:
         wakeup: Callable[[], Wakeup],
         options: WorkerOptions,
         on_claim: ClaimObserver | None = None,
+        *,
+        quarantine: Callable[[UntrustedHistoryError], object] | None = None,
     ) -> None:
         self._service = service
         self._on_claim = on_claim
         self._queue = queue
         self._wakeup = wakeup
+        self._quarantine = quarantine
         self.options = options
         self._slots = CallSlots(options.concurrency)
         self._runs: dict[UUID, _PlanRun] = {}
@@ -179,6 +184,8 @@ class Worker:
                     return
                 except CorruptHistoryError as error:
                     self._log.error("plan_cannot_be_folded", plan_id=str(plan_id), error=str(error))
+                    if isinstance(error, UntrustedHistoryError) and self._quarantine is not None:
+                        self._quarantine(error)
                     self._queue.release(
                         self.options.worker_id, plan_id, seen_version=NEVER_AGAIN, due_at=None
                     )
@@ -209,8 +216,8 @@ class Worker:
     def _hand_back(self, run: _PlanRun, plan: PlanState) -> None:
         """Done for good, claimable again at once (stopped early), or at the next event.
 
-        A paused plan waits for its next event (the unpause) or its deadline, so no worker
-        spins on it.
+        A paused plan waits for its next event (the unpause, or an approval after a revision
+        voided it) or its deadline, so no worker spins on it.
         """
         owner = self.options.worker_id
         run.handing_back = True  # no more renewals: a renewal now would report it lost
@@ -225,7 +232,7 @@ class Worker:
             self._queue.release(
                 owner, plan.plan_id, seen_version=plan.version, due_at=next_due(plan)
             )
-        elif plan.paused:
+        elif plan.paused or plan.approval_void:
             self._queue.release(
                 owner,
                 plan.plan_id,

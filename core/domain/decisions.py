@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 from uuid import UUID
 
+from core.domain.approval_binding import check_approval, may_approve, plan_digest, spec_digest
 from core.domain.errors import InvalidTransitionError, NotAnApproverError
 from core.domain.events import (
     ENGINE_ACTOR,
@@ -126,31 +127,52 @@ def create_plan(
     if traceparent is not None:
         traceparent = parse_traceparent(traceparent).header
     stamp = EventStamper(plan_id, 1, now, by, correlation_id)
-    created = stamp(PlanCreated, spec=spec, inputs=inputs or {}, traceparent=traceparent)
-    return [created, *submit(stamp, spec, now)]
+    inputs = inputs or {}
+    created = stamp(PlanCreated, spec=spec, inputs=inputs, traceparent=traceparent)
+    return [created, *submit(stamp, spec, now, inputs)]
 
 
-def submit(stamp: EventStamper, spec: PlanSpec, now: datetime) -> list[PlanEvent]:
-    """Take a new plan out of `draft`: to approval, or approved (at once with `auto_approve`)."""
+def submit(
+    stamp: EventStamper, spec: PlanSpec, now: datetime, inputs: JsonObject
+) -> list[PlanEvent]:
+    """Take a new plan out of `draft`: to approval, or approved (at once with `auto_approve`).
+
+    A plan that requires approval records the digest of its spec and inputs, which binds every
+    approval of it to the spec it approves (see `core.domain.approval_binding`).
+    """
     options = spec.options
     deadline = None
     if options.needs_approval and options.approval_timeout_ms is not None:
         deadline = now + timedelta(milliseconds=options.approval_timeout_ms)
+    digest = spec_digest(spec, inputs) if options.require_approval else None
     events: list[PlanEvent] = [
-        stamp(PlanSubmitted, approval_required=options.needs_approval, approval_deadline=deadline)
+        stamp(
+            PlanSubmitted,
+            approval_required=options.needs_approval,
+            approval_deadline=deadline,
+            spec_digest=digest,
+        )
     ]
     if options.require_approval and options.auto_approve:
         stamp.actor = ENGINE_ACTOR
-        events.append(stamp(PlanApproved, by=ENGINE_ACTOR, comment="auto_approve"))
+        events.append(
+            stamp(PlanApproved, by=ENGINE_ACTOR, comment="auto_approve", spec_digest=digest)
+        )
     return events
 
 
 def approve(
     plan: PlanState, *, by: str, comment: str, now: datetime, correlation_id: UUID
 ) -> list[PlanEvent]:
-    """A person approves a plan that waits for approval."""
-    _check_approver(plan, by, "approve")
-    return [EventStamper.after(plan, now, by, correlation_id)(PlanApproved, by=by, comment=comment)]
+    """A person approves a plan that waits for approval: the approval covers its spec as it is.
+
+    A plan whose approval a revision voided waits again, even while it executes.
+    """
+    if not may_approve(plan):
+        raise InvalidTransitionError(plan.plan_id, plan.status.value, "approve")
+    check_approval(plan, by)
+    stamp = EventStamper.after(plan, now, by, correlation_id)
+    return [stamp(PlanApproved, by=by, comment=comment, spec_digest=plan_digest(plan))]
 
 
 def reject(

@@ -7,6 +7,8 @@ PlanLedgerError
 │   ├── PlanNotFoundError          no events for this plan id
 │   ├── InvalidStoreUrlError       a store URL the bootstrap cannot use
 │   ├── NotAnApproverError         the actor is not in the plan's `approvers`
+│   ├── ApproverRequiredError      a retry or skip of a plan with `approvers` by someone else
+│   ├── SeparationOfDutiesError    an approval by the plan's creator or one of its revisers
 │   ├── InvalidTransitionError     the command does not fit the plan's status
 │   ├── RevisionRefusedError       a revision that would break the plan (each problem named)
 │   ├── StepNotFoundError          a command names a step the plan does not have
@@ -16,7 +18,10 @@ PlanLedgerError
 ├── ConcurrencyError               another writer appended first: reload and decide again
 │   └── ConflictRetriesExhaustedError  every attempt lost that race; the command gave up
 ├── StoreUnavailableError          the database cannot be reached (CLI exit 4)
-├── CorruptHistoryError            stored events that cannot be folded into a plan
+├── CorruptHistoryError            stored events that cannot be folded into a plan (exit 5)
+│   └── UntrustedHistoryError      events a writer may not act on: unsigned or unknown-key,
+│                                  an approval that does not cover the spec, a quarantine
+├── StoreTamperedError             the store's own protection (a guard trigger) was changed
 ├── ExpressionError                a template or condition that cannot be parsed or evaluated;
 │                                  a spec problem at validation, a `StepPreparationFailed` later
 └── ToolFailedError                raised by a tool to record a typed failure; never escapes
@@ -98,6 +103,33 @@ class NotAnApproverError(InvalidInputError):
         super().__init__(
             f"{actor!r} may not approve or reject plan {plan_id}; "
             f"allowed approvers: {', '.join(self.approvers)}"
+        )
+
+
+class ApproverRequiredError(InvalidInputError):
+    """A plan that names `approvers` lets only them retry or skip its steps."""
+
+    def __init__(self, plan_id: UUID, actor: str, action: str, approvers: Sequence[str]) -> None:
+        self.plan_id = plan_id
+        self.actor = actor
+        self.action = action
+        self.approvers = tuple(approvers)
+        super().__init__(
+            f"{actor!r} may not {action} a step of plan {plan_id}: it names approvers, and "
+            f"only they may ({', '.join(self.approvers)})"
+        )
+
+
+class SeparationOfDutiesError(InvalidInputError):
+    """With `separation_of_duties`, whoever created or revised a plan may not approve it."""
+
+    def __init__(self, plan_id: UUID, actor: str, role: str) -> None:
+        self.plan_id = plan_id
+        self.actor = actor
+        self.role = role
+        super().__init__(
+            f"{actor!r} may not approve plan {plan_id}: they {role} it, and the plan asks for "
+            "separation of duties (someone else must approve)"
         )
 
 
@@ -211,6 +243,34 @@ class CorruptHistoryError(PlanLedgerError):
         self.version = version
         self.reason = reason
         super().__init__(f"history of plan {plan_id} is corrupt at version {version}: {reason}")
+
+
+class UntrustedHistoryError(CorruptHistoryError):
+    """A plan holds an event a writer must not act on; it refuses and appends nothing else.
+
+    The event is unsigned or signed by a key it does not trust, the plan's approval does not
+    cover its spec as it stands, or the plan was quarantined for one of these before.
+    """
+
+    def __init__(self, plan_id: UUID | str, version: int, reason: str) -> None:
+        self.plan_id = plan_id
+        self.version = version
+        self.reason = reason
+        PlanLedgerError.__init__(
+            self, f"refusing plan {plan_id}: version {version} cannot be trusted: {reason}"
+        )
+
+
+class StoreTamperedError(PlanLedgerError):
+    """Something that protects the store was changed: its append-only guard is disabled or its
+    function replaced. Writers refuse to start until `planledger db init` (as the owner) restores
+    it; the history must then be verified.
+    """
+
+    def __init__(self, store: str, problem: str) -> None:
+        self.store = store
+        self.problem = problem
+        super().__init__(f"store {store} was tampered with: {problem}")
 
 
 class ExpressionError(PlanLedgerError):

@@ -72,7 +72,7 @@ def fork_plan(
         )
         for step_id in reusable_steps(source, spec, from_step)
     )
-    return [*events, *submit(stamp, spec, now)]
+    return [*events, *submit(stamp, spec, now, inputs)]
 
 
 def reusable_steps(source: PlanState, spec: PlanSpec, from_step: str) -> list[str]:

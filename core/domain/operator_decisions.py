@@ -2,7 +2,8 @@
 
 Like `core.domain.decisions`, each returns events numbered from the plan's next version, or
 raises an `InvalidInputError` and returns nothing when the command does not fit the plan. A
-retry or a skip on a plan that ended failed or partial reopens it first (`PlanReopened`).
+retry or a skip on a plan that ended failed or partial reopens it first (`PlanReopened`); on a
+plan that names `approvers`, only they may retry or skip (it overrides what they approved).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from core.domain.approval_binding import require_approver
 from core.domain.decisions import EventStamper
 from core.domain.errors import InvalidStepTransitionError, InvalidTransitionError, StepNotFoundError
 from core.domain.events import (
@@ -61,6 +63,7 @@ def retry_step(
     is refused, naming it (skip it first).
     """
     step = _step(plan, step_id)
+    require_approver(plan, by, "retry")
     _check_plan(plan, "retry")
     _check_not_mapped(plan, step_id, "retry")
     if step.status is not StepStatus.FAILED:
@@ -88,6 +91,7 @@ def skip_step(
 ) -> list[PlanEvent]:
     """Mark a failed or pending step skipped; its dependants count it as a success."""
     step = _step(plan, step_id)
+    require_approver(plan, by, "skip")
     _check_plan(plan, "skip")
     _check_not_mapped(plan, step_id, "skip")
     if step.status not in (StepStatus.FAILED, StepStatus.PENDING):

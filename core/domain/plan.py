@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from core.domain import approval_transitions as approvals
 from core.domain import expansion_transitions as expansions
 from core.domain import operator_transitions as operator
 from core.domain import revision_transitions as revisions
@@ -17,6 +18,7 @@ from core.domain import sub_plan_transitions as sub_plans
 from core.domain.errors import CorruptHistoryError
 from core.domain.events import (
     TERMINAL_EVENTS,
+    ApprovalVoided,
     PlanApproved,
     PlanCancelled,
     PlanCompleted,
@@ -27,6 +29,7 @@ from core.domain.events import (
     PlanForked,
     PlanPartiallyCompleted,
     PlanPaused,
+    PlanQuarantined,
     PlanRejected,
     PlanReopened,
     PlanResumed,
@@ -126,16 +129,6 @@ def _created(event: PlanCreated) -> PlanState:
     return state
 
 
-def _on_submitted(state: PlanState, event: PlanSubmitted) -> None:
-    state.status = PlanStatus.PENDING_APPROVAL if event.approval_required else PlanStatus.APPROVED
-    state.approval_deadline = event.approval_deadline
-
-
-def _on_approved(state: PlanState, event: PlanApproved) -> None:
-    state.status = PlanStatus.APPROVED
-    state.approved_by = event.by
-
-
 def _on_rejected(state: PlanState, event: PlanRejected) -> None:
     state.rejected_by = event.by
     state.reason = event.reason
@@ -172,10 +165,13 @@ def _apply(state: PlanState, event: PlanEvent) -> None:
             steps.on_step_cancelled(state, event)
         case StepAdded():
             revisions.on_step_added(state, event)
+            approvals.on_revised(state, event, event.by)
         case StepRevised():
             revisions.on_step_revised(state, event)
+            approvals.on_revised(state, event, event.by)
         case StepRemoved():
             revisions.on_step_removed(state, event)
+            approvals.on_revised(state, event, event.by)
         case PlanForked():
             revisions.on_plan_forked(state, event)
         case StepResultReused():
@@ -189,9 +185,13 @@ def _apply(state: PlanState, event: PlanEvent) -> None:
         case SubPlanFinished():
             sub_plans.on_sub_plan_finished(state, event)
         case PlanSubmitted():
-            _on_submitted(state, event)
+            approvals.on_submitted(state, event)
         case PlanApproved():
-            _on_approved(state, event)
+            approvals.on_approved(state, event)
+        case ApprovalVoided():
+            approvals.on_approval_voided(state, event)
+        case PlanQuarantined():
+            approvals.on_quarantined(state, event)
         case PlanRejected():
             _on_rejected(state, event)
         case PlanExecutionStarted():

@@ -121,6 +121,16 @@ class PlanState:
     pause_reason: str | None = None
     paused_at: datetime | None = None
     traceparent: str | None = None
+    binds_approval: bool = False
+    """The plan was submitted with a spec digest: each approval must cover the spec as it stands."""
+    approval_void: bool = False
+    """A revision voided the approval: nothing starts until someone approves again."""
+    approval_gap: str | None = None
+    """Why the recorded approval does not cover the plan (a forged or inconsistent history)."""
+    revised_by: set[str] = field(default_factory=set)
+    """Who revised the plan: with `separation_of_duties` they may not approve it."""
+    quarantined: str | None = None
+    """Why a writer holding trusted keys refused the plan; nothing starts in it again."""
 
     def item_ended(self, parent: str) -> None:
         """A child of `parent` ended; once none is left, the parent waits to be gathered."""
@@ -143,6 +153,11 @@ class PlanState:
     def is_terminal(self) -> bool:
         """True once the plan has ended."""
         return self.status.is_terminal
+
+    @property
+    def starts_held(self) -> bool:
+        """True while no step may start for want of a trustworthy approval (or a quarantine)."""
+        return self.approval_void or self.approval_gap is not None or self.quarantined is not None
 
     @property
     def paused(self) -> bool:

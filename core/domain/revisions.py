@@ -3,7 +3,8 @@
 Each decision builds the revised spec and validates it in full with the validator that checks
 new plans (tools' parameter schemas, references to ancestors only, cycles, unknown
 dependencies), so a revised plan is one that could have been created as it now stands. A
-refusal raises before any event exists: nothing is written.
+refusal raises before any event exists: nothing is written. A revision of an approved plan that
+requires approval voids the approval in the same append (`ApprovalVoided`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import datetime
 from typing import Any, NoReturn
 from uuid import UUID
 
+from core.domain.approval_binding import voided_by_revision
 from core.domain.decisions import EventStamper
 from core.domain.errors import (
     InvalidPlanSpecError,
@@ -59,7 +61,7 @@ def add_step(
     data["steps"].append(dict(step))
     added = _validated(plan, action, data, validate).steps[-1]
     stamp = EventStamper.after(plan, now, by, correlation_id)
-    return [stamp(StepAdded, step=added, by=by, reason=reason)]
+    return _voiding(plan, stamp(StepAdded, step=added, by=by, reason=reason), by, reason, now)
 
 
 def revise_step(
@@ -86,7 +88,8 @@ def revise_step(
     if not fields:
         _refuse(plan, action, f"steps[{step_id}]", "the revision changes nothing")
     stamp = EventStamper.after(plan, now, by, correlation_id)
-    return [stamp(StepRevised, step=revised, fields=fields, by=by, reason=reason)]
+    event = stamp(StepRevised, step=revised, fields=fields, by=by, reason=reason)
+    return _voiding(plan, event, by, reason, now)
 
 
 def remove_step(
@@ -116,7 +119,16 @@ def remove_step(
     data["steps"] = [raw for raw in data["steps"] if raw["id"] != step_id]
     _validated(plan, action, data, validate)
     stamp = EventStamper.after(plan, now, by, correlation_id)
-    return [stamp(StepRemoved, step_id=step_id, by=by, reason=reason)]
+    return _voiding(
+        plan, stamp(StepRemoved, step_id=step_id, by=by, reason=reason), by, reason, now
+    )
+
+
+def _voiding(
+    plan: PlanState, revision: PlanEvent, by: str, reason: str, now: datetime
+) -> list[PlanEvent]:
+    """The revision, then `ApprovalVoided` if it changed a plan whose approval was in force."""
+    return [revision, *voided_by_revision(plan, revision, by=by, reason=reason, now=now)]
 
 
 def _check_open(plan: PlanState, action: str) -> None:

@@ -122,7 +122,8 @@ def decide(plan: PlanState, now: datetime, expressions: Expressions) -> Schedule
     """Decide what should happen to `plan` at `now`; `expressions` evaluates its templates.
 
     A paused plan starts nothing (its ready steps and due retries wait), but its time-outs,
-    deadline, skips and end are decided as ever.
+    deadline, skips and end are decided as ever; so does a plan whose approval a revision voided
+    or does not cover its spec, or that was quarantined (`PlanState.starts_held`).
     """
     if plan.status is PlanStatus.PENDING_APPROVAL:
         deadline = plan.approval_deadline
@@ -138,7 +139,12 @@ def decide(plan: PlanState, now: datetime, expressions: Expressions) -> Schedule
     timed_out = _time_outs(plan, now, decisions, wake)
     decisions.extend(gathers(plan, now))
     _skips(plan, decisions)
-    if plan.stopped_by is None and not plan.paused and not _stops_now(plan, decisions):
+    if (
+        plan.stopped_by is None
+        and not plan.paused
+        and not plan.starts_held
+        and not _stops_now(plan, decisions)
+    ):
         _starts(plan, now, len(plan.running) - timed_out, decisions, wake, expressions)
     if not decisions and not plan.running and plan.counts[StepStatus.PENDING] == 0:
         decisions.append(_finish(plan, expressions))

@@ -29,12 +29,13 @@ class PlanOptions(AdditiveFields):
     """How a plan is approved and executed. Fields left out take the defaults below.
 
     `max_for_each_items` and `max_sub_plan_depth` (how deep sub-plans may nest below the root)
-    came later and are dumped only when set.
+    came later and are dumped only when set, as is `separation_of_duties`: whoever created or
+    revised the plan may not approve it.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     additive_fields: ClassVar[frozenset[str]] = frozenset(
-        {"max_for_each_items", "max_sub_plan_depth"}
+        {"max_for_each_items", "max_sub_plan_depth", "separation_of_duties"}
     )
 
     require_approval: bool = False
@@ -49,6 +50,7 @@ class PlanOptions(AdditiveFields):
     total_timeout_ms: Annotated[int, Field(gt=0)] | None = None
     max_for_each_items: Annotated[int, Field(ge=1, le=MAX_STEPS)] = MAX_FOR_EACH_ITEMS
     max_sub_plan_depth: Annotated[int, Field(ge=0, le=100)] = DEFAULT_MAX_SUB_PLAN_DEPTH
+    separation_of_duties: bool = False
 
     @property
     def parallel_slots(self) -> int:

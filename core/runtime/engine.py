@@ -17,6 +17,7 @@ from uuid import UUID
 from pydantic import ValidationError
 from pydantic_core import PydanticSerializationError, to_jsonable_python
 
+from core.domain.approval_binding import check_trusted
 from core.domain.decisions import Outcome, apply_decisions, record_outcome, start_execution
 from core.domain.errors import ConcurrencyError, ToolFailedError
 from core.domain.events import (
@@ -94,7 +95,8 @@ class Engine:
         still executing, as soon as it can only wait on them: whoever runs a child reports its
         end to the parent, which is then worth executing again. A paused plan starts nothing
         (not even its execution) and is watched until it is unpaused, or, with
-        `leave_when_paused`, returned like a stopped one.
+        `leave_when_paused`, returned like a stopped one. A plan whose approval does not cover
+        its spec, or that was quarantined, raises `UntrustedHistoryError` and starts nothing.
         """
         run = EngineRun(
             plan,
@@ -110,6 +112,7 @@ class Engine:
                 for child_id in waiting_children(plan).values():
                     self._start_child(run, child_id)
             while True:
+                check_trusted(run.plan)
                 self._turn(run)
                 if run.plan.status not in (PlanStatus.EXECUTING, PlanStatus.APPROVED):
                     self.sub_plans.report_to_parent(run.plan, correlation_id)

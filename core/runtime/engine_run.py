@@ -56,6 +56,8 @@ class EngineRun:
 
     @property
     def done_for_now(self) -> bool:
-        """Nothing is in flight and nothing may start: stopping, or paused and told to leave."""
-        leaving = self.stopping or (self.leave_when_paused and self.plan.paused)
+        """Nothing is in flight and nothing may start: stopping, or paused (or waiting for a
+        new approval) and told to leave."""
+        waiting = self.plan.paused or self.plan.approval_void
+        leaving = self.stopping or (self.leave_when_paused and waiting)
         return leaving and not self.in_flight

@@ -13,6 +13,7 @@ import pytest
 
 from adapters.expressions import JinjaExpressions
 from adapters.store import LibraryEventStore
+from core.domain.approval_binding import quarantine
 from core.domain.decisions import Outcome, apply_decisions, record_outcome, start_execution
 from core.domain.errors import ConcurrencyError, PlanNotFoundError
 from core.domain.events import (
@@ -220,7 +221,32 @@ def run_one_plan_of_each_kind(
         child,
         run_an_operated_plan(service),
         *revised_and_forked(service),
+        voided_then_quarantined(service, recording, clock),
     ]
+
+
+def voided_then_quarantined(
+    service: PlanService, recording: RecordingStore, clock: SystemClock
+) -> UUID:
+    """Approved, revised (the approval voided), approved again; then quarantined by a writer."""
+    plan_id = service.create_plan(
+        plan_spec(step("a"), require_approval=True, approvers=["bob"]), by="alice"
+    )
+    service.approve(plan_id, by="bob")
+    service.revise_step(plan_id, "a", {"max_retries": 1}, by="alice", reason="flaky")
+    service.approve(plan_id, by="bob")
+    plan = fold(recording.load(plan_id))
+    recording.append(
+        quarantine(
+            plan,
+            untrusted_version=plan.version,
+            reason="a test of the record",
+            by="w-2",
+            now=clock.now(),
+            correlation_id=uuid.uuid4(),
+        )
+    )
+    return plan_id
 
 
 def revised_and_forked(service: PlanService) -> list[UUID]:

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from core.domain.events import (
     EVENT_TYPES,
     TERMINAL_EVENTS,
+    ApprovalVoided,
     PlanApproved,
     PlanCancelled,
     PlanCompleted,
@@ -21,6 +22,7 @@ from core.domain.events import (
     PlanForked,
     PlanPartiallyCompleted,
     PlanPaused,
+    PlanQuarantined,
     PlanRejected,
     PlanReopened,
     PlanResumed,
@@ -162,6 +164,13 @@ FIELDS: dict[type[PlanEvent], dict[str, Any]] = {
         "reopened_steps": ("ship",),
     },
     StepSkippedByOperator: {"step_id": "lint", "by": "ops", "reason": "known issue"},
+    ApprovalVoided: {
+        "by_revision_version": 7,
+        "by": "ann",
+        "reason": "needed",
+        "approval_deadline": at(9_000),
+    },
+    PlanQuarantined: {"by": "w1", "untrusted_version": 5, "reason": "unsigned PlanApproved"},
 }
 
 

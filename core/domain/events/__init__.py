@@ -11,7 +11,8 @@ left out of the stored and hashed form while at its default, so old events keep 
 
 from __future__ import annotations
 
-from core.domain.events.base import ENGINE_ACTOR, PlanEvent
+from core.domain.events.approval_events import ApprovalVoided, PlanQuarantined
+from core.domain.events.base import ENGINE_ACTOR, SEAL_FIELDS, PlanEvent
 from core.domain.events.nesting_events import (
     StepsExpanded,
     StepsGathered,
@@ -89,6 +90,8 @@ EVENT_TYPES: tuple[type[PlanEvent], ...] = (
     PlanReopened,
     StepRetryRequested,
     StepSkippedByOperator,
+    ApprovalVoided,
+    PlanQuarantined,
 )
 """Every concrete event class, in the order a plan usually meets them."""
 
@@ -104,7 +107,9 @@ TERMINAL_EVENTS: dict[type[PlanEvent], PlanStatus] = {
 __all__ = [
     "ENGINE_ACTOR",
     "EVENT_TYPES",
+    "SEAL_FIELDS",
     "TERMINAL_EVENTS",
+    "ApprovalVoided",
     "PlanApproved",
     "PlanCancelled",
     "PlanCompleted",
@@ -115,6 +120,7 @@ __all__ = [
     "PlanForked",
     "PlanPartiallyCompleted",
     "PlanPaused",
+    "PlanQuarantined",
     "PlanRejected",
     "PlanReopened",
     "PlanResumed",

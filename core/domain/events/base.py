@@ -11,6 +11,9 @@ from pydantic import BaseModel, ConfigDict
 ENGINE_ACTOR = "engine"
 """The actor named on events the engine decides by itself."""
 
+SEAL_FIELDS = frozenset({"key_id", "signature"})
+"""The writer's signature, stored with an event but outside its hash (like `hash` itself)."""
+
 
 class PlanEvent(BaseModel):
     """Fields every event carries.
@@ -26,6 +29,9 @@ class PlanEvent(BaseModel):
         correlation_id: shared by every event one command or one execution run produced.
         prev_hash: the hash of the plan's previous event (None for the first): the chain.
         hash: this event's own hash over its canonical form (see `core.domain.hash_chain`).
+        key_id: which writer's key signed the event (None: unsigned, as every event before
+            signing existed). Set by the store adapter on append; not part of the hash.
+        signature: that key's signature over `hash` (see `adapters.signing`); not hashed.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -38,6 +44,8 @@ class PlanEvent(BaseModel):
     correlation_id: UUID
     prev_hash: str | None = None
     hash: str = ""
+    key_id: str | None = None
+    signature: str | None = None
 
     @property
     def plan_id(self) -> UUID:

@@ -37,21 +37,34 @@ class PlanCreated(PlanEvent, AdditiveFields):
     traceparent: str | None = None
 
 
-class PlanSubmitted(PlanEvent):
+class PlanSubmitted(PlanEvent, AdditiveFields):
     """The plan left `draft`: to `pending_approval` if `approval_required`, else `approved`.
 
     `approval_deadline` is when a pending approval expires (from `approval_timeout_ms`).
+    `spec_digest` (of the spec and inputs, see `core.domain.approval_binding`), recorded when
+    the plan requires approval, binds every approval of it to the spec it approves; plans
+    submitted before it existed lack it, and their approvals stay unbound (legacy).
     """
+
+    additive_fields: ClassVar[frozenset[str]] = frozenset({"spec_digest"})
 
     approval_required: bool
     approval_deadline: datetime | None = None
+    spec_digest: str | None = None
 
 
-class PlanApproved(PlanEvent):
-    """The plan may execute; `by` approved it (`engine` for `auto_approve`)."""
+class PlanApproved(PlanEvent, AdditiveFields):
+    """The plan may execute; `by` approved it (`engine` for `auto_approve`).
+
+    `spec_digest` is the digest of the spec and inputs that were approved: the approval covers
+    exactly those. An approval recorded before it existed has none (unbound, legacy).
+    """
+
+    additive_fields: ClassVar[frozenset[str]] = frozenset({"spec_digest"})
 
     by: str
     comment: str = ""
+    spec_digest: str | None = None
 
 
 class PlanRejected(PlanEvent):
