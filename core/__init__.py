@@ -12,6 +12,10 @@ runner. It reaches the outside world only through the ports, and reads time thro
 
 from __future__ import annotations
 
+from core.domain.attempt_outcomes import (
+    AttemptOutcome,
+    attempt_outcome,
+)
 from core.domain.chain_verification import (
     ChainFinding,
     ChainRow,
@@ -76,6 +80,7 @@ from core.domain.events import (
 from core.domain.expansion_transitions import (
     ITEMS_FAILED,
     child_id,
+    gathered_error,
 )
 from core.domain.json_value import (
     JsonObject,
@@ -83,6 +88,11 @@ from core.domain.json_value import (
 )
 from core.domain.operator_transitions import (
     operator_skip_reason,
+)
+from core.domain.pause import (
+    Pause,
+    holding,
+    pause_after,
 )
 from core.domain.plan import (
     PlanState,
@@ -99,6 +109,9 @@ from core.domain.ports import (
     Expressions,
     IdFactory,
     JsonSchemas,
+)
+from core.domain.progress import (
+    progress,
 )
 from core.domain.scheduler import (
     Schedule,
@@ -146,6 +159,7 @@ __all__ = [
     "ITEMS_FAILED",
     "MAX_STEPS",
     "TERMINAL_EVENTS",
+    "AttemptOutcome",
     "CallSlots",
     "Callbacks",
     "ChainFinding",
@@ -168,6 +182,7 @@ __all__ = [
     "JsonValue",
     "NotAnApproverError",
     "NotInHistoryError",
+    "Pause",
     "PlanApproved",
     "PlanCancelled",
     "PlanCompleted",
@@ -220,15 +235,20 @@ __all__ = [
     "ToolFailedError",
     "ToolRegistry",
     "TriggerRule",
+    "attempt_outcome",
     "child_id",
     "decide",
     "elapsed_ms",
     "evolve",
     "fold",
+    "gathered_error",
+    "holding",
     "next_due",
     "only_waits_on_children",
     "operator_skip_reason",
+    "pause_after",
     "plan_view",
+    "progress",
     "validate_spec",
     "verify_chain",
     "waiting_children",

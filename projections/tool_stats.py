@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core import PlanEvent, StepCompleted, StepFailed, StepStarted, StepTimedOut
+from core import AttemptOutcome, PlanEvent, StepStarted, StepStatus, attempt_outcome
 from projections.reader import ViewState
 from projections.rows import Row, ToolStatsRow
 
@@ -23,9 +23,11 @@ class _Delta:
 class ToolStatsProjection:
     """How often each tool was called, and how its calls ended.
 
-    A timeout counts as a failure and as a timeout; a failure or timeout with a retry to follow
-    counts a retry too. Interrupted and cancelled attempts count only as calls. The counters are
-    incremented, so this view relies on the projector applying each event exactly once.
+    How a call ended is what `core.attempt_outcome` says of its attempt: a timeout counts as a
+    failure and as a timeout; a failure or timeout with a retry to follow counts a retry too.
+    Interrupted and cancelled attempts (their events name no tool) count only as calls. The
+    counters are incremented, so this view relies on the projector applying each event exactly
+    once.
     """
 
     name: str = "tool_stats"
@@ -33,17 +35,13 @@ class ToolStatsProjection:
 
     def apply(self, event: PlanEvent, view: ViewState) -> list[Row]:
         """The tool's counters after this event; nothing for an event that is no tool call."""
-        match event:
-            case StepStarted(tool=tool):
-                delta = _Delta(calls=1)
-            case StepCompleted(tool=tool):
-                delta = _Delta(completed=1)
-            case StepFailed(tool=tool, will_retry=will_retry):
-                delta = _Delta(failures=1, retries=int(will_retry))
-            case StepTimedOut(tool=tool, will_retry=will_retry):
-                delta = _Delta(failures=1, retries=int(will_retry), timeouts=1)
-            case _:
+        if isinstance(event, StepStarted):
+            tool, delta = event.tool, _Delta(calls=1)
+        else:
+            outcome = attempt_outcome(event)
+            if outcome is None or outcome.tool is None:
                 return []
+            tool, delta = outcome.tool, _outcome_delta(outcome)
         row = view.tool_stats(tool) or ToolStatsRow(tool, 0, 0, 0, 0, 0)
         return [
             ToolStatsRow(
@@ -55,3 +53,13 @@ class ToolStatsProjection:
                 timeouts=row.timeouts + delta.timeouts,
             )
         ]
+
+
+def _outcome_delta(outcome: AttemptOutcome) -> _Delta:
+    """A completion, or a failure (a timeout is one too) with perhaps a retry to follow."""
+    return _Delta(
+        completed=int(outcome.step_status is StepStatus.COMPLETED),
+        failures=int(outcome.tool_failed),
+        retries=int(outcome.retry),
+        timeouts=int(outcome.timed_out),
+    )

@@ -1,0 +1,43 @@
+"""Whether a plan is paused, and who paused it, why and when (pure).
+
+An operator's `PlanPaused` holds until their `PlanUnpaused`, and no step starts meanwhile. A
+plan that ends is not paused; its pause is not forgotten, though: if an operator reopens the
+plan (`PlanReopened`), the pause holds again until it is lifted. The fold and the plan summary
+both follow these two functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from core.domain.events import PlanEvent, PlanPaused, PlanUnpaused
+from core.domain.status import PlanStatus
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Who paused a plan, why, and when."""
+
+    by: str
+    reason: str
+    at: datetime
+
+
+def pause_after(pause: Pause | None, event: PlanEvent) -> Pause | None:
+    """The plan's pause after `event`: set by a pause, lifted by an unpause, kept by the rest.
+
+    Returns `pause` itself when the event leaves it as it was.
+    """
+    match event:
+        case PlanPaused(by=by, reason=reason, timestamp=at):
+            return Pause(by, reason, at)
+        case PlanUnpaused():
+            return None
+        case _:
+            return pause
+
+
+def holding(pause: Pause | None, status: PlanStatus) -> Pause | None:
+    """The pause if it holds for a plan in `status`: never once the plan has ended."""
+    return None if status.is_terminal else pause
