@@ -19,6 +19,9 @@ from projections.rows import PlanDataRow, PlanSummaryRow, Row
 ENDED_PAUSE = "pause"
 """The `plan_data` kind that keeps the pause a plan ended with, until it is reopened."""
 
+_ENDED = frozenset(status.value for status in PlanStatus if status.is_terminal)
+"""The statuses of plans that have ended, as the summary row holds them (checked per event)."""
+
 
 def with_pause(
     before: PlanSummaryRow, rows: list[Row], event: PlanEvent, view: ViewState
@@ -27,17 +30,17 @@ def with_pause(
     after = rows[0]
     if not isinstance(after, PlanSummaryRow):
         return rows
-    ended_before = PlanStatus(before.status).is_terminal
+    ended_before = before.status in _ENDED
     kept = _ended_pause(view, event) if ended_before else before.pause
     pause = pause_after(kept, event)
-    status = PlanStatus(after.status)
-    if pause is kept and status.is_terminal == ended_before:
+    ended = after.status in _ENDED
+    if pause is kept and ended == ended_before:
         return rows
     changed = list(rows)
-    shown = holding(pause, status)
+    shown = holding(pause, PlanStatus(after.status))
     if shown != after.pause:
         changed[0] = updated(after, **_columns(shown))
-    remembered = pause if status.is_terminal else None
+    remembered = pause if ended else None
     if remembered != (kept if ended_before else None):
         changed.append(PlanDataRow(event.plan_id, ENDED_PAUSE, _data(remembered)))
     return changed

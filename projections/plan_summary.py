@@ -150,7 +150,7 @@ def _created(event: PlanCreated) -> list[Row]:
         failed=0,
         skipped=0,
         cancelled=0,
-        progress=progress({StepStatus.PENDING: total}, total),
+        progress=progress({StepStatus.PENDING.value: total}, total),
         created_at=event.timestamp,
         started_at=None,
         finished_at=None,

@@ -9,20 +9,17 @@ from core import StepStatus, progress
 from projections.row_update import updated
 from projections.rows import PlanSummaryRow
 
+_COUNT_COLUMNS = tuple(status.value for status in StepStatus)
+"""The summary's count columns, one per step status, each named by the status's value."""
+
 
 def recounted(
     summary: PlanSummaryRow, moves: Mapping[str, int], *, total: int = 0, **changes: Any
 ) -> PlanSummaryRow:
     """The summary with each status count moved by `moves` (status -> delta), `total_steps`
     by `total`, the progress as `core.progress` says, and any other `changes`."""
-    counts = {
-        status: getattr(summary, status.value) + moves.get(status.value, 0) for status in StepStatus
-    }
+    counts = {name: getattr(summary, name) + moves.get(name, 0) for name in _COUNT_COLUMNS}
     steps = summary.total_steps + total
     return updated(
-        summary,
-        **changes,
-        **{name: counts[StepStatus(name)] for name in moves},
-        total_steps=steps,
-        progress=progress(counts, steps),
+        summary, **changes, **counts, total_steps=steps, progress=progress(counts, steps)
     )

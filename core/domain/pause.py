@@ -27,15 +27,15 @@ class Pause:
 def pause_after(pause: Pause | None, event: PlanEvent) -> Pause | None:
     """The plan's pause after `event`: set by a pause, lifted by an unpause, kept by the rest.
 
-    Returns `pause` itself when the event leaves it as it was.
+    Returns `pause` itself when the event leaves it as it was. The plan summary asks for every
+    event it applies, so the class is compared exactly (a class pattern costs a pydantic
+    `isinstance`).
     """
-    match event:
-        case PlanPaused(by=by, reason=reason, timestamp=at):
-            return Pause(by, reason, at)
-        case PlanUnpaused():
-            return None
-        case _:
-            return pause
+    if type(event) is PlanPaused:
+        return Pause(event.by, event.reason, event.timestamp)
+    if type(event) is PlanUnpaused:
+        return None
+    return pause
 
 
 def holding(pause: Pause | None, status: PlanStatus) -> Pause | None:

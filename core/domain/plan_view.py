@@ -64,5 +64,5 @@ def summary_view(plan: PlanState) -> JsonObject:
         "cancelled": counts[StepStatus.CANCELLED],
         "pending": counts[StepStatus.PENDING],
         "running": counts[StepStatus.RUNNING],
-        "progress": progress(counts, total),
+        "progress": progress({status.value: count for status, count in counts.items()}, total),
     }
