@@ -9,11 +9,12 @@ import pytest
 
 from adapters.read_models import PlanFilter, ReadSide, list_plans, plan_pause
 from adapters.store import LibraryEventStore
-from core.domain.events import PlanEvent
+from core.domain.events import PlanEvent, PlanPaused
 from core.domain.plan import fold
 from tests.integration.test_read_models import PostgresStore, ReadSideFixtures, SqliteStore, dump
-from tests.unit.builders import PLAN_ID, T0, Ledger, at, executing_plan, spec, step
+from tests.unit.builders import PLAN_ID, Ledger, executing_plan, spec, step
 from tests.unit.test_operator_controls import do_pause, do_retry, do_unpause
+from tests.unit.test_shared_rules import failed_while_paused
 
 PAUSED = PlanFilter(status="paused")
 
@@ -21,9 +22,16 @@ PAUSED = PlanFilter(status="paused")
 class PauseColumnsContract(ReadSideFixtures):
     """What `plans list --status paused` and `plans show` say of a plan's pause."""
 
-    def record(self, store: LibraryEventStore, side: ReadSide, ledger: Ledger, new: int) -> None:
-        """Append the ledger's events from `new` on, and bring the views up to them."""
-        events: list[PlanEvent] = ledger.events[new:]
+    def record(
+        self,
+        store: LibraryEventStore,
+        side: ReadSide,
+        ledger: Ledger,
+        new: int,
+        until: int | None = None,
+    ) -> None:
+        """Append the ledger's events from `new` on (to `until`), and bring the views up."""
+        events: list[PlanEvent] = ledger.events[new:until]
         store.append(events)
         side.catch_up()
 
@@ -34,14 +42,10 @@ class PauseColumnsContract(ReadSideFixtures):
     def test_a_pause_shows_while_it_holds_is_kept_through_an_end_and_holds_again_on_reopening(
         self, side: ReadSide, store: LibraryEventStore
     ) -> None:
-        ledger = executing_plan(spec(step("a"), step("b", "a")))
-        ledger.settle(T0)
-        do_pause(ledger, 5)
-        self.record(store, side, ledger, 0)
+        ledger = failed_while_paused()
+        ended_at = next(i for i, e in enumerate(ledger.events) if isinstance(e, PlanPaused)) + 1
+        self.record(store, side, ledger, 0, until=ended_at)
         paused = self.pause_seen(side)
-        ended_at = len(ledger.events)
-        ledger.fail("a", at(10))
-        ledger.settle(at(10))
         self.record(store, side, ledger, ended_at)
         ended = self.pause_seen(side)
         reopened_at = len(ledger.events)

@@ -25,7 +25,16 @@ from core.domain.progress import progress
 from core.domain.status import PlanStatus, StepStatus
 from projections import PlanSummaryProjection
 from projections.pause_rows import ENDED_PAUSE
-from tests.unit.builders import CORRELATION_ID, PLAN_ID, T0, at, executing_plan, spec, step
+from tests.unit.builders import (
+    CORRELATION_ID,
+    PLAN_ID,
+    T0,
+    Ledger,
+    at,
+    executing_plan,
+    spec,
+    step,
+)
 from tests.unit.test_operator_controls import do_pause, do_retry, do_unpause
 from tests.unit.test_operator_properties import operated
 from tests.unit.test_properties import PROPERTY_SETTINGS, Scenario, scenarios
@@ -149,12 +158,18 @@ def project_and_compare(events: list[PlanEvent]) -> InMemoryViewState:
     return view
 
 
-def test_a_plan_that_fails_while_paused_is_not_paused_until_a_retry_reopens_it() -> None:
+def failed_while_paused() -> Ledger:
+    """a runs, olga pauses the plan at 5 ms, a fails at 10 ms: the plan fails (b is skipped)."""
     ledger = executing_plan(spec(step("a"), step("b", "a")))
     ledger.settle(T0)
     do_pause(ledger, 5)
     ledger.fail("a", at(10))
     ledger.settle(at(10))
+    return ledger
+
+
+def test_a_plan_that_fails_while_paused_is_not_paused_until_a_retry_reopens_it() -> None:
+    ledger = failed_while_paused()
     ended = ledger.plan.status
     do_retry(ledger, "a", 20)
     reopened_paused = ledger.plan.paused
@@ -176,11 +191,7 @@ def test_a_plan_that_fails_while_paused_is_not_paused_until_a_retry_reopens_it()
 
 
 def test_the_pause_a_plan_ended_with_is_kept_for_a_reopening() -> None:
-    ledger = executing_plan(spec(step("a"), step("b", "a")))
-    ledger.settle(T0)
-    do_pause(ledger, 5)
-    ledger.fail("a", at(10))
-    ledger.settle(at(10))
+    ledger = failed_while_paused()
 
     view = project_and_compare(ledger.events)
 
