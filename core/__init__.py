@@ -13,6 +13,7 @@ runner. It reaches the outside world only through the ports, and reads time thro
 from __future__ import annotations
 
 from core.domain.attempt_outcomes import (
+    TIMED_OUT,
     AttemptOutcome,
     attempt_outcome,
 )
@@ -90,6 +91,7 @@ from core.domain.operator_transitions import (
     operator_skip_reason,
 )
 from core.domain.pause import (
+    PAUSE_EVENTS,
     Pause,
     holding,
     pause_after,
@@ -158,7 +160,9 @@ __all__ = [
     "EVENT_TYPES",
     "ITEMS_FAILED",
     "MAX_STEPS",
+    "PAUSE_EVENTS",
     "TERMINAL_EVENTS",
+    "TIMED_OUT",
     "AttemptOutcome",
     "CallSlots",
     "Callbacks",

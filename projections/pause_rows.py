@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from core import JsonValue, Pause, PlanEvent, PlanStatus, holding, pause_after
+from core import PAUSE_EVENTS, JsonValue, Pause, PlanEvent, PlanStatus, holding, pause_after
 from projections.reader import ViewState
 from projections.row_update import updated
 from projections.rows import PlanDataRow, PlanSummaryRow, Row
@@ -26,9 +26,14 @@ _ENDED = frozenset(status.value for status in PlanStatus if status.is_terminal)
 def with_pause(
     before: PlanSummaryRow, rows: list[Row], event: PlanEvent, view: ViewState
 ) -> list[Row]:
-    """`rows` (the plan's summary row first) with the plan's pause as it stands after `event`."""
+    """`rows` (the plan's summary row first) with the plan's pause as it stands after `event`.
+
+    Most events change neither the plan's status nor its pause: they are let through first.
+    """
     after = rows[0]
     if not isinstance(after, PlanSummaryRow):
+        return rows
+    if after.status == before.status and type(event) not in PAUSE_EVENTS:
         return rows
     ended_before = before.status in _ENDED
     kept = _ended_pause(view, event) if ended_before else before.pause

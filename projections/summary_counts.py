@@ -18,8 +18,11 @@ def recounted(
 ) -> PlanSummaryRow:
     """The summary with each status count moved by `moves` (status -> delta), `total_steps`
     by `total`, the progress as `core.progress` says, and any other `changes`."""
-    counts = {name: getattr(summary, name) + moves.get(name, 0) for name in _COUNT_COLUMNS}
+    counts = {name: getattr(summary, name) for name in _COUNT_COLUMNS}
+    for name, delta in moves.items():
+        changes[name] = counts[name] = counts[name] + delta
     steps = summary.total_steps + total
-    return updated(
-        summary, **changes, **counts, total_steps=steps, progress=progress(counts, steps)
-    )
+    if total:
+        changes["total_steps"] = steps
+    changes["progress"] = progress(counts, steps)
+    return updated(summary, **changes)

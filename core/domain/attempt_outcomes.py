@@ -38,7 +38,6 @@ cancelled or timed out."""
 
 _COMPLETED = StepStatus.COMPLETED.value
 _FAILED = StepStatus.FAILED.value
-_TOOL_FAILURES = frozenset({_FAILED, TIMED_OUT})
 
 
 class AttemptOutcome(NamedTuple):
@@ -49,7 +48,7 @@ class AttemptOutcome(NamedTuple):
     `retry_at`, or at once when None) or at once after an interruption. `error` says why the
     attempt did not succeed, and becomes the step's error, except after a cancellation: the
     step keeps the error of its last failed attempt and shows `cancel_reason` as why it stopped.
-    `tool` is the tool called, when the event names it (tool statistics count those).
+    `tool` is the tool called, when the event names it.
 
     A named tuple: one is made for every such event the fold and each view apply, and a tuple
     is made several times faster than a frozen dataclass.
@@ -71,16 +70,6 @@ class AttemptOutcome(NamedTuple):
     def sets_step_error(self) -> bool:
         """False after a cancellation, which leaves the step's last error as it was."""
         return self.step_status is not StepStatus.CANCELLED
-
-    @property
-    def tool_failed(self) -> bool:
-        """True when the tool call itself failed: an error or a timeout."""
-        return self.status in _TOOL_FAILURES
-
-    @property
-    def timed_out(self) -> bool:
-        """True when the attempt ran past its timeout."""
-        return self.status == TIMED_OUT
 
 
 ATTEMPT_ENDINGS = frozenset(

@@ -24,18 +24,23 @@ class Pause:
     at: datetime
 
 
+PAUSE_EVENTS = frozenset({PlanPaused, PlanUnpaused})
+"""The only events that change a plan's pause; `pause_after` returns it as it was for others.
+
+Compared by exact class: the plan summary asks for every event it applies (a class pattern would
+cost a pydantic `isinstance`)."""
+
+
 def pause_after(pause: Pause | None, event: PlanEvent) -> Pause | None:
     """The plan's pause after `event`: set by a pause, lifted by an unpause, kept by the rest.
 
-    Returns `pause` itself when the event leaves it as it was. The plan summary asks for every
-    event it applies, so the class is compared exactly (a class pattern costs a pydantic
-    `isinstance`).
+    Returns `pause` itself when the event leaves it as it was.
     """
+    if type(event) not in PAUSE_EVENTS:
+        return pause
     if type(event) is PlanPaused:
         return Pause(event.by, event.reason, event.timestamp)
-    if type(event) is PlanUnpaused:
-        return None
-    return pause
+    return None
 
 
 def holding(pause: Pause | None, status: PlanStatus) -> Pause | None:
