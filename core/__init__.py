@@ -16,6 +16,11 @@ from core.domain.approval_binding import (
     quarantine,
     spec_digest,
 )
+from core.domain.attempt_outcomes import (
+    TIMED_OUT,
+    AttemptOutcome,
+    attempt_outcome,
+)
 from core.domain.chain_verification import (
     ChainFinding,
     ChainRow,
@@ -89,6 +94,7 @@ from core.domain.events import (
 from core.domain.expansion_transitions import (
     ITEMS_FAILED,
     child_id,
+    gathered_error,
 )
 from core.domain.hash_chain import (
     event_hash,
@@ -99,6 +105,12 @@ from core.domain.json_value import (
 )
 from core.domain.operator_transitions import (
     operator_skip_reason,
+)
+from core.domain.pause import (
+    PAUSE_EVENTS,
+    Pause,
+    holding,
+    pause_after,
 )
 from core.domain.plan import (
     PlanState,
@@ -121,6 +133,9 @@ from core.domain.ports import (
     Expressions,
     IdFactory,
     JsonSchemas,
+)
+from core.domain.progress import (
+    progress,
 )
 from core.domain.scheduler import (
     Schedule,
@@ -183,10 +198,13 @@ __all__ = [
     "EVENT_TYPES",
     "ITEMS_FAILED",
     "MAX_STEPS",
+    "PAUSE_EVENTS",
     "SEAL_FIELDS",
     "TERMINAL_EVENTS",
+    "TIMED_OUT",
     "ApprovalVoided",
     "ApproverRequiredError",
+    "AttemptOutcome",
     "CallSlots",
     "Callbacks",
     "ChainFinding",
@@ -213,6 +231,7 @@ __all__ = [
     "NodeKind",
     "NotAnApproverError",
     "NotInHistoryError",
+    "Pause",
     "PlanApproved",
     "PlanCancelled",
     "PlanCompleted",
@@ -277,19 +296,24 @@ __all__ = [
     "TraceParent",
     "TriggerRule",
     "UntrustedHistoryError",
+    "attempt_outcome",
     "child_id",
     "decide",
     "elapsed_ms",
     "event_hash",
     "evolve",
     "fold",
+    "gathered_error",
+    "holding",
     "next_due",
     "only_waits_on_children",
     "operator_skip_reason",
     "parse_traceparent",
+    "pause_after",
     "plan_graph",
     "plan_trace",
     "plan_view",
+    "progress",
     "quarantine",
     "spec_digest",
     "trace_spans",

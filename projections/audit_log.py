@@ -52,9 +52,9 @@ class AuditLogProjection:
             case PlanResumed(by=by):
                 return [_row(event, "resumed", by, None)]
             case PlanPaused(by=by, reason=reason):
-                return [_row(event, PAUSED, by, reason or None)]
+                return [_row(event, "paused", by, reason or None)]
             case PlanUnpaused(by=by, reason=reason):
-                return [_row(event, UNPAUSED, by, reason or None)]
+                return [_row(event, "unpaused", by, reason or None)]
             case StepRetryRequested(by=by, step_id=step_id, reason=reason):
                 return [_row(event, "step_retried", by, _about(step_id, reason))]
             case StepSkippedByOperator(by=by, step_id=step_id, reason=reason):
@@ -66,11 +66,6 @@ class AuditLogProjection:
                 return [_row(event, "quarantined", by, f"version {untrusted}: {reason}")]
         revision = revision_audit(event)
         return [] if revision is None else [_row(event, *revision)]
-
-
-PAUSED = "paused"
-UNPAUSED = "unpaused"
-"""The actions whose latest row says whether a plan is paused (see `plans list --status`)."""
 
 
 def _about(step_id: str, reason: str) -> str:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from core import ITEMS_FAILED, StepsExpanded, StepsGathered, StepStatus, child_id
+from core import StepsExpanded, StepsGathered, StepStatus, child_id, gathered_error
 from projections.reader import ViewState
 from projections.row_update import updated
-from projections.rows import TERMINAL_STEP_STATUSES, PlanStepRow, PlanSummaryRow, Row
+from projections.rows import PlanStepRow, PlanSummaryRow, Row
+from projections.summary_counts import recounted
 
 
 def expanded_rows(
@@ -31,14 +32,8 @@ def expanded_rows(
         for index in range(count)
     ]
     changed = updated(parent, status=StepStatus.RUNNING.value)
-    counted = updated(
-        summary,
-        **head,
-        total_steps=summary.total_steps + count,
-        pending=summary.pending + count - 1,
-        running=summary.running + 1,
-    )
-    return [_with_progress(counted), changed, *children]
+    moves = {StepStatus.PENDING.value: count - 1, StepStatus.RUNNING.value: 1}
+    return [recounted(summary, moves, total=count, **head), changed, *children]
 
 
 def gathered_rows(
@@ -48,27 +43,15 @@ def gathered_rows(
     parent = view.step(event.plan_id, event.step_id)
     if parent is None:
         return [updated(summary, **head)]
-    failed = event.failed_items > 0
-    status = StepStatus.FAILED if failed else StepStatus.COMPLETED
+    error = gathered_error(event)
+    status = StepStatus.COMPLETED if error is None else StepStatus.FAILED
     changed = updated(
         parent,
         status=status.value,
         result=event.result,
-        error_type=ITEMS_FAILED if failed else None,
-        error_message=event.error_message if failed else None,
+        error_type=None if error is None else error.error_type,
+        error_message=None if error is None else error.message,
         duration_ms=event.duration_ms,
     )
-    counted = updated(
-        summary,
-        **head,
-        running=summary.running - 1,
-        **{status.value: getattr(summary, status.value) + 1},
-    )
-    return [_with_progress(counted), changed]
-
-
-def _with_progress(summary: PlanSummaryRow) -> PlanSummaryRow:
-    """The share of steps that will never run again, as `core.plan_view` says."""
-    done = sum(getattr(summary, name) for name in TERMINAL_STEP_STATUSES)
-    total = summary.total_steps
-    return updated(summary, progress=round(done / total, 4) if total else 1.0)
+    moves = {StepStatus.RUNNING.value: -1, status.value: 1}
+    return [recounted(summary, moves, **head), changed]

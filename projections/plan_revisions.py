@@ -23,7 +23,8 @@ from core import (
 )
 from projections.reader import ViewState
 from projections.row_update import updated
-from projections.rows import TERMINAL_STEP_STATUSES, PlanDataRow, PlanStepRow, PlanSummaryRow, Row
+from projections.rows import PlanDataRow, PlanStepRow, PlanSummaryRow, Row
+from projections.summary_counts import recounted
 
 REMOVED = "removed"
 """The status of a removed step's tombstone row in `plan_steps`."""
@@ -43,7 +44,7 @@ def revision_rows(
     match event:
         case StepAdded(step=step):
             row = PlanStepRow.pending(event.plan_id, step.id, MAX_STEPS + event.version, step.tool)
-            return [_recounted(moved, total=1, pending=1), row]
+            return [recounted(moved, {StepStatus.PENDING.value: 1}, total=1), row]
         case StepRevised(step=step):
             current = view.step(event.plan_id, step.id)
             return [moved] if current is None else [moved, updated(current, tool=step.tool)]
@@ -51,13 +52,15 @@ def revision_rows(
             current = view.step(event.plan_id, step_id)
             if current is None:
                 return [moved]
-            return [_recounted(moved, total=-1, pending=-1), updated(current, status=REMOVED)]
+            removed = updated(current, status=REMOVED)
+            return [recounted(moved, {StepStatus.PENDING.value: -1}, total=-1), removed]
         case StepResultReused(step_id=step_id, result=result):
             current = view.step(event.plan_id, step_id)
             if current is None:
                 return [moved]
             reused = updated(current, status=StepStatus.COMPLETED.value, result=result)
-            return [_recounted(moved, pending=-1, completed=1), reused]
+            moves = {StepStatus.PENDING.value: -1, StepStatus.COMPLETED.value: 1}
+            return [recounted(moved, moves), reused]
         case PlanForked():
             link = {
                 "plan_id": str(event.source_plan_id),
@@ -65,14 +68,6 @@ def revision_rows(
                 "from_step": event.from_step,
             }
             return [moved, PlanDataRow(event.plan_id, FORKED_FROM, link)]
-
-
-def _recounted(summary: PlanSummaryRow, *, total: int = 0, **deltas: int) -> PlanSummaryRow:
-    counts = {name: getattr(summary, name) + delta for name, delta in deltas.items()}
-    steps = summary.total_steps + total
-    done = sum(counts.get(name, getattr(summary, name)) for name in TERMINAL_STEP_STATUSES)
-    progress = round(done / steps, 4) if steps else 1.0
-    return updated(summary, total_steps=steps, progress=progress, **counts)
 
 
 def revision_audit(event: PlanEvent) -> tuple[str, str, str] | None:

@@ -7,6 +7,7 @@ from typing import Any
 from core import (
     TERMINAL_EVENTS,
     ApprovalVoided,
+    AttemptOutcome,
     PlanApproved,
     PlanCancelled,
     PlanCompleted,
@@ -21,10 +22,6 @@ from core import (
     PlanStatus,
     PlanSubmitted,
     StepAdded,
-    StepCancelled,
-    StepCompleted,
-    StepFailed,
-    StepInterrupted,
     StepPreparationFailed,
     StepRemoved,
     StepResultReused,
@@ -36,37 +33,30 @@ from core import (
     StepSkippedByOperator,
     StepStarted,
     StepStatus,
-    StepTimedOut,
     SubPlanStarted,
+    attempt_outcome,
     elapsed_ms,
     operator_skip_reason,
+    progress,
 )
 from projections.expansion_rows import expanded_rows, gathered_rows
+from projections.pause_rows import with_pause
 from projections.plan_revisions import revision_rows
 from projections.reader import ViewState
 from projections.row_update import updated
-from projections.rows import TERMINAL_STEP_STATUSES, PlanDataRow, PlanStepRow, PlanSummaryRow, Row
+from projections.rows import PlanDataRow, PlanStepRow, PlanSummaryRow, Row
+from projections.summary_counts import recounted
 
-StepEvent = (
-    StepStarted
-    | StepCompleted
-    | StepFailed
-    | StepTimedOut
-    | StepInterrupted
-    | StepSkipped
-    | StepPreparationFailed
-    | StepCancelled
-)
-"""The events that change one step's row (and the summary's counts)."""
-
-"""Each names a count column of `PlanSummaryRow` (every step status does)."""
+StepEvent = StepStarted | StepSkipped | StepPreparationFailed
+"""The events that change one step's row besides an attempt's end (`core.attempt_outcome`)."""
 
 
 class PlanSummaryProjection:
     """Plan status, step counts, progress and timings, each step's latest state, and the plan's
     inputs and outputs (`plan_data`, one row each when not empty).
 
-    The rows say what `core.plan_view` says of the folded plan after the same events.
+    The rows say what `core.plan_view` says of the folded plan after the same events, and the
+    summary row holds the operator's pause while it holds (see `projections.pause_rows`).
     Every event of a plan moves `last_version`, `last_event_at` and `head_hash`, so the view can
     be checked against the log; an event at or below `last_version` was already applied and
     changes nothing, and events of a plan the view does not know are ignored.
@@ -87,42 +77,41 @@ class PlanSummaryProjection:
             "last_event_at": event.timestamp,
             "head_hash": event.hash,
         }
-        match event:
-            case (
-                StepStarted()
-                | StepCompleted()
-                | StepFailed()
-                | StepTimedOut()
-                | StepInterrupted()
-                | StepSkipped()
-                | StepPreparationFailed()
-                | StepCancelled()
-            ):
-                return _step_changed(summary, head, event, view)
-            case StepAdded() | StepRevised() | StepRemoved() | StepResultReused() | PlanForked():
-                return revision_rows(summary, head, event, view)
-            case StepsExpanded():
-                return expanded_rows(summary, head, event, view)
-            case StepsGathered():
-                return gathered_rows(summary, head, event, view)
-            case StepRetryRequested() | StepSkippedByOperator():
-                return _operator_step_changed(summary, head, event, view)
-            case PlanReopened():
-                return [
-                    _plan_changed(updated(summary, **head), event),
-                    PlanDataRow(event.plan_id, "outputs", {}),
-                ]
-            case PlanCompleted(outputs=outputs) | PlanPartiallyCompleted(outputs=outputs) if (
-                outputs
-            ):
-                return [
-                    _plan_changed(updated(summary, **head), event),
-                    PlanDataRow(event.plan_id, "outputs", outputs),
-                ]
-            case SubPlanStarted():
-                return [updated(summary, **head), _child_row(event)]
-            case _:
-                return [_plan_changed(updated(summary, **head), event)]
+        return with_pause(summary, _changed(summary, head, event, view), event, view)
+
+
+def _changed(
+    summary: PlanSummaryRow, head: dict[str, Any], event: PlanEvent, view: ViewState
+) -> list[Row]:
+    """The summary row, first, and the step and data rows this event changes."""
+    outcome = attempt_outcome(event)
+    if outcome is not None:
+        return _step_changed(summary, head, view.step(event.plan_id, outcome.step_id), outcome)
+    match event:
+        case StepStarted() | StepSkipped() | StepPreparationFailed():
+            return _step_changed(summary, head, view.step(event.plan_id, event.step_id), event)
+        case StepAdded() | StepRevised() | StepRemoved() | StepResultReused() | PlanForked():
+            return revision_rows(summary, head, event, view)
+        case StepsExpanded():
+            return expanded_rows(summary, head, event, view)
+        case StepsGathered():
+            return gathered_rows(summary, head, event, view)
+        case StepRetryRequested() | StepSkippedByOperator():
+            return _operator_step_changed(summary, head, event, view)
+        case PlanReopened():
+            return [
+                _plan_changed(updated(summary, **head), event),
+                PlanDataRow(event.plan_id, "outputs", {}),
+            ]
+        case PlanCompleted(outputs=outputs) | PlanPartiallyCompleted(outputs=outputs) if outputs:
+            return [
+                _plan_changed(updated(summary, **head), event),
+                PlanDataRow(event.plan_id, "outputs", outputs),
+            ]
+        case SubPlanStarted():
+            return [updated(summary, **head), _child_row(event)]
+        case _:
+            return [_plan_changed(updated(summary, **head), event)]
 
 
 SUB_PLAN_KIND = "sub_plan:"
@@ -162,7 +151,7 @@ def _created(event: PlanCreated) -> list[Row]:
         failed=0,
         skipped=0,
         cancelled=0,
-        progress=_share(0, total),
+        progress=progress({StepStatus.PENDING.value: total}, total),
         created_at=event.timestamp,
         started_at=None,
         finished_at=None,
@@ -174,6 +163,9 @@ def _created(event: PlanCreated) -> list[Row]:
         last_version=event.version,
         last_event_at=event.timestamp,
         head_hash=event.hash,
+        paused_by=None,
+        pause_reason=None,
+        paused_at=None,
     )
     steps: list[Row] = [
         PlanStepRow.pending(event.plan_id, step.id, position, step.tool)
@@ -233,12 +225,17 @@ def _plan_changed(summary: PlanSummaryRow, event: PlanEvent) -> PlanSummaryRow:
 
 
 def _step_changed(
-    summary: PlanSummaryRow, head: dict[str, Any], event: StepEvent, view: ViewState
+    summary: PlanSummaryRow,
+    head: dict[str, Any],
+    step: PlanStepRow | None,
+    change: StepEvent | AttemptOutcome,
 ) -> list[Row]:
-    step = view.step(event.plan_id, event.step_id)
+    """One step's row moved on by a step event, or by the end of its attempt."""
     if step is None:
         return [updated(summary, **head)]
-    return _steps_changed(summary, head, [(step, _next_step(step, event))])
+    if isinstance(change, AttemptOutcome):
+        return _steps_changed(summary, head, [(step, _attempt_ended(step, change))])
+    return _steps_changed(summary, head, [(step, _next_step(step, change))])
 
 
 def _operator_step_changed(
@@ -276,19 +273,13 @@ def _steps_changed(
     pairs: list[tuple[PlanStepRow, PlanStepRow]],
 ) -> list[Row]:
     """The summary with its counts moved for each (before, after) step row, and those rows."""
-    counts: dict[str, int] = {}
+    moves: dict[str, int] = {}
     for before, after in pairs:
         if after.status != before.status:
-            counts[before.status] = counts.get(before.status, getattr(summary, before.status)) - 1
-            counts[after.status] = counts.get(after.status, getattr(summary, after.status)) + 1
-    if not counts:
-        return [updated(summary, **head), *(after for _, after in pairs)]
-    done = sum(counts.get(name, getattr(summary, name)) for name in TERMINAL_STEP_STATUSES)
-    progress = _share(done, summary.total_steps)
-    return [
-        updated(summary, **head, **counts, progress=progress),
-        *(after for _, after in pairs),
-    ]
+            moves[before.status] = moves.get(before.status, 0) - 1
+            moves[after.status] = moves.get(after.status, 0) + 1
+    moved = recounted(summary, moves, **head) if moves else updated(summary, **head)
+    return [moved, *(after for _, after in pairs)]
 
 
 def _next_step(step: PlanStepRow, event: StepEvent) -> PlanStepRow:
@@ -297,56 +288,28 @@ def _next_step(step: PlanStepRow, event: StepEvent) -> PlanStepRow:
             return updated(
                 step, status=StepStatus.RUNNING.value, attempts=attempt, duration_ms=None
             )
-        case StepCompleted(result=result, duration_ms=duration_ms):
-            return updated(
-                step,
-                status=StepStatus.COMPLETED.value,
-                result=result,
-                error_type=None,
-                error_message=None,
-                duration_ms=duration_ms,
-            )
-        case StepFailed():
-            return _failed(
-                step, event.error_type, event.message, event.duration_ms, event.will_retry
-            )
-        case StepTimedOut():
-            message = event.error_message
-            return _failed(step, "timeout", message, event.duration_ms, event.will_retry)
-        case StepInterrupted():
-            return updated(
-                step,
-                status=StepStatus.PENDING.value,
-                error_type="interrupted",
-                error_message=event.error_message,
-            )
         case StepSkipped(reason=reason):
             return updated(step, status=StepStatus.SKIPPED.value, skip_reason=reason)
-        case StepCancelled(reason=reason):
-            return updated(step, status=StepStatus.CANCELLED.value, skip_reason=reason)
-        case StepPreparationFailed(field=field, error_type=error_type, message=message):
+        case StepPreparationFailed(error_type=error_type):
             return updated(
                 step,
                 status=StepStatus.FAILED.value,
                 error_type=error_type,
-                error_message=f"{field}: {message}",
+                error_message=event.error_message,
             )
 
 
-def _failed(
-    step: PlanStepRow, error_type: str, message: str, duration_ms: int, will_retry: bool
-) -> PlanStepRow:
-    """A failed attempt: the step waits for its retry as `pending`, else it has failed."""
-    status = StepStatus.PENDING if will_retry else StepStatus.FAILED
-    return updated(
-        step,
-        status=status.value,
-        error_type=error_type,
-        error_message=message,
-        duration_ms=duration_ms,
-    )
-
-
-def _share(done: int, total: int) -> float:
-    """The share of steps that will never run again, as `core.plan_view` says."""
-    return round(done / total, 4) if total else 1.0
+def _attempt_ended(step: PlanStepRow, outcome: AttemptOutcome) -> PlanStepRow:
+    """The step's row after its attempt ended, as `core.attempt_outcome` describes the end."""
+    changes: dict[str, Any] = {"status": outcome.step_status.value}
+    if outcome.duration_ms is not None:
+        changes["duration_ms"] = outcome.duration_ms
+    if outcome.step_status is StepStatus.COMPLETED:
+        changes["result"] = outcome.result
+    if outcome.sets_step_error:
+        error = outcome.error
+        changes["error_type"] = None if error is None else error.error_type
+        changes["error_message"] = None if error is None else error.message
+    if outcome.cancel_reason is not None:
+        changes["skip_reason"] = outcome.cancel_reason
+    return updated(step, **changes)

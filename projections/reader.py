@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Protocol
 from uuid import UUID
 
-from projections.rows import PlanStepRow, PlanSummaryRow, StepAttemptRow, ToolStatsRow
+from projections.rows import (
+    PlanDataRow,
+    PlanStepRow,
+    PlanSummaryRow,
+    StepAttemptRow,
+    ToolStatsRow,
+)
 
 
 class ViewState(Protocol):
@@ -17,6 +23,10 @@ class ViewState(Protocol):
 
     def step(self, plan_id: UUID, step_id: str) -> PlanStepRow | None:
         """A step's latest-state row."""
+        ...
+
+    def data(self, plan_id: UUID, kind: str) -> PlanDataRow | None:
+        """One of a plan's `plan_data` rows."""
         ...
 
     def attempt(self, plan_id: UUID, step_id: str, attempt: int) -> StepAttemptRow | None:

@@ -12,15 +12,16 @@ from datetime import datetime
 from typing import ClassVar
 from uuid import UUID
 
-from core import JsonValue, StepStatus
-
-TERMINAL_STEP_STATUSES = tuple(status.value for status in StepStatus if status.is_terminal)
-"""The step statuses (and `PlanSummaryRow` count columns) that count as done for progress."""
+from core import JsonValue, Pause, StepStatus
 
 
 @dataclass(frozen=True)
 class PlanSummaryRow:
-    """`plan_summary`: one row per plan, for listing and filtering plans."""
+    """`plan_summary`: one row per plan, for listing and filtering plans.
+
+    A count column per step status; `paused_by`, `pause_reason` and `paused_at` say who paused
+    the plan, why and when while the pause holds (all None when the plan is not paused).
+    """
 
     KEY: ClassVar[tuple[str, ...]] = ("plan_id",)
 
@@ -47,6 +48,16 @@ class PlanSummaryRow:
     last_version: int
     last_event_at: datetime
     head_hash: str
+    paused_by: str | None
+    pause_reason: str | None
+    paused_at: datetime | None
+
+    @property
+    def pause(self) -> Pause | None:
+        """The pause that holds now, if the plan is paused."""
+        if self.paused_by is None or self.paused_at is None:
+            return None
+        return Pause(self.paused_by, self.pause_reason or "", self.paused_at)
 
 
 @dataclass(frozen=True)
@@ -88,7 +99,8 @@ class PlanStepRow:
 @dataclass(frozen=True)
 class PlanDataRow:
     """`plan_data`: a plan's `inputs` or `outputs` (`kind`), written when not empty (and outputs
-    emptied again when an operator reopens the plan)."""
+    emptied again when an operator reopens the plan), and the other data of a plan its
+    projection keeps: sub-plan links, a fork's source, the pause an ended plan keeps."""
 
     KEY: ClassVar[tuple[str, ...]] = ("plan_id", "kind")
 

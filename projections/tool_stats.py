@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core import PlanEvent, StepCompleted, StepFailed, StepStarted, StepTimedOut
+from core import TIMED_OUT, PlanEvent, StepStarted, StepStatus, attempt_outcome
 from projections.reader import ViewState
 from projections.rows import Row, ToolStatsRow
 
@@ -23,9 +23,10 @@ class _Delta:
 class ToolStatsProjection:
     """How often each tool was called, and how its calls ended.
 
-    A timeout counts as a failure and as a timeout; a failure or timeout with a retry to follow
-    counts a retry too. Interrupted and cancelled attempts count only as calls. The counters are
-    incremented, so this view relies on the projector applying each event exactly once.
+    An attempt's end is counted by the status `core.attempt_outcome` gives it: a timeout counts
+    as a failure and as a timeout; a failure or timeout with a retry to follow counts a retry
+    too. Interrupted and cancelled attempts count only as calls. The counters are incremented,
+    so this view relies on the projector applying each event exactly once.
     """
 
     name: str = "tool_stats"
@@ -33,17 +34,16 @@ class ToolStatsProjection:
 
     def apply(self, event: PlanEvent, view: ViewState) -> list[Row]:
         """The tool's counters after this event; nothing for an event that is no tool call."""
-        match event:
-            case StepStarted(tool=tool):
-                delta = _Delta(calls=1)
-            case StepCompleted(tool=tool):
-                delta = _Delta(completed=1)
-            case StepFailed(tool=tool, will_retry=will_retry):
-                delta = _Delta(failures=1, retries=int(will_retry))
-            case StepTimedOut(tool=tool, will_retry=will_retry):
-                delta = _Delta(failures=1, retries=int(will_retry), timeouts=1)
-            case _:
+        if isinstance(event, StepStarted):
+            tool, delta = event.tool, _STARTED
+        else:
+            outcome = attempt_outcome(event)
+            if outcome is None:
                 return []
+            counted = _ENDED.get((outcome.status, outcome.retry))
+            if counted is None or outcome.tool is None:
+                return []
+            tool, delta = outcome.tool, counted
         row = view.tool_stats(tool) or ToolStatsRow(tool, 0, 0, 0, 0, 0)
         return [
             ToolStatsRow(
@@ -55,3 +55,15 @@ class ToolStatsProjection:
                 timeouts=row.timeouts + delta.timeouts,
             )
         ]
+
+
+_STARTED = _Delta(calls=1)
+
+_ENDED = {
+    (StepStatus.COMPLETED.value, False): _Delta(completed=1),
+    (StepStatus.FAILED.value, False): _Delta(failures=1),
+    (StepStatus.FAILED.value, True): _Delta(failures=1, retries=1),
+    (TIMED_OUT, False): _Delta(failures=1, timeouts=1),
+    (TIMED_OUT, True): _Delta(failures=1, retries=1, timeouts=1),
+}
+"""What an attempt's end adds, by the attempt's status and whether a retry follows."""

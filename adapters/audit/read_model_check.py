@@ -22,6 +22,7 @@ from adapters.read_models.tracking import read_tracking
 from core import JsonObject, PlanEvent
 from projections import PROJECTIONS, Projection
 from projections.rows import (
+    PlanDataRow,
     PlanStepRow,
     PlanSummaryRow,
     Row,
@@ -48,6 +49,9 @@ class FoldedViews:
 
     def step(self, plan_id: UUID, step_id: str) -> PlanStepRow | None:
         return self._get(PlanStepRow, (plan_id, step_id))
+
+    def data(self, plan_id: UUID, kind: str) -> PlanDataRow | None:
+        return self._get(PlanDataRow, (plan_id, kind))
 
     def attempt(self, plan_id: UUID, step_id: str, attempt: int) -> StepAttemptRow | None:
         return self._get(StepAttemptRow, (plan_id, step_id, attempt))

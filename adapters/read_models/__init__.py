@@ -1,9 +1,10 @@
 """Read models in SQL: tables, the projector that fills them, rebuilds, and the queries on them."""
 
 from adapters.read_models.audit_queries import audit_trail, export_audit
-from adapters.read_models.database import ReadModelDatabase, open_read_model_database
+from adapters.read_models.database import ReadModelDatabase
 from adapters.read_models.errors import InvalidCursorError, UnknownProjectionError
 from adapters.read_models.event_log import EventLog
+from adapters.read_models.opening import open_read_model_database
 from adapters.read_models.outcomes import ProjectionFailure, ProjectionReport
 from adapters.read_models.projection_status import projection_status
 from adapters.read_models.projector import Projector

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -20,8 +19,6 @@ import psycopg
 
 from adapters.read_models.database_errors import translated_database_errors
 from adapters.read_models.dialect import POSTGRES, SQLITE, Dialect
-from adapters.read_models.schema import ensure_schema
-from adapters.store import StoreConfig
 
 SQLITE_LOCK_TIMEOUT_S = 30.0
 
@@ -199,31 +196,3 @@ class ReadModelDatabase:
             idle, self._idle = self._idle, []
         for session in idle:
             session.close()
-
-
-def open_read_model_database(config: StoreConfig) -> ReadModelDatabase:
-    """The read-model database of a store; its tables are created on first use."""
-    if config.kind == "postgresql":
-        assert config.conninfo is not None
-        assert config.schema is not None
-        conninfo, schema = config.conninfo, config.schema
-        database = ReadModelDatabase(
-            lambda: PostgresSession(conninfo, schema), POSTGRES, config.display
-        )
-    else:
-        path = config.env.get("SQLITE_DBNAME") or _private_memory_database()
-        database = ReadModelDatabase(lambda: SqliteSession(path), SQLITE, config.display)
-    try:
-        ensure_schema(database, config)
-    except BaseException:
-        database.close()
-        raise
-    return database
-
-
-def _private_memory_database() -> str:
-    """For a `memory://` store: a shared-cache in-memory SQLite database of this process.
-
-    It lives while the pool holds a connection to it, which is as long as the store object.
-    """
-    return f"file:planledger-views-{uuid.uuid4().hex}?mode=memory&cache=shared"

@@ -161,9 +161,9 @@ class Projector:
     def _work_out(self, plan: Plan, entries: Sequence[LogEntry]) -> Job:
         """Apply the entries outside any transaction, over the rows the last batch changed."""
         with self._database.session() as session:
-            views = _views(session, plan.targets, entries, plan.carry)
+            views = batch_views(session, plan.targets, entries, plan.carry)
             batch = {
-                t.name: self._apply(t, plan.expected[t.name], entries, view)
+                t.name: apply_entries(t, plan.expected[t.name], entries, view)
                 for t, view in zip(plan.targets, views, strict=True)
             }
         return Job(plan.targets, entries, plan.expected, batch)
@@ -227,9 +227,9 @@ class Projector:
         with self._database.transaction(write_lock=True) as session:
             if not _positions_hold(session, expected):
                 return None
-            views = _views(session, targets, entries, {})
+            views = batch_views(session, targets, entries, {})
             batch = {
-                t.name: self._apply(t, expected[t.name], entries, view)
+                t.name: apply_entries(t, expected[t.name], entries, view)
                 for t, view in zip(targets, views, strict=True)
             }
             self._write_all(session, batch, expected)
@@ -239,7 +239,7 @@ class Projector:
     def _write_all(self, session: Session, batch: Batch, expected: Mapping[str, int]) -> None:
         with session.pipeline():
             for applied in batch.values():
-                self._write(session, applied, expected[applied.target.name])
+                write_applied(session, applied, expected[applied.target.name])
 
     def _committed(self, batch: Batch) -> None:
         if self._on_commit is not None:
@@ -305,31 +305,6 @@ class Projector:
                 break
         return {target.name: total}
 
-    def _apply(
-        self, target: Target, position: int, entries: Sequence[LogEntry], view: BatchViewState
-    ) -> Applied:
-        """Apply the entries above `position` through a batch view, stopping at a failure."""
-        pending = [entry for entry in entries if entry.position > position]
-        applied = Applied(target, position)
-        for entry in pending:
-            try:
-                rows = _rows_of(target, entry, view)
-            except Exception as error:
-                applied.failure = _failure(target, entry, error)
-                break
-            if rows:
-                view.put(rows)
-            applied.position = entry.position
-            applied.applied += 1
-        applied.changes = view.changes()
-        return applied
-
-    def _write(self, session: Session, applied: Applied, expected: int) -> None:
-        for row_type, rows in applied.changes.items():
-            upsert_rows(session, table_spec(row_type), applied.target.tables[row_type], rows)
-        if applied.position != expected:
-            advance(session, applied.target.name, applied.position)
-
     def _record(self, failure: ProjectionFailure) -> None:
         """Write the failure in its own transaction: the batch's was rolled back or committed."""
         logger.warning(
@@ -344,7 +319,7 @@ class Projector:
             record_failure(session, failure.name, failure.position, failure.error)
 
 
-def _views(
+def batch_views(
     session: Session,
     targets: Sequence[Target],
     entries: Sequence[LogEntry],
@@ -357,6 +332,34 @@ def _views(
     for target, view in zip(targets, views, strict=True):
         view.seed(carry.get(target.name, {}))
     return views
+
+
+def apply_entries(
+    target: Target, position: int, entries: Sequence[LogEntry], view: BatchViewState
+) -> Applied:
+    """Apply the entries above `position` through a batch view, stopping at a failure."""
+    pending = [entry for entry in entries if entry.position > position]
+    applied = Applied(target, position)
+    for entry in pending:
+        try:
+            rows = _rows_of(target, entry, view)
+        except Exception as error:
+            applied.failure = _failure(target, entry, error)
+            break
+        if rows:
+            view.put(rows)
+        applied.position = entry.position
+        applied.applied += 1
+    applied.changes = view.changes()
+    return applied
+
+
+def write_applied(session: Session, applied: Applied, expected: int) -> None:
+    """Upsert what a projection changed, and move it to where it got (if it moved)."""
+    for row_type, rows in applied.changes.items():
+        upsert_rows(session, table_spec(row_type), applied.target.tables[row_type], rows)
+    if applied.position != expected:
+        advance(session, applied.target.name, applied.position)
 
 
 def _positions_hold(session: Session, expected: Mapping[str, int]) -> bool:

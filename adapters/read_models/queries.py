@@ -13,10 +13,9 @@ from uuid import UUID
 
 from adapters.read_models.database import ReadModelDatabase, Session
 from adapters.read_models.page_cursor import decode_cursor, encode_cursor
-from adapters.read_models.pause_queries import PAUSED_FILTER, PAUSED_STATUS, Pause, pauses
 from adapters.read_models.table_io import select_rows
 from adapters.read_models.tables import ColumnKind, table_spec
-from core import JsonObject, PlanNotFoundError
+from core import JsonObject, Pause, PlanNotFoundError
 from projections.plan_revisions import FORKED_FROM, REMOVED
 from projections.plan_summary import LINK_KIND, SUB_PLAN_KIND
 from projections.rows import (
@@ -29,6 +28,13 @@ from projections.rows import (
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
+
+PAUSED_STATUS = "paused"
+"""What `plans list --status` takes for paused plans (their status stays as it was).
+
+The plan summary holds a pause in its columns while it holds (see `projections.pause_rows`),
+so a paused plan is one whose `paused_by` is set.
+"""
 
 
 @dataclass(frozen=True)
@@ -76,11 +82,9 @@ def list_plans(
         where_sql = " AND ".join(clauses)
         rows = select_rows(session, spec, spec.name, where_sql, params, order, limit + 1)
         page = [row for row in rows[:limit] if isinstance(row, PlanSummaryRow)]
-        paused = pauses(session, page)
     more = len(rows) > limit and page
     next_cursor = encode_cursor(page[-1].created_at, page[-1].plan_id) if more else None
-    records = [summary_record(row, paused.get(row.plan_id)) for row in page]
-    return PlanPage(records, next_cursor)
+    return PlanPage([summary_record(row) for row in page], next_cursor)
 
 
 def _plan_filter(
@@ -94,7 +98,7 @@ def _plan_filter(
     clauses: list[str] = []
     params: list[object] = []
     if where.status == PAUSED_STATUS:
-        clauses.append(PAUSED_FILTER)
+        clauses.append("paused_by IS NOT NULL")
     elif where.status is not None:
         clauses.append("status = ?")
         params.append(where.status)
@@ -124,7 +128,7 @@ def pause_record(pause: Pause | None) -> JsonObject | None:
     return {"by": pause.by, "reason": pause.reason, "at": iso(pause.at)}
 
 
-def summary_record(row: PlanSummaryRow, pause: Pause | None = None) -> JsonObject:
+def summary_record(row: PlanSummaryRow) -> JsonObject:
     """A plan's summary row as JSON: what `plans list` prints for it."""
     return {
         "id": str(row.plan_id),
@@ -140,7 +144,7 @@ def summary_record(row: PlanSummaryRow, pause: Pause | None = None) -> JsonObjec
         "started_at": iso(row.started_at),
         "finished_at": iso(row.finished_at),
         "duration_ms": row.duration_ms,
-        "paused": pause_record(pause),
+        "paused": pause_record(row.pause),
         "summary": _counts(row),
     }
 
@@ -208,8 +212,7 @@ def show_plan(database: ReadModelDatabase, plan_id: UUID) -> JsonObject:
 def plan_pause(database: ReadModelDatabase, plan_id: UUID) -> JsonObject | None:
     """A plan's pause (who, why, when), or None when it is not paused."""
     with database.session() as session:
-        summary = _summary_row(session, plan_id)
-        return pause_record(pauses(session, [summary]).get(plan_id))
+        return pause_record(_summary_row(session, plan_id).pause)
 
 
 def plan_data(database: ReadModelDatabase, plan_id: UUID) -> JsonObject:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-from adapters.read_models.database import ReadModelDatabase, open_read_model_database
+from adapters.read_models.database import ReadModelDatabase
 from adapters.read_models.errors import UnknownProjectionError
 from adapters.read_models.event_log import EventLog
+from adapters.read_models.opening import open_read_model_database
 from adapters.read_models.outcomes import ProjectionReport
 from adapters.read_models.projection_status import projection_status
 from adapters.read_models.projector import BATCH_SIZE, Projector

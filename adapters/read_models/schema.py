@@ -1,16 +1,12 @@
-"""DDL of the read-model tables and the tracking table, and their creation on first use."""
+"""DDL of the read-model tables, the tracking table and the layout's version table."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from adapters.read_models.dialect import Dialect
 from adapters.read_models.tables import TRACKING_TABLE, ColumnKind, TableSpec, all_tables
-from adapters.store.postgres_setup import schema_lock
-from adapters.store.store_url import StoreConfig
 
-if TYPE_CHECKING:
-    from adapters.read_models.database import ReadModelDatabase, Session
+VERSION_TABLE = "read_model_version"
+"""One row per layout version a read-model database was created at or brought to."""
 
 
 def create_table(dialect: Dialect, spec: TableSpec, name: str | None = None) -> str:
@@ -43,41 +39,20 @@ def create_tracking_table(dialect: Dialect) -> str:
     )
 
 
+def create_version_table(dialect: Dialect) -> str:
+    """The version table: each layout version reached, and when."""
+    return (
+        f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} ("
+        f"version {dialect.types[ColumnKind.INTEGER]} PRIMARY KEY, "
+        f"reached_at {dialect.types[ColumnKind.TIMESTAMP]} NOT NULL)"
+    )
+
+
 def schema_statements(dialect: Dialect) -> list[str]:
-    """Every statement that creates the read-model tables, their indexes and tracking."""
-    statements = [create_tracking_table(dialect)]
+    """Every statement that creates what is missing: the read-model tables, their indexes,
+    tracking, and the version table."""
+    statements = [create_tracking_table(dialect), create_version_table(dialect)]
     for spec in all_tables():
         statements.append(create_table(dialect, spec))
         statements.extend(create_indexes(spec))
     return statements
-
-
-def missing_tables(session: Session) -> set[str]:
-    """The read-model tables that do not exist yet."""
-    wanted = {TRACKING_TABLE, *(spec.name for spec in all_tables())}
-    existing = {str(row[0]) for row in session.execute(session.dialect.tables_query)}
-    return wanted - existing
-
-
-def ensure_schema(database: ReadModelDatabase, config: StoreConfig) -> None:
-    """Create whatever is missing; on PostgreSQL under the store's set-up advisory lock.
-
-    Concurrent CREATE TABLE IF NOT EXISTS can fail on PostgreSQL (`tuple concurrently
-    updated`), and SQLite creates them inside BEGIN IMMEDIATE, so two processes never race.
-    """
-    with database.session() as session:
-        if not missing_tables(session):
-            return
-        if config.kind == "postgresql":
-            assert config.conninfo is not None
-            assert config.schema is not None
-            with schema_lock(config.conninfo, config.schema):
-                _create(session)
-        else:
-            _create(session)
-
-
-def _create(session: Session) -> None:
-    with session.transaction(write_lock=True):
-        for statement in schema_statements(session.dialect):
-            session.execute(statement)

@@ -23,7 +23,14 @@ from adapters.read_models.table_io import (
 )
 from adapters.read_models.tables import TABLE_NAMES, table_spec
 from core import PlanEvent
-from projections.rows import PlanStepRow, PlanSummaryRow, Row, StepAttemptRow, ToolStatsRow
+from projections.rows import (
+    PlanDataRow,
+    PlanStepRow,
+    PlanSummaryRow,
+    Row,
+    StepAttemptRow,
+    ToolStatsRow,
+)
 
 Key = tuple[object, ...]
 
@@ -32,8 +39,12 @@ _SCOPE_LENGTH: dict[type[Row], int] = {
     PlanStepRow: 2,
     StepAttemptRow: 2,
     ToolStatsRow: 1,
+    PlanDataRow: 2,
 }
-"""How much of each readable row type's key one prefetch scope fixes: plan, step or tool."""
+"""How much of each readable row type's key one prefetch scope fixes: plan, step or tool.
+
+`plan_data` rows are read rarely (a reopened plan's kept pause), one by one, never prefetched.
+"""
 
 
 _KEY_GETTERS = {row_type: key_getter(row_type) for row_type in TABLE_NAMES}
@@ -145,6 +156,10 @@ class BatchViewState:
     def step(self, plan_id: UUID, step_id: str) -> PlanStepRow | None:
         row = self._get(PlanStepRow, (plan_id, step_id))
         return row if isinstance(row, PlanStepRow) else None
+
+    def data(self, plan_id: UUID, kind: str) -> PlanDataRow | None:
+        row = self._get(PlanDataRow, (plan_id, kind))
+        return row if isinstance(row, PlanDataRow) else None
 
     def attempt(self, plan_id: UUID, step_id: str, attempt: int) -> StepAttemptRow | None:
         row = self._get(StepAttemptRow, (plan_id, step_id, attempt))

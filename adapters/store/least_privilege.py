@@ -14,6 +14,7 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
+from adapters.read_models.schema import VERSION_TABLE
 from adapters.read_models.tables import TRACKING_TABLE, all_tables
 
 APPLICATION_EVENT_PRIVILEGES = "SELECT, INSERT, UPDATE"
@@ -66,7 +67,7 @@ def role_statements(
         ),
         sql.SQL("REVOKE ALL ON {} FROM PUBLIC").format(ident(schema, events_table)),
     ]
-    for table in (TRACKING_TABLE, WORK_TABLE, *(spec.name for spec in all_tables())):
+    for table in (TRACKING_TABLE, VERSION_TABLE, WORK_TABLE, *(s.name for s in all_tables())):
         statements.append(
             sql.SQL("ALTER TABLE {} OWNER TO {}").format(ident(schema, table), ident(app))
         )

@@ -14,6 +14,7 @@ from typing import TypeVar
 from uuid import UUID
 
 from core.domain.approval_binding import check_approval, may_approve, plan_digest, spec_digest
+from core.domain.attempt_outcomes import INTERRUPTED
 from core.domain.errors import InvalidTransitionError, NotAnApproverError
 from core.domain.events import (
     ENGINE_ACTOR,
@@ -241,7 +242,7 @@ def resume(plan: PlanState, *, by: str, now: datetime, correlation_id: UUID) -> 
                     step_id=step_id,
                     attempt=step.attempt,
                     tool=step.spec.tool,
-                    error_type="interrupted",
+                    error_type=INTERRUPTED,
                     message=(
                         f"attempt {step.attempt} on {worker} was cut off and the step is not "
                         "idempotent, so it is not run again"

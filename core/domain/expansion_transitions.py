@@ -71,9 +71,15 @@ def on_steps_gathered(state: PlanState, event: StepsGathered) -> None:
     parent.result = event.result
     parent.finished_at = event.timestamp
     parent.duration_ms = event.duration_ms
-    if event.failed_items == 0:
+    error = gathered_error(event)
+    if error is None:
         steps.set_status(state, parent, StepStatus.COMPLETED)
         steps.settle(state, event.step_id, Ending.SUCCESS)
         return
-    parent.error = StepError(ITEMS_FAILED, event.error_message)
+    parent.error = error
     steps.failed_for_good(state, parent)
+
+
+def gathered_error(event: StepsGathered) -> StepError | None:
+    """Why a gathered `for_each` step failed (some item did not complete); None if it completed."""
+    return StepError(ITEMS_FAILED, event.error_message) if event.failed_items > 0 else None

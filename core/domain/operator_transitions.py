@@ -1,4 +1,4 @@
-"""How an operator's pause, reopening, retry and skip change a plan's state (pure).
+"""How an operator's reopening, retry and skip change a plan's state (pure).
 
 A retry or a skip takes back endings: the step's own (a failure) and those of the steps skipped
 because of it, which are pending again. Each taken-back ending leaves its dependants' trigger-rule
@@ -13,9 +13,7 @@ from collections.abc import Iterable
 from core.domain.errors import CorruptHistoryError
 from core.domain.events import (
     PlanEvent,
-    PlanPaused,
     PlanReopened,
-    PlanUnpaused,
     StepRetryRequested,
     StepSkippedByOperator,
 )
@@ -23,16 +21,6 @@ from core.domain.plan_state import PlanState, StepState
 from core.domain.status import PlanStatus, StepStatus
 from core.domain.step_transitions import leave_pending, set_status, step_of
 from core.domain.trigger_rules import Ending, Verdict, verdict
-
-
-def on_paused(state: PlanState, event: PlanPaused) -> None:
-    state.paused_by = event.by
-    state.pause_reason = event.reason
-    state.paused_at = event.timestamp
-
-
-def on_unpaused(state: PlanState, event: PlanUnpaused) -> None:
-    state.paused_by = state.pause_reason = state.paused_at = None
 
 
 def on_reopened(state: PlanState, event: PlanReopened) -> None:

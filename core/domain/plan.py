@@ -1,8 +1,9 @@
 """The fold: a plan's state built from its events, one event at a time (pure).
 
 `evolve` updates the state in place and returns it: the fold owns it, and an older state is had
-by folding a prefix of the events. Step events are handled in `core.domain.step_transitions`; the
-state and its scheduler indexes are defined in `core.domain.plan_state`.
+by folding a prefix of the events. Step events are handled in `core.domain.step_transitions`
+(an attempt's end as `core.domain.attempt_outcomes` describes it); the state and its scheduler
+indexes are defined in `core.domain.plan_state`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from core.domain import operator_transitions as operator
 from core.domain import revision_transitions as revisions
 from core.domain import step_transitions as steps
 from core.domain import sub_plan_transitions as sub_plans
+from core.domain.attempt_outcomes import attempt_outcome
 from core.domain.errors import CorruptHistoryError
 from core.domain.events import (
     TERMINAL_EVENTS,
@@ -36,10 +38,6 @@ from core.domain.events import (
     PlanSubmitted,
     PlanUnpaused,
     StepAdded,
-    StepCancelled,
-    StepCompleted,
-    StepFailed,
-    StepInterrupted,
     StepPreparationFailed,
     StepRemoved,
     StepResultReused,
@@ -50,10 +48,10 @@ from core.domain.events import (
     StepSkipped,
     StepSkippedByOperator,
     StepStarted,
-    StepTimedOut,
     SubPlanFinished,
     SubPlanStarted,
 )
+from core.domain.pause import pause_after
 from core.domain.plan_state import PlanState, StepError, StepState
 from core.domain.status import PlanStatus, StepStatus
 from core.domain.trigger_rules import Tally
@@ -146,23 +144,17 @@ def _on_cancelled(state: PlanState, event: PlanCancelled) -> None:
 
 
 def _apply(state: PlanState, event: PlanEvent) -> None:
+    outcome = attempt_outcome(event)
+    if outcome is not None:
+        steps.on_attempt_ended(state, event, outcome)
+        return
     match event:
         case StepStarted():
             steps.on_step_started(state, event)
-        case StepCompleted():
-            steps.on_step_completed(state, event)
-        case StepFailed():
-            steps.on_step_failed(state, event)
-        case StepTimedOut():
-            steps.on_step_timed_out(state, event)
-        case StepInterrupted():
-            steps.on_step_interrupted(state, event)
         case StepSkipped():
             steps.on_step_skipped(state, event)
         case StepPreparationFailed():
             steps.on_step_preparation_failed(state, event)
-        case StepCancelled():
-            steps.on_step_cancelled(state, event)
         case StepAdded():
             revisions.on_step_added(state, event)
             approvals.on_revised(state, event, event.by)
@@ -205,10 +197,8 @@ def _apply(state: PlanState, event: PlanEvent) -> None:
             state.outputs = event.outputs
         case PlanFailed():
             state.reason = event.reason
-        case PlanPaused():
-            operator.on_paused(state, event)
-        case PlanUnpaused():
-            operator.on_unpaused(state, event)
+        case PlanPaused() | PlanUnpaused():
+            state.pause = pause_after(state.pause, event)
         case PlanReopened():
             operator.on_reopened(state, event)
         case StepRetryRequested():

@@ -13,6 +13,7 @@ from datetime import datetime
 from uuid import UUID
 
 from core.domain.json_value import JsonObject, JsonValue
+from core.domain.pause import Pause, holding
 from core.domain.spec import PlanSpec, StepSpec
 from core.domain.status import PlanStatus, StepStatus
 from core.domain.trace_context import PlanTrace, plan_trace
@@ -117,9 +118,8 @@ class PlanState:
     parent_step_id: str | None = None
     root_plan_id: UUID | None = None
     depth: int = 0
-    paused_by: str | None = None
-    pause_reason: str | None = None
-    paused_at: datetime | None = None
+    pause: Pause | None = None
+    """The operator's latest pause, kept once the plan ends (see `core.domain.pause`)."""
     traceparent: str | None = None
     binds_approval: bool = False
     """The plan was submitted with a spec digest: each approval must cover the spec as it stands."""
@@ -162,4 +162,19 @@ class PlanState:
     @property
     def paused(self) -> bool:
         """True while an operator's pause holds: no step starts. A plan that ends is not paused."""
-        return self.paused_by is not None and not self.status.is_terminal
+        return holding(self.pause, self.status) is not None
+
+    @property
+    def paused_by(self) -> str | None:
+        """Who paused the plan last, if the pause was not lifted (kept once the plan ends)."""
+        return None if self.pause is None else self.pause.by
+
+    @property
+    def pause_reason(self) -> str | None:
+        """Why, for `paused_by`."""
+        return None if self.pause is None else self.pause.reason
+
+    @property
+    def paused_at(self) -> datetime | None:
+        """When, for `paused_by`."""
+        return None if self.pause is None else self.pause.at

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.domain.json_value import JsonObject
 from core.domain.plan import PlanState, StepState
+from core.domain.progress import progress
 from core.domain.status import StepStatus
 
 
@@ -52,10 +53,9 @@ def step_view(step: StepState) -> JsonObject:
 
 
 def summary_view(plan: PlanState) -> JsonObject:
-    """Counts per step status and the fraction of steps that have finished."""
+    """Counts per step status and the share of steps that have finished (`progress`)."""
     counts = plan.counts
     total = len(plan.steps)
-    done = sum(counts[status] for status in StepStatus if status.is_terminal)
     return {
         "total_steps": total,
         "completed": counts[StepStatus.COMPLETED],
@@ -64,5 +64,5 @@ def summary_view(plan: PlanState) -> JsonObject:
         "cancelled": counts[StepStatus.CANCELLED],
         "pending": counts[StepStatus.PENDING],
         "running": counts[StepStatus.RUNNING],
-        "progress": round(done / total, 4) if total else 1.0,
+        "progress": progress({status.value: count for status, count in counts.items()}, total),
     }

@@ -7,19 +7,13 @@ trigger-rule tallies, and the per-status counts.
 
 from __future__ import annotations
 
-from datetime import datetime
-
+from core.domain.attempt_outcomes import AttemptOutcome
 from core.domain.errors import CorruptHistoryError
 from core.domain.events import (
     PlanEvent,
-    StepCancelled,
-    StepCompleted,
-    StepFailed,
-    StepInterrupted,
     StepPreparationFailed,
     StepSkipped,
     StepStarted,
-    StepTimedOut,
 )
 from core.domain.plan_state import PlanState, StepError, StepState
 from core.domain.status import PlanStatus, StepStatus
@@ -115,23 +109,36 @@ def running_attempt(state: PlanState, event: PlanEvent, step_id: str, attempt: i
     return step
 
 
-def on_step_completed(state: PlanState, event: StepCompleted) -> None:
-    step = running_attempt(state, event, event.step_id, event.attempt)
-    set_status(state, step, StepStatus.COMPLETED)
-    step.result = event.result
-    step.error = None
-    step.duration_ms = event.duration_ms
-    settle(state, event.step_id, Ending.SUCCESS)
+def on_attempt_ended(state: PlanState, event: PlanEvent, outcome: AttemptOutcome) -> None:
+    """A running attempt ended: the step takes the status, error and result `outcome` says.
 
-
-def fail(state: PlanState, step: StepState, will_retry: bool, retry_at: datetime | None) -> None:
-    step_id = step.spec.id
-    if will_retry:
-        set_status(state, step, StepStatus.PENDING)
-        step.retry_at = retry_at
-        state.retrying[step_id] = retry_at or step.finished_at or state.created_at
-        return
-    failed_for_good(state, step)
+    A step that runs again is released at once after an interruption, and when its retry is
+    due after a failure; a step that ended counts for its dependants.
+    """
+    step = running_attempt(state, event, outcome.step_id, outcome.attempt)
+    if outcome.duration_ms is not None:
+        step.duration_ms = outcome.duration_ms
+    if outcome.sets_step_error:
+        step.error = outcome.error
+    match outcome.step_status:
+        case StepStatus.COMPLETED:
+            set_status(state, step, StepStatus.COMPLETED)
+            step.result = outcome.result
+            settle(state, outcome.step_id, Ending.SUCCESS)
+        case StepStatus.PENDING if outcome.retry:
+            set_status(state, step, StepStatus.PENDING)
+            step.retry_at = outcome.retry_at
+            due = outcome.retry_at or step.finished_at or state.created_at
+            state.retrying[outcome.step_id] = due
+        case StepStatus.PENDING:
+            set_status(state, step, StepStatus.PENDING)
+            state.ready[outcome.step_id] = None
+        case StepStatus.CANCELLED:
+            set_status(state, step, StepStatus.CANCELLED)
+            step.skip_reason = outcome.cancel_reason
+            settle(state, outcome.step_id, Ending.FAILED)
+        case _:
+            failed_for_good(state, step)
 
 
 def failed_for_good(state: PlanState, step: StepState) -> None:
@@ -140,27 +147,6 @@ def failed_for_good(state: PlanState, step: StepState) -> None:
     settle(state, step_id, Ending.FAILED)
     if state.spec.options.stops_on_error and state.stopped_by is None:
         state.stopped_by = step_id
-
-
-def on_step_failed(state: PlanState, event: StepFailed) -> None:
-    step = running_attempt(state, event, event.step_id, event.attempt)
-    step.duration_ms = event.duration_ms
-    step.error = StepError(event.error_type, event.message, event.details)
-    fail(state, step, event.will_retry, event.retry_at)
-
-
-def on_step_timed_out(state: PlanState, event: StepTimedOut) -> None:
-    step = running_attempt(state, event, event.step_id, event.attempt)
-    step.duration_ms = event.duration_ms
-    step.error = StepError("timeout", event.error_message)
-    fail(state, step, event.will_retry, event.retry_at)
-
-
-def on_step_interrupted(state: PlanState, event: StepInterrupted) -> None:
-    step = running_attempt(state, event, event.step_id, event.attempt)
-    set_status(state, step, StepStatus.PENDING)
-    step.error = StepError("interrupted", event.error_message)
-    state.ready[event.step_id] = None
 
 
 def on_step_skipped(state: PlanState, event: StepSkipped) -> None:
@@ -186,13 +172,6 @@ def on_step_preparation_failed(state: PlanState, event: StepPreparationFailed) -
             event.plan_id, event.version, f"step {event.step_id!r} is not ready to prepare"
         )
     leave_pending(state, event.step_id)
-    step.error = StepError(event.error_type, f"{event.field}: {event.message}")
+    step.error = StepError(event.error_type, event.error_message)
     step.finished_at = event.timestamp
     failed_for_good(state, step)
-
-
-def on_step_cancelled(state: PlanState, event: StepCancelled) -> None:
-    step = running_attempt(state, event, event.step_id, event.attempt)
-    set_status(state, step, StepStatus.CANCELLED)
-    step.skip_reason = event.reason
-    settle(state, event.step_id, Ending.FAILED)

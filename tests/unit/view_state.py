@@ -62,6 +62,9 @@ class InMemoryViewState:
     def step(self, plan_id: UUID, step_id: str) -> PlanStepRow | None:
         return self._get(PlanStepRow, plan_id, step_id)
 
+    def data(self, plan_id: UUID, kind: str) -> PlanDataRow | None:
+        return self._get(PlanDataRow, plan_id, kind)
+
     def attempt(self, plan_id: UUID, step_id: str, attempt: int) -> StepAttemptRow | None:
         return self._get(StepAttemptRow, plan_id, step_id, attempt)
 

@@ -105,6 +105,11 @@ class StepPreparationFailed(PlanEvent):
     error_type: str
     message: str
 
+    @property
+    def error_message(self) -> str:
+        """How the fold, the views and people describe this failure: where, then what."""
+        return f"{self.field}: {self.message}"
+
 
 class StepCancelled(PlanEvent):
     """A running attempt was stopped because the plan was cancelled or timed out."""
