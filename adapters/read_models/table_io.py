@@ -46,11 +46,6 @@ def _converters(codecs: dict[Any, Codec], spec: TableSpec) -> list[tuple[int, Co
     ]
 
 
-def encode_row(dialect: Dialect, spec: TableSpec, row: Row) -> tuple[object, ...]:
-    """The row's values in column order, as the database stores them."""
-    return row_encoder(dialect, spec)(row)
-
-
 def decode_row(dialect: Dialect, spec: TableSpec, values: Sequence[Any]) -> Row:
     """A row dataclass from stored values in column order."""
     converted = list(values)
@@ -151,8 +146,3 @@ _KEY_GETTERS = {row_type: _key_getter(row_type) for row_type in TABLE_NAMES}
 def key_getter(row_type: type[Row]) -> Callable[[Row], tuple[object, ...]]:
     """A function from a row to its primary key values (always a tuple)."""
     return _KEY_GETTERS[row_type]
-
-
-def key_of(spec: TableSpec, row: Row) -> tuple[object, ...]:
-    """The row's primary key values."""
-    return key_getter(spec.row_type)(row)

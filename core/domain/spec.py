@@ -69,7 +69,7 @@ class PlanOptions(AdditiveFields):
 
 
 Expression = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
-"""A condition or template in the sandboxed expression language (see `core.expressions`)."""
+"""A condition or template in the sandboxed expression language (the `Expressions` port)."""
 
 
 def _tool_or_plan(schema: dict[str, JsonValue]) -> None:
