@@ -108,6 +108,11 @@ from core.domain.ports import (
     IdFactory,
     JsonSchemas,
 )
+from core.domain.roles import (
+    ROLE_PREFIX,
+    Role,
+    names_approver,
+)
 from core.domain.scheduler import (
     Schedule,
     decide,
@@ -169,6 +174,7 @@ __all__ = [
     "EVENT_TYPES",
     "ITEMS_FAILED",
     "MAX_STEPS",
+    "ROLE_PREFIX",
     "TERMINAL_EVENTS",
     "CallSlots",
     "Callbacks",
@@ -217,6 +223,7 @@ __all__ = [
     "PlanSpec",
     "PlanState",
     "PlanStatus",
+    "Role",
     "PlanSubmitted",
     "PlanTrace",
     "PlanUnpaused",
@@ -261,6 +268,7 @@ __all__ = [
     "elapsed_ms",
     "evolve",
     "fold",
+    "names_approver",
     "next_due",
     "only_waits_on_children",
     "operator_skip_reason",

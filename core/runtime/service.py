@@ -10,7 +10,7 @@ past its deadline expires), so queries (`get_plan`, `history`) never write.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 from uuid import UUID
 
@@ -135,13 +135,17 @@ class PlanService:
         self._store.append(events)
         return plan_id
 
-    def approve(self, plan_id: UUID, *, by: str, comment: str = "") -> PlanState:
-        """Approve a plan that waits for approval (only its `approvers`, if it names any)."""
-        return self._decide(plan_id, approve, by=by, comment=comment)
+    def approve(
+        self, plan_id: UUID, *, by: str, comment: str = "", roles: Collection[str] = ()
+    ) -> PlanState:
+        """Approve a waiting plan: only its `approvers` (by name, or by one of `roles`) may."""
+        return self._decide(plan_id, approve, by=by, comment=comment, roles=roles)
 
-    def reject(self, plan_id: UUID, *, by: str, reason: str) -> PlanState:
-        """Reject a plan that waits for approval."""
-        return self._decide(plan_id, reject, by=by, reason=reason)
+    def reject(
+        self, plan_id: UUID, *, by: str, reason: str, roles: Collection[str] = ()
+    ) -> PlanState:
+        """Reject a plan that waits for approval; `roles` as in `approve`."""
+        return self._decide(plan_id, reject, by=by, reason=reason, roles=roles)
 
     def cancel(self, plan_id: UUID, *, by: str, reason: str) -> PlanState:
         """Cancel a plan that has not ended; an engine running it stops its tools.
