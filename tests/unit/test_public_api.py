@@ -28,6 +28,7 @@ PUBLIC = [
     "InvalidInputError",
     "InvalidInputsError",
     "InvalidPlanSpecError",
+    "InvalidStepTransitionError",
     "InvalidStoreUrlError",
     "InvalidTraceparentError",
     "InvalidTransitionError",

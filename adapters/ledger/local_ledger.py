@@ -1,0 +1,182 @@
+"""`LocalLedger`: the `Ledger` on a store opened in this process (the local CLI, the API server)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from datetime import datetime
+from typing import TextIO
+from uuid import UUID
+
+from adapters.audit import load_heads, verify_store
+from adapters.cli.render import status_view
+from adapters.event_records import event_to_record
+from adapters.ledger.ledger import Caller, ExportForm, PlanQuery, PlanStatusAnswer
+from adapters.read_models import (
+    PlanFilter,
+    ReadModelDatabase,
+    audit_trail,
+    export_audit,
+    list_plans,
+    step_timeline,
+    tool_stats,
+)
+from adapters.read_models.queries import iso, plan_details
+from adapters.store import LibraryEventStore, Wakeup
+from adapters.time_travel import parse_point, state_at
+from adapters.workers import wait_for_end
+from core import (
+    InvalidInputError,
+    JsonObject,
+    NotInHistoryError,
+    PlanService,
+    PlanSpec,
+    PlanStatus,
+)
+
+PlanSubmitter = Callable[[object, Caller, object, str | None], UUID]
+"""Creates a plan for the workers instead of only recording it (a store with a work table)."""
+
+
+class LocalLedger:
+    """Commands through a `PlanService`, queries on the read models, on one opened store."""
+
+    def __init__(
+        self,
+        service: PlanService,
+        store: LibraryEventStore,
+        read_models: Callable[[], ReadModelDatabase],
+        wakeup: Callable[[], Wakeup],
+        projections_status: Callable[[], list[JsonObject]],
+    ) -> None:
+        self.service = service
+        self._store = store
+        self._read_models = read_models
+        self._wakeup = wakeup
+        self._projections_status = projections_status
+
+    def validate(self, spec: object) -> int:
+        return len(self.service.validate(spec).steps)
+
+    def schema(self) -> JsonObject:
+        document: JsonObject = PlanSpec.model_json_schema()
+        root = document.pop("$ref", None)
+        if isinstance(root, str):  # a spec holds specs (sub-plans): keep the root's fields on top
+            document = {**document["$defs"][root.rsplit("/", 1)[-1]], **document}
+        tools = self.service.tools
+        document["x-planledger-tools"] = {
+            name: tools[name].parameters.model_json_schema() for name in sorted(tools)
+        }
+        return document
+
+    def create(
+        self,
+        spec: object,
+        *,
+        by: Caller,
+        inputs: object = None,
+        traceparent: str | None = None,
+        key: str | None = None,
+    ) -> UUID:
+        if key is not None:
+            raise InvalidInputError("an idempotency key needs `submit` or the HTTP API")
+        return self.service.create_plan(spec, by=by.name, inputs=inputs, traceparent=traceparent)
+
+    def approve(self, plan_id: UUID, *, by: Caller, comment: str) -> JsonObject:
+        plan = self.service.approve(plan_id, by=by.name, comment=comment, roles=by.roles)
+        return status_view(plan)
+
+    def reject(self, plan_id: UUID, *, by: Caller, reason: str) -> JsonObject:
+        plan = self.service.reject(plan_id, by=by.name, reason=reason, roles=by.roles)
+        return status_view(plan)
+
+    def cancel(self, plan_id: UUID, *, by: Caller, reason: str) -> JsonObject:
+        return status_view(self.service.cancel(plan_id, by=by.name, reason=reason))
+
+    def pause(self, plan_id: UUID, *, by: Caller, reason: str) -> JsonObject:
+        return status_view(self.service.pause(plan_id, by=by.name, reason=reason))
+
+    def unpause(self, plan_id: UUID, *, by: Caller, reason: str) -> JsonObject:
+        return status_view(self.service.unpause(plan_id, by=by.name, reason=reason))
+
+    def retry(self, plan_id: UUID, step_id: str, *, by: Caller, reason: str) -> JsonObject:
+        return status_view(self.service.retry(plan_id, step_id, by=by.name, reason=reason))
+
+    def skip(self, plan_id: UUID, step_id: str, *, by: Caller, reason: str) -> JsonObject:
+        return status_view(self.service.skip(plan_id, step_id, by=by.name, reason=reason))
+
+    def add_step(self, plan_id: UUID, step: object, *, by: Caller, reason: str) -> JsonObject:
+        return status_view(self.service.add_step(plan_id, step, by=by.name, reason=reason))
+
+    def revise_step(
+        self, plan_id: UUID, step_id: str, changes: object, *, by: Caller, reason: str
+    ) -> JsonObject:
+        plan = self.service.revise_step(plan_id, step_id, changes, by=by.name, reason=reason)
+        return status_view(plan)
+
+    def remove_step(self, plan_id: UUID, step_id: str, *, by: Caller, reason: str) -> JsonObject:
+        return status_view(self.service.remove_step(plan_id, step_id, by=by.name, reason=reason))
+
+    def fork(
+        self, plan_id: UUID, *, from_step: str, by: Caller, spec: object = None
+    ) -> JsonObject:
+        fork_id = self.service.fork(plan_id, from_step=from_step, by=by.name, spec=spec)
+        return status_view(self.service.get_plan(fork_id))
+
+    def status(self, plan_id: UUID) -> PlanStatusAnswer:
+        plan = self.service.get_plan(plan_id)
+        deadline = None
+        if plan.status is PlanStatus.PENDING_APPROVAL:
+            deadline = iso(plan.approval_deadline)
+        return PlanStatusAnswer(status_view(plan), deadline)
+
+    def history(self, plan_id: UUID) -> list[JsonObject]:
+        return [event_to_record(event) for event in self.service.history(plan_id)]
+
+    def show_at(self, plan_id: UUID, at: str) -> JsonObject:
+        try:
+            point = parse_point(at)
+        except ValueError:
+            raise NotInHistoryError(plan_id, at, "neither a version nor an ISO-8601 time") from None
+        plan = state_at(self._store, plan_id, point)
+        return {**status_view(plan), "as_of": iso(plan.last_event_at)}
+
+    def timeline(self, plan_id: UUID, step_id: str | None) -> list[JsonObject]:
+        return step_timeline(self._read_models(), plan_id, step_id)
+
+    def list_plans(self, query: PlanQuery) -> JsonObject:
+        where = PlanFilter(
+            status=query.status, since=query.since, until=query.until, text=query.text
+        )
+        page = list_plans(self._read_models(), where, limit=query.limit, cursor=query.cursor)
+        return {"plans": page.plans, "next_cursor": page.next_cursor}
+
+    def plan_details(self, plan_id: UUID) -> JsonObject:
+        return plan_details(self._read_models(), plan_id)
+
+    def audit_trail(self, plan_id: UUID) -> list[JsonObject]:
+        return audit_trail(self._read_models(), plan_id)
+
+    def export_audit(self, out: TextIO, *, since: datetime | None, form: ExportForm) -> int:
+        return export_audit(self._read_models(), out, since=since, form=form)
+
+    def verify(self, plan_ids: Collection[UUID] | None) -> JsonObject:
+        heads = load_heads(self._read_models())
+        report = verify_store(self._store, None if plan_ids is None else list(plan_ids), heads)
+        findings = report.to_json()["findings"]
+        assert isinstance(findings, list)
+        for finding, found in zip(findings, report.findings, strict=True):
+            assert isinstance(finding, dict)
+            finding["detail"] = found.detail
+        return {"plans_checked": report.plans_checked, "verified": report.verified, **{
+            "findings": findings
+        }}
+
+    def tool_stats(self) -> list[JsonObject]:
+        return tool_stats(self._read_models())
+
+    def projection_status(self) -> list[JsonObject]:
+        return self._projections_status()
+
+    def wait(self, plan_id: UUID, timeout_s: float | None) -> tuple[JsonObject, bool]:
+        result = wait_for_end(self._store, plan_id, self._wakeup(), timeout_s)
+        return status_view(result.plan), result.timed_out
