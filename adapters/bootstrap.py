@@ -33,7 +33,15 @@ from adapters.telemetry import StoreObserver, Telemetry, open_telemetry
 from adapters.tools import builtin_registry
 from adapters.workers import Worker, WorkerOptions, WorkQueue
 from adapters.workers.worker import ClaimObserver
-from core import Callbacks, JsonObject, PlanLedgerError, PlanService, PlanSpec, ToolRegistry, validate_spec
+from core import (
+    Callbacks,
+    JsonObject,
+    PlanLedgerError,
+    PlanService,
+    PlanSpec,
+    ToolRegistry,
+    validate_spec,
+)
 from projections import PROJECTIONS
 
 

@@ -11,8 +11,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from adapters.audit import AuditReport, load_heads, verify_store
-from adapters.bootstrap import open_store, read_models
+from adapters.audit import load_heads, verify_store
+from adapters.bootstrap import ledger, open_store, read_models
 from adapters.cli import exit_codes
 from adapters.cli.command_context import (
     IdArg,
@@ -26,10 +26,10 @@ from adapters.cli.command_context import (
 )
 from adapters.cli.plan_id_group import PLAN_COMMAND, PlanIdGroup
 from adapters.cli.read_render import render_audit_trail
-from adapters.cli.render import render_status, status_view
+from adapters.cli.render import render_status
 from adapters.cli.time_option import parse_moment
-from adapters.read_models import audit_trail, export_audit
-from adapters.time_travel import parse_point, state_at
+from adapters.time_travel import parse_point
+from core import JsonObject
 
 audit_app = typer.Typer(
     name="audit",
@@ -59,8 +59,8 @@ AtOpt = Annotated[
 @handles_errors
 def trail(plan_id: IdArg, as_json: JsonOpt = False) -> None:
     """One plan's approvals, rejections, cancellations, resumes and revisions, in order."""
-    with read_models(current_settings()) as database:
-        actions = audit_trail(database, parse_id(plan_id))
+    with ledger(current_settings(), project=False) as plans:
+        actions = plans.audit_trail(parse_id(plan_id))
     answer(actions, as_json, render_audit_trail)
 
 
@@ -80,12 +80,12 @@ def export(
     ] = None,
 ) -> None:
     """Write every audited action of every plan in time order (count on stderr)."""
-    with read_models(current_settings()) as database:
+    with ledger(current_settings(), project=False) as plans:
         if output is None:
-            written = export_audit(database, sys.stdout, since=since, form=form)
+            written = plans.export_audit(sys.stdout, since=since, form=form)
         else:
             with output.open("w", encoding="utf-8", newline="") as out:
-                written = export_audit(database, out, since=since, form=form)
+                written = plans.export_audit(out, since=since, form=form)
     stderr_console().print(f"exported {written} action{'s' * (written != 1)}", highlight=False)
 
 
@@ -111,59 +111,65 @@ def verify(
     """
     if (plan_id is None) != all_plans:
         raise typer.BadParameter("name one plan ID, or --all")
-    store = open_store(current_settings())
-    try:
-        plan_ids = None if plan_id is None else [parse_id(plan_id)]
-        with read_models(current_settings()) as database:
-            heads = load_heads(database)
-        report = verify_store(store, plan_ids, heads)
-    finally:
-        store.close()
+    settings = current_settings()
+    if metrics_file is not None and settings.server.url is not None:
+        raise typer.BadParameter("writes a file here: run it where the store is", "--metrics-file")
+    plan_ids = None if plan_id is None else [parse_id(plan_id)]
     if metrics_file is not None:
+        store = open_store(settings)
+        try:
+            with read_models(settings) as database:
+                report_ = verify_store(store, plan_ids, load_heads(database))
+        finally:
+            store.close()
         from adapters.metrics.verify_metrics import write_verify_metrics
 
-        write_verify_metrics(report, metrics_file)
+        write_verify_metrics(report_, metrics_file)
+    with ledger(settings, project=False) as plans:
+        report = plans.verify(plan_ids)
     if as_json:
-        print_json(report.to_json())
+        findings = [
+            {key: f[key] for key in ("plan_id", "version", "problem")} for f in report["findings"]
+        ]
+        print_json({"plans_checked": report["plans_checked"], "findings": findings})
     else:
         _render_report(Console(), report)
-    raise typer.Exit(exit_codes.COMPLETED if report.verified else exit_codes.ENDED_UNSUCCESSFULLY)
+    raise typer.Exit(
+        exit_codes.COMPLETED if report["verified"] else exit_codes.ENDED_UNSUCCESSFULLY
+    )
 
 
-def _render_report(console: Console, report: AuditReport) -> None:
-    for finding in report.findings:
+def _render_report(console: Console, report: JsonObject) -> None:
+    for finding in report["findings"]:
         console.print(
-            f"[red]broken[/] plan {finding.plan_id} at version {finding.version}: "
-            f"[bold]{finding.problem.value}[/] — {escape(finding.detail)}",
+            f"[red]broken[/] plan {finding['plan_id']} at version {finding['version']}: "
+            f"[bold]{finding['problem']}[/] — {escape(finding['detail'])}",
             highlight=False,
             soft_wrap=True,
         )
-    plans = f"{report.plans_checked} plan{'s' * (report.plans_checked != 1)}"
-    if report.verified:
+    checked = report["plans_checked"]
+    plans = f"{checked} plan{'s' * (checked != 1)}"
+    if report["verified"]:
         console.print(f"[green]verified[/] {plans}: every hash chain holds", highlight=False)
     else:
-        console.print(f"{len(report.findings)} of {plans} broken", highlight=False)
+        console.print(f"{len(report['findings'])} of {plans} broken", highlight=False)
 
 
 @handles_errors
 def show(plan_id: IdArg, at: AtOpt, as_json: JsonOpt = False) -> None:
     """Show a plan as it was at a version or a time (the shape of `status`); exit 0."""
     try:
-        point = parse_point(at)
+        parse_point(at)
     except ValueError:
         raise typer.BadParameter(
             f"{at!r} is neither a version nor an ISO-8601 time", param_hint="--at"
         ) from None
-    store = open_store(current_settings())
-    try:
-        plan = state_at(store, parse_id(plan_id), point)
-    finally:
-        store.close()
-    view = status_view(plan)
+    with ledger(current_settings(), project=False) as plans:
+        view = plans.show_at(parse_id(plan_id), at)
+    stamp = view.pop("as_of") or "?"
     if as_json:
         print_json(view)
         return
     console = Console()
-    stamp = plan.last_event_at.isoformat() if plan.last_event_at else "?"
-    console.print(f"as of version {plan.version} ({stamp})", highlight=False)
+    console.print(f"as of version {view['version']} ({stamp})", highlight=False)
     render_status(console, view)

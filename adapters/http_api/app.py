@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp
-
-import structlog
 
 from adapters.http_api import admin_routes, event_routes, plan_routes, query_routes
 from adapters.http_api.context import ApiContext
@@ -62,7 +61,9 @@ async def _invalid_request(request: Request, error: Exception) -> JSONResponse:
         for item in error.errors()
     ]
     fields = ", ".join(item["field"] for item in errors)
-    return problem(REQUEST_INVALID, f"the request does not match the schema: {fields}", errors=errors)
+    return problem(
+        REQUEST_INVALID, f"the request does not match the schema: {fields}", errors=errors
+    )
 
 
 async def _http_error(request: Request, error: Exception) -> JSONResponse:

@@ -82,7 +82,9 @@ def _message(entry: LogEntry, plan_id: str | None) -> bytes | None:
         return _frame(entry.position, "Undecodable", data)
     if plan_id is not None and str(event.plan_id) != plan_id:
         return None
-    return _frame(entry.position, type(event).__name__, {**event_to_record(event), "position": entry.position})
+    return _frame(
+        entry.position, type(event).__name__, {**event_to_record(event), "position": entry.position}
+    )
 
 
 def _frame(position: int, name: str, data: object) -> bytes:

@@ -120,7 +120,7 @@ def audit_export(
     ctx: Ctx,
     who: Auditor,
     since: datetime | None = None,
-    format: models.ExportFormat = "jsonl",  # noqa: A002 - the query parameter's name
+    format: models.ExportFormat = "jsonl",
 ) -> StreamingResponse:
     """Every audited action in time order, streamed as JSON lines or CSV."""
 

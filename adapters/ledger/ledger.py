@@ -94,9 +94,7 @@ class Ledger(Protocol):
         self, plan_id: UUID, step_id: str, *, by: Caller, reason: str
     ) -> JsonObject: ...
 
-    def fork(
-        self, plan_id: UUID, *, from_step: str, by: Caller, spec: object = None
-    ) -> JsonObject:
+    def fork(self, plan_id: UUID, *, from_step: str, by: Caller, spec: object = None) -> JsonObject:
         """The new plan, as `status` shows it."""
         ...
 

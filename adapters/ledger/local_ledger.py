@@ -31,6 +31,7 @@ from core import (
     PlanService,
     PlanSpec,
     PlanStatus,
+    ToolRegistry,
 )
 
 PlanSubmitter = Callable[[object, Caller, object, str | None], UUID]
@@ -58,15 +59,7 @@ class LocalLedger:
         return len(self.service.validate(spec).steps)
 
     def schema(self) -> JsonObject:
-        document: JsonObject = PlanSpec.model_json_schema()
-        root = document.pop("$ref", None)
-        if isinstance(root, str):  # a spec holds specs (sub-plans): keep the root's fields on top
-            document = {**document["$defs"][root.rsplit("/", 1)[-1]], **document}
-        tools = self.service.tools
-        document["x-planledger-tools"] = {
-            name: tools[name].parameters.model_json_schema() for name in sorted(tools)
-        }
-        return document
+        return spec_schema(self.service.tools)
 
     def create(
         self,
@@ -116,9 +109,7 @@ class LocalLedger:
     def remove_step(self, plan_id: UUID, step_id: str, *, by: Caller, reason: str) -> JsonObject:
         return status_view(self.service.remove_step(plan_id, step_id, by=by.name, reason=reason))
 
-    def fork(
-        self, plan_id: UUID, *, from_step: str, by: Caller, spec: object = None
-    ) -> JsonObject:
+    def fork(self, plan_id: UUID, *, from_step: str, by: Caller, spec: object = None) -> JsonObject:
         fork_id = self.service.fork(plan_id, from_step=from_step, by=by.name, spec=spec)
         return status_view(self.service.get_plan(fork_id))
 
@@ -138,7 +129,8 @@ class LocalLedger:
         except ValueError:
             raise NotInHistoryError(plan_id, at, "neither a version nor an ISO-8601 time") from None
         plan = state_at(self._store, plan_id, point)
-        return {**status_view(plan), "as_of": iso(plan.last_event_at)}
+        stamp = plan.last_event_at.isoformat() if plan.last_event_at else None
+        return {**status_view(plan), "as_of": stamp}
 
     def timeline(self, plan_id: UUID, step_id: str | None) -> list[JsonObject]:
         return step_timeline(self._read_models(), plan_id, step_id)
@@ -167,9 +159,11 @@ class LocalLedger:
         for finding, found in zip(findings, report.findings, strict=True):
             assert isinstance(finding, dict)
             finding["detail"] = found.detail
-        return {"plans_checked": report.plans_checked, "verified": report.verified, **{
-            "findings": findings
-        }}
+        return {
+            "plans_checked": report.plans_checked,
+            "verified": report.verified,
+            "findings": findings,
+        }
 
     def tool_stats(self) -> list[JsonObject]:
         return tool_stats(self._read_models())
@@ -180,3 +174,15 @@ class LocalLedger:
     def wait(self, plan_id: UUID, timeout_s: float | None) -> tuple[JsonObject, bool]:
         result = wait_for_end(self._store, plan_id, self._wakeup(), timeout_s)
         return status_view(result.plan), result.timed_out
+
+
+def spec_schema(tools: ToolRegistry) -> JsonObject:
+    """The JSON Schema of plan specs, with each of `tools`' parameter schemas."""
+    document: JsonObject = PlanSpec.model_json_schema()
+    root = document.pop("$ref", None)
+    if isinstance(root, str):  # a spec holds specs (sub-plans): keep the root's fields on top
+        document = {**document["$defs"][root.rsplit("/", 1)[-1]], **document}
+    document["x-planledger-tools"] = {
+        name: tools[name].parameters.model_json_schema() for name in sorted(tools)
+    }
+    return document

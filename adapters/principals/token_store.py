@@ -60,7 +60,9 @@ def parse_roles(names: list[str]) -> frozenset[Role]:
     unknown = [name for name in names if name not in known]
     if unknown or not names:
         listed = ", ".join(known)
-        raise InvalidTokenRequestError("--role", f"{', '.join(unknown) or 'none'} (roles: {listed})")
+        raise InvalidTokenRequestError(
+            "--role", f"{', '.join(unknown) or 'none'} (roles: {listed})"
+        )
     return frozenset(known[name] for name in names)
 
 

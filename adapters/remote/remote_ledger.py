@@ -30,15 +30,16 @@ class RemoteLedger:
         if settings.token:
             headers["Authorization"] = f"Bearer {settings.token}"
         self.url = settings.url.rstrip("/")
-        self._client = httpx.Client(
-            base_url=self.url, headers=headers, timeout=settings.timeout_s
-        )
+        self._client = httpx.Client(base_url=self.url, headers=headers, timeout=settings.timeout_s)
 
     def __enter__(self) -> Self:
         return self
 
     def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self._client.close()
 
@@ -115,9 +116,7 @@ class RemoteLedger:
         answer: JsonObject = self._json("DELETE", path, json={"reason": reason})
         return answer
 
-    def fork(
-        self, plan_id: UUID, *, from_step: str, by: Caller, spec: object = None
-    ) -> JsonObject:
+    def fork(self, plan_id: UUID, *, from_step: str, by: Caller, spec: object = None) -> JsonObject:
         return self._command(f"/plans/{plan_id}/fork", {"from_step": from_step, "spec": spec})
 
     def status(self, plan_id: UUID) -> PlanStatusAnswer:

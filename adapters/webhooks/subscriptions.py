@@ -126,7 +126,9 @@ class Subscriptions:
                 "event_types": list(sub.event_types),
                 "plan_id": sub.plan_id,
                 "position": sub.position,
-                "next_attempt_at": None if sub.next_attempt_at is None else _text(sub.next_attempt_at),
+                "next_attempt_at": None
+                if sub.next_attempt_at is None
+                else _text(sub.next_attempt_at),
             }
             for sub in self.live()
         ]
@@ -179,7 +181,12 @@ class Subscriptions:
             session.execute(
                 "UPDATE webhook_deliveries SET attempts = attempts + 1, status = ?, "
                 "delivered_at = ? WHERE subscription_id = ? AND position = ?",
-                [status, _text(attempt.at) if attempt.succeeded else None, subscription.id, position],
+                [
+                    status,
+                    _text(attempt.at) if attempt.succeeded else None,
+                    subscription.id,
+                    position,
+                ],
             )
             if attempt.succeeded:
                 session.execute(
@@ -212,8 +219,13 @@ class Subscriptions:
         by_position: dict[int, list[JsonObject]] = {}
         for position, attempt, at, code, error, duration in attempts:
             by_position.setdefault(int(position), []).append(
-                {"attempt": attempt, "at": at, "status_code": code, "error": error,
-                 "duration_ms": duration}
+                {
+                    "attempt": attempt,
+                    "at": at,
+                    "status_code": code,
+                    "error": error,
+                    "duration_ms": duration,
+                }
             )
         return [
             {
