@@ -16,7 +16,7 @@ DEFAULT_STORE = "sqlite:///planledger.db"
 
 @dataclass(frozen=True)
 class OidcSettings:
-    """Where `planledger serve` checks Bearer JWTs from an OIDC provider (all from `PLANLEDGER_OIDC_*`).
+    """Where `planledger serve` checks Bearer JWTs from an OIDC provider (`PLANLEDGER_OIDC_*`).
 
     Attributes:
         jwks: a JWKS file path or an https URL (`PLANLEDGER_OIDC_JWKS`); unset: JWTs are refused.

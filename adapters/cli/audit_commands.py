@@ -113,7 +113,9 @@ def verify(
         raise typer.BadParameter("name one plan ID, or --all")
     settings = current_settings()
     if metrics_file is not None and settings.server.url is not None:
-        raise typer.BadParameter("writes a file here: run it where the store is", "--metrics-file")
+        raise typer.BadParameter(
+            "writes a file here: run it where the store is", param_hint="--metrics-file"
+        )
     plan_ids = None if plan_id is None else [parse_id(plan_id)]
     if metrics_file is not None:
         store = open_store(settings)

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from threading import Lock
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends, Header, Request
@@ -74,7 +75,7 @@ def context(request: Request) -> ApiContext:
 
 def principal(
     request: Request,
-    authorization: str | None = Header(default=None, include_in_schema=False),
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Principal:
     """The authenticated principal of the request, within its rate (a FastAPI dependency)."""
     shared = context(request)
@@ -87,7 +88,7 @@ def principal(
 def allowed(action: Action) -> Callable[..., Principal]:
     """A dependency: the principal, if one of its roles allows `action` (else 403)."""
 
-    def check(who: Principal = Depends(principal)) -> Principal:
+    def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
         who.require(action)
         return who
 

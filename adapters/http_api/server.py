@@ -29,11 +29,11 @@ from adapters.logging_setup import log_event
 from adapters.principals import Authenticator, OidcVerifier, TokenStore
 from adapters.read_models import EventLog, ReadModelDatabase, open_read_model_database
 from adapters.settings import Settings
-from adapters.store import parse_store_url
+from adapters.store import Wakeup, parse_store_url
 from adapters.telemetry import open_telemetry
 from adapters.webhooks import Subscriptions, WebhookDispatcher
 from adapters.workers import WorkQueue
-from core import Callbacks
+from core import Callbacks, JsonObject
 
 EXECUTION_THREADS = 8
 
@@ -101,9 +101,7 @@ def api_context(
             settings, store, callbacks=Callbacks(on_event=log_event), telemetry=telemetry
         )
         wakeup = store_wakeup(settings, store)
-        ledger = LocalLedger(
-            service, store, lambda: database, wakeup, lambda: _status(settings, store)
-        )
+        ledger = LocalLedger(service, store, lambda: database, wakeup, lambda: _status(settings))
         context = _context(settings, options, ledger, database, EventLog(store))
         stack.callback(context.executions.pool.shutdown, wait=False, cancel_futures=True)
         if config.kind == "postgresql":
@@ -112,7 +110,7 @@ def api_context(
             context.queue = queue if queue.initialised() else None
 
         def background() -> ExitStack:
-            return _background(settings, options, context, store, wakeup)
+            return _background(settings, options, context, wakeup)
 
         yield context, background
 
@@ -147,8 +145,7 @@ def _background(
     settings: Settings,
     options: ServeOptions,
     context: ApiContext,
-    store: object,
-    wakeup: Callable[[], object],
+    wakeup: Callable[[], Wakeup],
 ) -> ExitStack:
     stack = ExitStack()
     stop = threading.Event()
@@ -189,6 +186,6 @@ def _project(settings: Settings, stop: threading.Event) -> None:
         side.projector.follow(stop)
 
 
-def _status(settings: Settings, store: object) -> list:
+def _status(settings: Settings) -> list[JsonObject]:
     with read_side(settings) as side:
         return side.status()

@@ -162,7 +162,8 @@ class Subscriptions:
                 [subscription.id, position, message_id, event_type, plan_id, status],
             )
             (count,) = session.execute(
-                "SELECT attempts FROM webhook_deliveries WHERE subscription_id = ? AND position = ?",
+                "SELECT attempts FROM webhook_deliveries "
+                "WHERE subscription_id = ? AND position = ?",
                 [subscription.id, position],
             )[0]
             session.execute(

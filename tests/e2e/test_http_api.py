@@ -35,7 +35,9 @@ def cicd_spec(**options: Any) -> dict[str, Any]:
     return spec
 
 
-def wait_for_end(server: ApiServer, token: str, plan_id: str, wait_until: Callable[..., None]) -> Any:
+def wait_for_end(
+    server: ApiServer, token: str, plan_id: str, wait_until: Callable[..., None]
+) -> Any:
     with server.client(token) as client:
         wait_until(
             lambda: client.get(f"/plans/{plan_id}").json()["status"] in TERMINAL,
@@ -164,7 +166,8 @@ def test_an_idempotency_key_gives_one_plan_and_a_bad_request_names_each_field(
         first = ci.post("/plans", json=body, headers={"Idempotency-Key": "build-42"})
         again = ci.post("/plans", json=body, headers={"Idempotency-Key": "build-42"})
         other = ci.post(
-            "/plans", json={"spec": cicd_spec(max_parallel_steps=2)},
+            "/plans",
+            json={"spec": cicd_spec(max_parallel_steps=2)},
             headers={"Idempotency-Key": "build-42"},
         )
         bad = ci.post("/plans", json={"spec": {"description": "x", "steps": [{"id": "a"}]}})
@@ -185,8 +188,11 @@ def test_an_idempotency_key_gives_one_plan_and_a_bad_request_names_each_field(
 def test_a_body_over_the_cap_is_413_and_a_principal_over_its_rate_is_429(
     pg_cli: Cli, tmp_path: Path
 ) -> None:
-    limits = {"PLANLEDGER_API_MAX_BODY_BYTES": "2000", "PLANLEDGER_API_RATE": "0.5",
-              "PLANLEDGER_API_BURST": "3"}
+    limits = {
+        "PLANLEDGER_API_MAX_BODY_BYTES": "2000",
+        "PLANLEDGER_API_RATE": "0.5",
+        "PLANLEDGER_API_BURST": "3",
+    }
     for server in serve(pg_cli, tmp_path, limits):
         viewer = server.token("watcher", "viewer")
         submitter = server.token("ci-bot", "submitter")
@@ -201,4 +207,5 @@ def test_a_body_over_the_cap_is_413_and_a_principal_over_its_rate_is_429(
         assert other.status_code == 200
         assert too_big.status_code == 413
         log = server.log.read_text()
-        assert submitter not in log and viewer not in log
+        assert submitter not in log
+        assert viewer not in log
