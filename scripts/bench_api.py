@@ -221,7 +221,8 @@ def report(loads: list[Load], options: argparse.Namespace) -> None:
     baseline = loads[0].rate
     print(f"{options.clients} clients, {options.seconds:.0f} s per load, on {os.cpu_count()} CPUs")
     print(
-        f"{'load':36} {'ops/s':>9} {'x base':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}"
+        f"{'load':36} {'ops/s':>9} {'x base':>7} "
+        f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}"
     )
     for load in loads:
         print(
