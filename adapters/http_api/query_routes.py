@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import queue
+import threading
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TextIO, cast
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
@@ -24,6 +27,10 @@ Reader = Annotated[Principal, Depends(allowed(Action.READ))]
 Submitter = Annotated[Principal, Depends(allowed(Action.SUBMIT))]
 Auditor = Annotated[Principal, Depends(allowed(Action.AUDIT))]
 PlanStatusName = Annotated[str | None, Query(max_length=40)]
+EXPORT_QUEUE = 1000
+"""Lines of an audit export held between the thread reading them and the response."""
+EXPORT_STALL_S = 60.0
+"""A client that reads nothing of an export for this long is given up on."""
 
 
 @router.get("/healthz", tags=["health"])
@@ -122,16 +129,38 @@ def audit_export(
     since: datetime | None = None,
     format: models.ExportFormat = "jsonl",
 ) -> StreamingResponse:
-    """Every audited action in time order, streamed as JSON lines or CSV."""
-
-    def lines() -> Iterator[str]:
-        buffer = io.StringIO()
-        ctx.ledger.export_audit(buffer, since=since, form=format)
-        buffer.seek(0)
-        yield from buffer
-
+    """Every audited action in time order, streamed as JSON lines or CSV as it is read."""
     media = "application/x-ndjson" if format == "jsonl" else "text/csv"
-    return StreamingResponse(lines(), media_type=media)
+    return StreamingResponse(_export_lines(ctx, since, format), media_type=media)
+
+
+class _LineQueue(io.TextIOBase):
+    """A text sink that hands what is written to a bounded queue, so memory stays bounded."""
+
+    def __init__(self, lines: queue.Queue[str | None]) -> None:
+        self._lines = lines
+
+    def write(self, text: str) -> int:
+        self._lines.put(text, timeout=EXPORT_STALL_S)  # queue.Full: the client stopped reading
+        return len(text)
+
+
+def _export_lines(
+    ctx: ApiContext, since: datetime | None, form: models.ExportFormat
+) -> Iterator[str]:
+    """The export, written by a thread page by page while the response sends it."""
+    lines: queue.Queue[str | None] = queue.Queue(maxsize=EXPORT_QUEUE)
+
+    def write() -> None:
+        with contextlib.suppress(queue.Full):
+            ctx.ledger.export_audit(cast(TextIO, _LineQueue(lines)), since=since, form=form)
+        with contextlib.suppress(queue.Full):
+            lines.put(None, timeout=EXPORT_STALL_S)
+
+    writer = threading.Thread(target=write, name="audit-export", daemon=True)
+    writer.start()
+    while (line := lines.get()) is not None:
+        yield line
 
 
 @router.post("/audit/verify", tags=["audit"])

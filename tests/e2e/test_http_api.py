@@ -6,6 +6,7 @@ made here; the actor on every event is the principal, whatever a request body sa
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -209,3 +210,31 @@ def test_a_body_over_the_cap_is_413_and_a_principal_over_its_rate_is_429(
         log = server.log.read_text()
         assert submitter not in log
         assert viewer not in log
+
+
+def test_an_auditor_streams_the_audit_export_and_a_viewer_may_not(
+    server: ApiServer, wait_until: Callable[..., None]
+) -> None:
+    submitter = server.token("ci-bot", "submitter")
+    auditor = server.token("inspector", "auditor")
+    viewer = server.token("watcher", "viewer")
+    server.start()
+    with server.client(submitter) as ci:
+        plan_ids = [ci.post("/plans", json={"spec": cicd_spec()}).json()["id"] for _ in range(3)]
+
+    with server.client(auditor) as inspector, server.client(viewer) as watcher:
+        wait_until(
+            lambda: len(inspector.get("/audit/export").text.splitlines()) >= 3,
+            timeout=30,
+            what="the projector to record the creations",
+        )
+        exported = inspector.get("/audit/export")
+        as_csv = inspector.get("/audit/export", params={"format": "csv"})
+        refused = watcher.get("/audit/export")
+
+    rows = [json.loads(line) for line in exported.text.splitlines()]
+    assert exported.headers["content-type"].startswith("application/x-ndjson")
+    assert {row["plan_id"] for row in rows} == set(plan_ids)
+    assert {row["actor"] for row in rows} == {"token:ci-bot"}
+    assert as_csv.text.splitlines()[0].startswith("plan_id,version,action,actor")
+    assert refused.status_code == 403
