@@ -13,6 +13,7 @@ from adapters.audit.checkpoints import read_checkpoint_file
 from adapters.audit.store_audit import Evidence, audit_store
 from adapters.expressions import JinjaExpressions
 from adapters.json_schema_checker import JsonSchemaChecker
+from adapters.ledger import Ledger, LocalLedger
 from adapters.logging_setup import log_event
 from adapters.read_models import (
     EventLog,
@@ -48,6 +49,7 @@ from adapters.workers import Worker, WorkerOptions, WorkQueue
 from adapters.workers.worker import ClaimObserver
 from core import (
     Callbacks,
+    JsonObject,
     PlanLedgerError,
     PlanService,
     PlanSpec,
@@ -155,11 +157,35 @@ def planledger(
     still buffered are exported on exit.
     A command that writes (`project`) and meets a plan it may not trust quarantines it.
     """
+    with _service_on_store(
+        settings,
+        callbacks=callbacks,
+        tools=tools,
+        project=project,
+        create_tables=create_tables,
+        telemetry=telemetry,
+    ) as (service, _):
+        yield service
+
+
+@contextmanager
+def _service_on_store(
+    settings: Settings,
+    *,
+    callbacks: Callbacks | None = None,
+    tools: ToolRegistry | None = None,
+    project: bool = False,
+    create_tables: bool = True,
+    telemetry: Telemetry | None = None,
+) -> Iterator[tuple[PlanService, LibraryEventStore]]:
     owned = open_telemetry(settings.trace_exporters) if telemetry is None else None
     store = open_store(settings, create_tables=create_tables)
     try:
-        yield build_service(
-            settings, store, callbacks=callbacks, tools=tools, telemetry=telemetry or owned
+        yield (
+            build_service(
+                settings, store, callbacks=callbacks, tools=tools, telemetry=telemetry or owned
+            ),
+            store,
         )
     except UntrustedHistoryError as refused:
         if project:
@@ -177,6 +203,55 @@ def planledger(
         if owned is not None:
             owned.close()
         store.close()
+
+
+@contextmanager
+def ledger(settings: Settings, *, project: bool = True) -> Iterator[Ledger]:
+    """The `Ledger` the CLI calls: through the server the settings name, else on the store.
+
+    Locally, with `project`, the read models catch up on the way out as in `planledger`.
+    """
+    if settings.server.url is not None:
+        from adapters.remote import RemoteLedger
+
+        with RemoteLedger(settings.server) as remote:
+            yield remote
+        return
+    with (
+        _service_on_store(settings, project=project) as (service, store),
+        local_views(settings) as views,
+    ):
+        yield LocalLedger(
+            service,
+            store,
+            views,
+            store_wakeup(settings, store),
+            lambda: _projection_status(settings, store),
+            lambda keys, checkpoints: audit_evidence(settings, keys, checkpoints),
+            trusted_keys_of(settings),
+        )
+
+
+@contextmanager
+def local_views(settings: Settings) -> Iterator[Callable[[], ReadModelDatabase]]:
+    """The read-model database, opened on first use and closed on exit."""
+    opened: list[ReadModelDatabase] = []
+
+    def database() -> ReadModelDatabase:
+        if not opened:
+            opened.append(open_read_model_database(parse_store_url(settings.store_url)))
+        return opened[0]
+
+    try:
+        yield database
+    finally:
+        for database_ in opened:
+            database_.close()
+
+
+def _projection_status(settings: Settings, store: LibraryEventStore) -> list[JsonObject]:
+    with read_side(settings, store) as side:
+        return side.status()
 
 
 @contextmanager

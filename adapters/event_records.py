@@ -1,10 +1,15 @@
-"""Events as flat JSON records, as `history --json` prints them."""
+"""Events as flat JSON records (`history --json`, replay fixtures) and back."""
 
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
-from core import SEAL_FIELDS, PlanEvent
+from core import EVENT_TYPES, SEAL_FIELDS, CorruptHistoryError, PlanEvent
+
+_BY_NAME: dict[str, type[PlanEvent]] = {
+    event_type.__name__: event_type for event_type in EVENT_TYPES
+}
 
 
 def event_to_record(event: PlanEvent) -> dict[str, Any]:
@@ -24,3 +29,20 @@ def event_to_record(event: PlanEvent) -> dict[str, Any]:
         "plan_id": str(event.plan_id),
         **fields,
     }
+
+
+def record_to_event(record: dict[str, Any]) -> PlanEvent:
+    """Rebuild an event from its record; unknown types or bad fields raise `CorruptHistoryError`."""
+    fields = dict(record)
+    type_name = str(fields.pop("type", ""))
+    plan_id = fields.pop("plan_id", "?")
+    version = fields.pop("version", 0)
+    event_type = _BY_NAME.get(type_name)
+    if event_type is None:
+        raise CorruptHistoryError(plan_id, version, f"unknown event type {type_name!r}")
+    try:
+        return event_type.model_validate(
+            {"originator_id": UUID(str(plan_id)), "originator_version": version, **fields}
+        )
+    except ValueError as error:
+        raise CorruptHistoryError(plan_id, version, str(error).splitlines()[0]) from None

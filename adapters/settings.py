@@ -6,12 +6,79 @@ import os
 import socket
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from adapters.store.wakeup import POLL_INTERVAL_S
 from adapters.telemetry.trace_settings import requested_trace_exporters
 
 DEFAULT_STORE = "sqlite:///planledger.db"
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    """Where `planledger serve` checks Bearer JWTs from an OIDC provider (`PLANLEDGER_OIDC_*`).
+
+    Attributes:
+        jwks: a JWKS file path or an https URL (`PLANLEDGER_OIDC_JWKS`); unset: JWTs are refused.
+        issuer: the `iss` every token must carry (`PLANLEDGER_OIDC_ISSUER`).
+        audience: the `aud` every token must name (`PLANLEDGER_OIDC_AUDIENCE`).
+        roles_claim: the claim holding the principal's groups or roles (`..._ROLES_CLAIM`,
+            default `roles`); a dotted path reaches into objects (`realm_access.roles`).
+        role_map: claim value -> planledger role (`..._ROLE_MAP`, `group=role,group=role`);
+            a value that is already a role name maps to itself.
+    """
+
+    jwks: str | None = None
+    issuer: str | None = None
+    audience: str | None = None
+    roles_claim: str = "roles"
+    role_map: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """The HTTP API's limits and the remote CLI's target.
+
+    Attributes:
+        url: the server a remote CLI talks to (`PLANLEDGER_SERVER`); unset: the CLI is local.
+        token: the remote CLI's credential (`PLANLEDGER_TOKEN`), never printed (not in `repr`).
+        max_body_bytes: a request body above this gets 413 (`PLANLEDGER_API_MAX_BODY_BYTES`).
+        rate_per_s: requests a principal may make per second, sustained (`..._API_RATE`).
+        burst: requests a principal may make at once above the rate (`PLANLEDGER_API_BURST`).
+        webhook_key: the key every subscription's signing secret is derived from
+            (`PLANLEDGER_WEBHOOK_KEY`); unset: webhooks are off. No secret is stored.
+        timeout_s: how long the remote CLI waits for an answer, and a webhook receiver for a
+            delivery (`PLANLEDGER_API_TIMEOUT_S`).
+    """
+
+    url: str | None = None
+    token: str | None = field(default=None, repr=False)
+    max_body_bytes: int = 1_048_576
+    rate_per_s: float = 50.0
+    burst: int = 100
+    webhook_key: str | None = field(default=None, repr=False)
+    timeout_s: float = 30.0
+    oidc: OidcSettings = OidcSettings()
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> ServerSettings:
+        """The server settings `env` names."""
+        return cls(
+            url=env.get("PLANLEDGER_SERVER") or None,
+            token=env.get("PLANLEDGER_TOKEN") or None,
+            max_body_bytes=int(env.get("PLANLEDGER_API_MAX_BODY_BYTES", "1048576")),
+            rate_per_s=float(env.get("PLANLEDGER_API_RATE", "50")),
+            burst=int(env.get("PLANLEDGER_API_BURST", "100")),
+            webhook_key=env.get("PLANLEDGER_WEBHOOK_KEY") or None,
+            timeout_s=float(env.get("PLANLEDGER_API_TIMEOUT_S", "30")),
+            oidc=OidcSettings(
+                jwks=env.get("PLANLEDGER_OIDC_JWKS") or None,
+                issuer=env.get("PLANLEDGER_OIDC_ISSUER") or None,
+                audience=env.get("PLANLEDGER_OIDC_AUDIENCE") or None,
+                roles_claim=env.get("PLANLEDGER_OIDC_ROLES_CLAIM") or "roles",
+                role_map=_pairs(env.get("PLANLEDGER_OIDC_ROLE_MAP", "")),
+            ),
+        )
 
 
 @dataclass(frozen=True)
@@ -36,6 +103,7 @@ class Settings:
             (`PLANLEDGER_SIGNING_KEY`, a path; unset: events are written unsigned).
         trusted_keys: a directory of public keys (`PLANLEDGER_TRUSTED_KEYS`); when set, a plan
             holding an event not signed by one of them is refused and quarantined.
+        server: the HTTP API's limits, OIDC and webhook keys, and the remote CLI's target.
     """
 
     store_url: str = DEFAULT_STORE
@@ -49,6 +117,7 @@ class Settings:
     wakeup_poll_s: float = POLL_INTERVAL_S
     signing_key: str | None = None
     trusted_keys: str | None = None
+    server: ServerSettings = ServerSettings()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -69,6 +138,7 @@ class Settings:
             wakeup_poll_s=float(env.get("PLANLEDGER_WAKEUP_POLL_S", str(POLL_INTERVAL_S))),
             signing_key=env.get("PLANLEDGER_SIGNING_KEY") or None,
             trusted_keys=env.get("PLANLEDGER_TRUSTED_KEYS") or None,
+            server=ServerSettings.from_env(env),
         )
 
     def with_overrides(self, **changes: object) -> Settings:
@@ -79,3 +149,9 @@ class Settings:
 
 def _default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def _pairs(text: str) -> tuple[tuple[str, str], ...]:
+    """`a=b,c=d` as pairs; an entry without `=` is left out."""
+    pairs = (item.partition("=") for item in text.split(","))
+    return tuple((name.strip(), value.strip()) for name, eq, value in pairs if eq and name.strip())

@@ -36,6 +36,7 @@ from core.domain.errors import (
     InvalidInputError,
     InvalidInputsError,
     InvalidPlanSpecError,
+    InvalidStepTransitionError,
     InvalidStoreUrlError,
     InvalidTraceparentError,
     InvalidTransitionError,
@@ -137,6 +138,11 @@ from core.domain.ports import (
 from core.domain.progress import (
     progress,
 )
+from core.domain.roles import (
+    ROLE_PREFIX,
+    Role,
+    names_approver,
+)
 from core.domain.scheduler import (
     Schedule,
     decide,
@@ -199,6 +205,7 @@ __all__ = [
     "ITEMS_FAILED",
     "MAX_STEPS",
     "PAUSE_EVENTS",
+    "ROLE_PREFIX",
     "SEAL_FIELDS",
     "TERMINAL_EVENTS",
     "TIMED_OUT",
@@ -222,6 +229,7 @@ __all__ = [
     "InvalidInputError",
     "InvalidInputsError",
     "InvalidPlanSpecError",
+    "InvalidStepTransitionError",
     "InvalidStoreUrlError",
     "InvalidTraceparentError",
     "InvalidTransitionError",
@@ -258,6 +266,7 @@ __all__ = [
     "PlanTrace",
     "PlanUnpaused",
     "RevisionRefusedError",
+    "Role",
     "RuntimeClock",
     "Schedule",
     "SeparationOfDutiesError",
@@ -305,6 +314,7 @@ __all__ = [
     "fold",
     "gathered_error",
     "holding",
+    "names_approver",
     "next_due",
     "only_waits_on_children",
     "operator_skip_reason",

@@ -61,3 +61,46 @@ class AuditReport:
             "findings": [finding.to_json() for finding in self.findings],
             **self.sections,
         }
+
+    def to_document(self) -> JsonObject:
+        """Everything, for another process to render: `to_json` plus each finding's `detail`,
+        `verified` and `notes` (what the HTTP API answers and the remote CLI reads)."""
+        findings = [{**f.to_json(), "detail": f.detail} for f in self.findings]
+        return {
+            **self.to_json(),
+            "findings": findings,
+            "verified": self.verified,
+            "notes": list(self.notes),
+        }
+
+    @classmethod
+    def from_document(cls, document: JsonObject) -> AuditReport:
+        """The report `to_document` described."""
+        findings = tuple(
+            AuditFinding(
+                None if f["plan_id"] is None else UUID(str(f["plan_id"])),
+                None if f["version"] is None else int(str(f["version"])),
+                str(f["problem"]),
+                str(f.get("detail", "")),
+            )
+            for f in _objects(document.get("findings"))
+        )
+        sections = {
+            key: value
+            for key, value in document.items()
+            if key not in _DOCUMENT_FIELDS and isinstance(value, dict)
+        }
+        notes = document.get("notes")
+        return cls(
+            int(str(document["plans_checked"])),
+            findings,
+            sections,
+            tuple(str(note) for note in notes) if isinstance(notes, list) else (),
+        )
+
+
+_DOCUMENT_FIELDS = frozenset({"plans_checked", "findings", "verified", "notes"})
+
+
+def _objects(value: object) -> list[JsonObject]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []

@@ -5,13 +5,13 @@ from __future__ import annotations
 import functools
 import json
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from adapters.bootstrap import build_tools, planledger, validate_spec_data
-from adapters.cli import exit_codes
+from adapters.bootstrap import build_tools, ledger, planledger, validate_spec_data
 from adapters.cli.audit_commands import audit_app, show
 from adapters.cli.command_context import (
     ByOpt,
@@ -19,8 +19,10 @@ from adapters.cli.command_context import (
     IdArg,
     JsonOpt,
     TraceparentOpt,
+    actor,
     answer,
     current_settings,
+    finish_view,
     handles_errors,
     parse_id,
     stderr_console,
@@ -32,14 +34,16 @@ from adapters.cli.operator_commands import register_operator_commands
 from adapters.cli.plan_inputs import InputOpt, InputsFileOpt, read_inputs
 from adapters.cli.plan_notes import say_if_approval_expires, say_if_paused
 from adapters.cli.read_commands import print_timeline, register_read_commands
-from adapters.cli.render import ProgressPrinter, render_history, render_status, status_view
+from adapters.cli.remote_commands import execute_remotely
+from adapters.cli.render import ProgressPrinter, render_history, status_view
 from adapters.cli.revision_commands import register_revision_commands
+from adapters.cli.serve_commands import register_serve_commands
 from adapters.cli.spec_file import read_plan_spec_file
 from adapters.cli.worker_commands import register_worker_commands
-from adapters.event_records import event_to_record
+from adapters.ledger.local_ledger import spec_schema
 from adapters.logging_setup import configure_logging, log_event
 from adapters.settings import Settings
-from core import Callbacks, PlanEvent, PlanService, PlanSpec, PlanState
+from core import Callbacks, PlanEvent, PlanService, PlanState
 
 app = typer.Typer(
     name="planledger",
@@ -62,11 +66,20 @@ def configure(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Log every event to stderr.")
     ] = False,
+    server: Annotated[
+        str | None,
+        typer.Option("--server", help="Go through this planledger server (env PLANLEDGER_SERVER)."),
+    ] = None,
 ) -> None:
     """Options shared by every command."""
     base = Settings.from_env()
     level = "info" if (verbose or log_json) else base.log_level
-    use_settings(base.with_overrides(store_url=store, log_json=log_json or None, log_level=level))
+    remote = base.server if server is None else replace(base.server, url=server)
+    use_settings(
+        base.with_overrides(
+            store_url=store, log_json=log_json or None, log_level=level, server=remote
+        )
+    )
     settings = current_settings()
     configure_logging(json_lines=settings.log_json, level=settings.log_level)
 
@@ -88,8 +101,7 @@ def _engine_showing_progress(console: Console) -> AbstractContextManager[PlanSer
 
 
 def _finish(plan: PlanState, as_json: bool) -> None:
-    answer(status_view(plan), as_json, render_status)
-    raise typer.Exit(exit_codes.exit_code_for_plan(plan.status))
+    finish_view(status_view(plan), as_json)
 
 
 @app.command()
@@ -134,10 +146,8 @@ def create(
     """Create a plan and print only its id."""
     data = read_plan_spec_file(file)
     inputs = read_inputs(data, input_pairs, inputs_file)
-    with planledger(current_settings(), project=True) as service:
-        plan_id = service.create_plan(
-            data, by=by or current_settings().actor, inputs=inputs, traceparent=traceparent
-        )
+    with ledger(current_settings()) as plans:
+        plan_id = plans.create(data, by=actor(by), inputs=inputs, traceparent=traceparent)
         typer.echo(str(plan_id))
 
 
@@ -149,9 +159,9 @@ def approve(
     comment: Annotated[str, typer.Option("--comment", help="Why.")] = "",
 ) -> None:
     """Approve a plan that waits for approval."""
-    with planledger(current_settings(), project=True) as service:
-        plan = service.approve(parse_id(plan_id), by=by, comment=comment)
-        typer.echo(f"{plan.plan_id} {plan.status.value}")
+    with ledger(current_settings()) as plans:
+        view = plans.approve(parse_id(plan_id), by=actor(by), comment=comment)
+    typer.echo(f"{view['id']} {view['status']}")
 
 
 @app.command()
@@ -162,9 +172,9 @@ def reject(
     reason: Annotated[str, typer.Option("--reason", help="Why.")],
 ) -> None:
     """Reject a plan that waits for approval."""
-    with planledger(current_settings(), project=True) as service:
-        plan = service.reject(parse_id(plan_id), by=by, reason=reason)
-        typer.echo(f"{plan.plan_id} {plan.status.value}")
+    with ledger(current_settings()) as plans:
+        view = plans.reject(parse_id(plan_id), by=actor(by), reason=reason)
+    typer.echo(f"{view['id']} {view['status']}")
 
 
 @app.command()
@@ -175,9 +185,9 @@ def cancel(
     reason: Annotated[str, typer.Option("--reason", help="Why.")],
 ) -> None:
     """Cancel a plan that has not ended; an engine running it stops its tools."""
-    with planledger(current_settings(), project=True) as service:
-        plan = service.cancel(parse_id(plan_id), by=by, reason=reason)
-        typer.echo(f"{plan.plan_id} {plan.status.value}")
+    with ledger(current_settings()) as plans:
+        view = plans.cancel(parse_id(plan_id), by=actor(by), reason=reason)
+    typer.echo(f"{view['id']} {view['status']}")
 
 
 @app.command()
@@ -185,6 +195,8 @@ def cancel(
 def execute(plan_id: IdArg, as_json: JsonOpt = False) -> None:
     """Execute an approved plan (or go on with an executing one) to the end."""
     console = stderr_console() if as_json else Console()
+    if current_settings().server.url is not None:
+        finish_view(execute_remotely(current_settings(), parse_id(plan_id), console), as_json)
     with _engine_showing_progress(console) as service:
         plan = service.execute(
             parse_id(plan_id), on_loaded=functools.partial(say_if_paused, console)
@@ -210,10 +222,10 @@ def resume(plan_id: IdArg, by: ByOpt = None, as_json: JsonOpt = False) -> None:
 @handles_errors
 def status(plan_id: IdArg, as_json: JsonOpt = False) -> None:
     """Show a plan's status, steps and summary; the exit code says how the plan stands."""
-    with planledger(current_settings()) as service:
-        plan = service.get_plan(parse_id(plan_id))
-    say_if_approval_expires(stderr_console(), plan)
-    _finish(plan, as_json)
+    with ledger(current_settings(), project=False) as plans:
+        answer_ = plans.status(parse_id(plan_id))
+    say_if_approval_expires(stderr_console(), answer_.approval_deadline)
+    finish_view(answer_.view, as_json)
 
 
 @app.command()
@@ -243,8 +255,8 @@ def history(
     if timeline or step is not None:
         print_timeline(current_settings(), plan_id, step, as_json)
         return
-    with planledger(current_settings()) as service:
-        records = [event_to_record(event) for event in service.history(parse_id(plan_id))]
+    with ledger(current_settings(), project=False) as plans:
+        records = plans.history(parse_id(plan_id))
     answer(records, as_json, render_history)
 
 
@@ -253,21 +265,25 @@ def history(
 def validate(file: FileArg) -> None:
     """Check a spec; print every problem (each naming step and field) and exit 2 if any."""
     data = read_plan_spec_file(file)
-    spec = validate_spec_data(data, current_settings())
-    typer.echo(f"valid: {len(spec.steps)} steps")
+    settings = current_settings()
+    if settings.server.url is None:  # no store needed: validation alone writes no file
+        steps = len(validate_spec_data(data, settings).steps)
+    else:
+        with ledger(settings, project=False) as plans:
+            steps = plans.validate(data)
+    typer.echo(f"valid: {steps} steps")
 
 
 @app.command()
+@handles_errors
 def schema() -> None:
     """Print the JSON Schema of plan specs, with each enabled tool's parameter schema."""
-    document = PlanSpec.model_json_schema()
-    root = document.pop("$ref", None)
-    if root is not None:  # a spec holds specs (sub-plans): keep the root's fields on top
-        document = {**document["$defs"][root.rsplit("/", 1)[-1]], **document}
-    tools = build_tools(current_settings())
-    document["x-planledger-tools"] = {
-        name: tools[name].parameters.model_json_schema() for name in sorted(tools)
-    }
+    settings = current_settings()
+    if settings.server.url is None:  # no store needed
+        document = spec_schema(build_tools(settings))
+    else:
+        with ledger(settings, project=False) as plans:
+            document = plans.schema()
     typer.echo(json.dumps(document, indent=2))
 
 
@@ -279,6 +295,7 @@ register_worker_commands(app)
 register_revision_commands(app)
 register_operator_commands(app)
 register_graph_commands(app)
+register_serve_commands(app)
 
 
 def main() -> None:

@@ -10,10 +10,9 @@ from typing import Annotated, Literal
 import typer
 from rich.console import Console
 
+from adapters.audit import AuditReport
 from adapters.audit.checkpoints import append_to_file, take_checkpoint
-from adapters.audit.store_audit import audit_store
-from adapters.audit.verified_rows import AuditRowVerifier
-from adapters.bootstrap import audit_evidence, open_store, read_models, trusted_keys_of
+from adapters.bootstrap import ledger, open_store, read_models
 from adapters.cli import exit_codes
 from adapters.cli.audit_render import render_audit_report
 from adapters.cli.command_context import (
@@ -28,10 +27,9 @@ from adapters.cli.command_context import (
 )
 from adapters.cli.plan_id_group import PLAN_COMMAND, PlanIdGroup
 from adapters.cli.read_render import render_audit_trail
-from adapters.cli.render import render_status, status_view
+from adapters.cli.render import render_status
 from adapters.cli.time_option import parse_moment
-from adapters.read_models import audit_trail, export_audit
-from adapters.time_travel import parse_point, state_at
+from adapters.time_travel import parse_point
 
 audit_app = typer.Typer(
     name="audit",
@@ -67,16 +65,8 @@ def trail(plan_id: IdArg, as_json: JsonOpt = False, verified: VerifiedOpt = Fals
 
     With --verified each row is checked against its event; exit 1 if one does not hold.
     """
-    settings = current_settings()
-    with read_models(settings) as database:
-        actions = audit_trail(database, parse_id(plan_id))
-    if verified:
-        store = open_store(settings)
-        try:
-            checker = AuditRowVerifier(store, trusted_keys_of(settings))
-            actions = [checker.check(action) for action in actions]
-        finally:
-            store.close()
+    with ledger(current_settings(), project=False) as plans:
+        actions = plans.audit_trail(parse_id(plan_id), verified=verified)
     answer(actions, as_json, render_audit_trail)
     if any(action.get("verified") is False for action in actions):
         raise typer.Exit(exit_codes.ENDED_UNSUCCESSFULLY)
@@ -102,23 +92,16 @@ def export(
 
     With --verified each row also says whether its event proves it; exit 1 if one does not.
     """
-    settings = current_settings()
-    store = open_store(settings) if verified else None
-    checker = AuditRowVerifier(store, trusted_keys_of(settings)) if store is not None else None
-    hook = checker.check if checker is not None else None
-    try:
-        with read_models(settings) as database:
-            if output is None:
-                written = export_audit(database, sys.stdout, since=since, form=form, check=hook)
-            else:
-                with output.open("w", encoding="utf-8", newline="") as out:
-                    written = export_audit(database, out, since=since, form=form, check=hook)
-    finally:
-        if store is not None:
-            store.close()
+    with ledger(current_settings(), project=False) as plans:
+        if output is None:
+            count = plans.export_audit(sys.stdout, since=since, form=form, verified=verified)
+        else:
+            with output.open("w", encoding="utf-8", newline="") as out:
+                count = plans.export_audit(out, since=since, form=form, verified=verified)
+    written = count.written
     stderr_console().print(f"exported {written} action{'s' * (written != 1)}", highlight=False)
-    if checker is not None and checker.failed:
-        stderr_console().print(f"[red]{checker.failed} action(s) not proven by their events[/]")
+    if count.unproven:
+        stderr_console().print(f"[red]{count.unproven} action(s) not proven by their events[/]")
         raise typer.Exit(exit_codes.ENDED_UNSUCCESSFULLY)
 
 
@@ -161,14 +144,14 @@ def verify(
     if (plan_id is None) != all_plans:
         raise typer.BadParameter("name one plan ID, or --all")
     settings = current_settings()
-    evidence = audit_evidence(settings, keys, checkpoints)
-    store = open_store(settings)
-    try:
-        plan_ids = None if plan_id is None else [parse_id(plan_id)]
-        with read_models(settings) as database:
-            report = audit_store(store, database, evidence, plan_ids)
-    finally:
-        store.close()
+    if metrics_file is not None and settings.server.url is not None:
+        raise typer.BadParameter(
+            "writes a file here: run it where the store is", param_hint="--metrics-file"
+        )
+    plan_ids = None if plan_id is None else [parse_id(plan_id)]
+    with ledger(settings, project=False) as plans:
+        document = plans.verify(plan_ids, keys=keys, checkpoints=checkpoints)
+    report = AuditReport.from_document(document)
     if metrics_file is not None:
         from adapters.metrics.verify_metrics import write_verify_metrics
 
@@ -220,21 +203,17 @@ def checkpoint(
 def show(plan_id: IdArg, at: AtOpt, as_json: JsonOpt = False) -> None:
     """Show a plan as it was at a version or a time (the shape of `status`); exit 0."""
     try:
-        point = parse_point(at)
+        parse_point(at)
     except ValueError:
         raise typer.BadParameter(
             f"{at!r} is neither a version nor an ISO-8601 time", param_hint="--at"
         ) from None
-    store = open_store(current_settings())
-    try:
-        plan = state_at(store, parse_id(plan_id), point)
-    finally:
-        store.close()
-    view = status_view(plan)
+    with ledger(current_settings(), project=False) as plans:
+        view = plans.show_at(parse_id(plan_id), at)
+    stamp = view.pop("as_of") or "?"
     if as_json:
         print_json(view)
         return
     console = Console()
-    stamp = plan.last_event_at.isoformat() if plan.last_event_at else "?"
-    console.print(f"as of version {plan.version} ({stamp})", highlight=False)
+    console.print(f"as of version {view['version']} ({stamp})", highlight=False)
     render_status(console, view)

@@ -6,7 +6,7 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 from uuid import UUID
 
 import orjson
@@ -15,8 +15,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from adapters.cli import exit_codes
+from adapters.ledger import Caller
 from adapters.settings import Settings
-from core import PlanLedgerError, PlanNotFoundError
+from core import JsonObject, PlanLedgerError, PlanNotFoundError, PlanStatus
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -75,6 +76,19 @@ def answer(data: T, as_json: bool, render: Callable[[Console, T], None]) -> None
         print_json(data)
     else:
         render(Console(), data)
+
+
+def actor(by: str | None) -> Caller:
+    """Who acts locally: `--by`, else `$PLANLEDGER_ACTOR`; through a server, the token decides."""
+    return Caller(by or current_settings().actor)
+
+
+def finish_view(view: JsonObject, as_json: bool) -> NoReturn:
+    """Print a plan (`status` shape) and exit with the code its status gives."""
+    from adapters.cli.render import render_status
+
+    answer(view, as_json, render_status)
+    raise typer.Exit(exit_codes.exit_code_for_plan(PlanStatus(view["status"])))
 
 
 def handles_errors(command: Callable[P, R]) -> Callable[P, R]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from adapters.remote.remote_errors import ServerRefusedError
 from core import (
     ConcurrencyError,
     CorruptHistoryError,
@@ -19,6 +20,8 @@ WAITING_FOR_APPROVAL = 3
 STORE_UNAVAILABLE = 4
 CORRUPT_HISTORY = 5
 CONFLICT = 6
+SERVER_REFUSED = 7
+"""The server refused the request: not authenticated, not allowed by role, over a limit."""
 WAIT_TIMED_OUT = 124
 """`wait --timeout` gave up before the plan ended (the code `timeout(1)` uses)."""
 INTERRUPTED = 130
@@ -41,6 +44,7 @@ ERROR_CODES: dict[type[PlanLedgerError], int] = {
     CorruptHistoryError: CORRUPT_HISTORY,
     StoreTamperedError: CORRUPT_HISTORY,
     ConcurrencyError: CONFLICT,
+    ServerRefusedError: SERVER_REFUSED,
 }
 
 

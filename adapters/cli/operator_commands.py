@@ -12,34 +12,34 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from adapters.bootstrap import planledger
+from adapters.bootstrap import ledger
 from adapters.cli.command_context import (
     IdArg,
     JsonOpt,
+    actor,
     answer,
     current_settings,
     handles_errors,
     parse_id,
 )
-from adapters.cli.render import status_view
-from core import JsonObject, PlanState, StepStatus
+from core import JsonObject, StepStatus
 
 StepArg = Annotated[str, typer.Argument(help="Step id.", show_default=False)]
 ByOption = Annotated[str, typer.Option("--by", help="Who does this (required).")]
 ReasonOption = Annotated[str, typer.Option("--reason", help="Why.")]
 
 
-def _answer(plan: PlanState, as_json: bool, said: str) -> None:
+def _answer(view: JsonObject, as_json: bool, said: str) -> None:
     """The plan as `status` shows it with `--json`; else one line saying what happened."""
 
     def line(console: Console, view: JsonObject) -> None:
         console.print(f"{view['id']} {view['status']}: {escape(said)}", highlight=False)
 
-    answer(status_view(plan), as_json, line)
+    answer(view, as_json, line)
 
 
-def _goes_on(plan: PlanState) -> str:
-    if plan.paused:
+def _goes_on(view: JsonObject) -> str:
+    if view["paused"]:
         return "it stays paused: `planledger unpause` lets it go on"
     return "`planledger resume ID` runs it here, or a worker picks it up"
 
@@ -49,9 +49,9 @@ def pause_command(
     plan_id: IdArg, by: ByOption, reason: ReasonOption, as_json: JsonOpt = False
 ) -> None:
     """Pause a plan: running steps finish, no new step starts until `unpause`."""
-    with planledger(current_settings(), project=True) as service:
-        plan = service.pause(parse_id(plan_id), by=by, reason=reason)
-    _answer(plan, as_json, f"paused by {by}; running steps finish, nothing new starts")
+    with ledger(current_settings()) as plans:
+        view = plans.pause(parse_id(plan_id), by=actor(by), reason=reason)
+    _answer(view, as_json, f"paused by {by}; running steps finish, nothing new starts")
 
 
 @handles_errors
@@ -59,9 +59,9 @@ def unpause_command(
     plan_id: IdArg, by: ByOption, reason: ReasonOption = "", as_json: JsonOpt = False
 ) -> None:
     """Lift a plan's pause: a run or worker watching it starts steps again."""
-    with planledger(current_settings(), project=True) as service:
-        plan = service.unpause(parse_id(plan_id), by=by, reason=reason)
-    _answer(plan, as_json, f"unpaused by {by}")
+    with ledger(current_settings()) as plans:
+        view = plans.unpause(parse_id(plan_id), by=actor(by), reason=reason)
+    _answer(view, as_json, f"unpaused by {by}")
 
 
 @handles_errors
@@ -73,11 +73,11 @@ def retry_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Re-run a failed step and what was skipped because of it (reopens a failed plan)."""
-    with planledger(current_settings(), project=True) as service:
-        plan = service.retry(parse_id(plan_id), step, by=by, reason=reason)
-    pending = [s for s, state in plan.steps.items() if state.status is StepStatus.PENDING]
-    said = f"step {step} will run again (pending now: {', '.join(pending)}); {_goes_on(plan)}"
-    _answer(plan, as_json, said)
+    with ledger(current_settings()) as plans:
+        view = plans.retry(parse_id(plan_id), step, by=actor(by), reason=reason)
+    pending = [item["id"] for item in view["steps"] if item["status"] == StepStatus.PENDING]
+    said = f"step {step} will run again (pending now: {', '.join(pending)}); {_goes_on(view)}"
+    _answer(view, as_json, said)
 
 
 @handles_errors
@@ -89,9 +89,9 @@ def skip_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Mark a failed or pending step skipped so its dependants may run (reopens a failed plan)."""
-    with planledger(current_settings(), project=True) as service:
-        plan = service.skip(parse_id(plan_id), step, by=by, reason=reason)
-    _answer(plan, as_json, f"step {step} skipped by {by}; {_goes_on(plan)}")
+    with ledger(current_settings()) as plans:
+        view = plans.skip(parse_id(plan_id), step, by=actor(by), reason=reason)
+    _answer(view, as_json, f"step {step} skipped by {by}; {_goes_on(view)}")
 
 
 def register_operator_commands(app: typer.Typer) -> None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.markup import escape
 
-from adapters.read_models.queries import iso
-from core import PlanState, PlanStatus
+from core import PlanState
 
 
 def say_if_paused(console: Console, plan: PlanState) -> None:
@@ -19,15 +18,15 @@ def say_if_paused(console: Console, plan: PlanState) -> None:
         )
 
 
-def say_if_approval_expires(console: Console, plan: PlanState) -> None:
-    """For a plan awaiting approval, when it expires and what records the expiry.
+def say_if_approval_expires(console: Console, deadline: str | None) -> None:
+    """For a plan awaiting approval (`deadline` given), when it expires and what records it.
 
     `status` only reads, so past the deadline the plan still shows `pending_approval` until
     something records the expiry.
     """
-    if plan.status is PlanStatus.PENDING_APPROVAL and plan.approval_deadline is not None:
+    if deadline is not None:
         console.print(
-            f"approval deadline {iso(plan.approval_deadline)}: once it has passed, the next "
+            f"approval deadline {deadline}: once it has passed, the next "
             "command on the plan (or a worker, for a submitted plan) records it as expired",
             highlight=False,
             soft_wrap=True,

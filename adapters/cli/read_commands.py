@@ -18,7 +18,7 @@ from rich.console import Console
 
 from adapters.audit.checkpoint_schedule import CheckpointSchedule
 from adapters.audit.checkpoints import UnsignedCheckpointError
-from adapters.bootstrap import read_models, read_side, signer_of
+from adapters.bootstrap import ledger, read_side, signer_of
 from adapters.cli import exit_codes
 from adapters.cli.command_context import (
     IdArg,
@@ -45,14 +45,8 @@ from adapters.cli.read_render import (
 )
 from adapters.cli.render import render_status
 from adapters.cli.time_option import parse_moment
-from adapters.read_models import (
-    PlanFilter,
-    ProjectionReport,
-    list_plans,
-    step_timeline,
-    tool_stats,
-)
-from adapters.read_models.queries import plan_details
+from adapters.ledger import PlanQuery
+from adapters.read_models import ProjectionReport
 from adapters.settings import Settings
 
 plans_app = typer.Typer(
@@ -91,21 +85,21 @@ def list_command(
     as_json: JsonOpt = False,
 ) -> None:
     """List plans, newest first, one page at a time."""
-    where = PlanFilter(status=status, since=since, until=until, text=text)
-    with read_models(current_settings()) as database:
-        page = list_plans(database, where, limit=limit, cursor=cursor)
+    query = PlanQuery(status, since, until, text, limit, cursor)
+    with ledger(current_settings(), project=False) as plans:
+        page = plans.list_plans(query)
     if as_json:
-        print_json({"plans": page.plans, "next_cursor": page.next_cursor})
+        print_json(page)
     else:
-        render_plan_page(Console(), page.plans, page.next_cursor)
+        render_plan_page(Console(), page["plans"], page["next_cursor"])
 
 
 @plans_app.command("show")
 @handles_errors
 def show_command(plan_id: IdArg, as_json: JsonOpt = False) -> None:
     """Show a plan and its steps (the same shape as `status --json`), from the read models."""
-    with read_models(current_settings()) as database:
-        view = plan_details(database, parse_id(plan_id))
+    with ledger(current_settings(), project=False) as plans:
+        view = plans.plan_details(parse_id(plan_id))
     answer(view, as_json, render_status)
 
 
@@ -113,8 +107,8 @@ def show_command(plan_id: IdArg, as_json: JsonOpt = False) -> None:
 @handles_errors
 def stats_command(as_json: JsonOpt = False) -> None:
     """Calls, failures, retries, timeouts and p50/p95 duration per tool."""
-    with read_models(current_settings()) as database:
-        stats = tool_stats(database)
+    with ledger(current_settings(), project=False) as plans:
+        stats = plans.tool_stats()
     answer(stats, as_json, render_tool_stats)
 
 
@@ -122,8 +116,8 @@ def stats_command(as_json: JsonOpt = False) -> None:
 @handles_errors
 def status_command(as_json: JsonOpt = False) -> None:
     """Each projection's position, lag and last error; exit 1 if one has stopped on an error."""
-    with read_side(current_settings()) as side:
-        status = side.status()
+    with ledger(current_settings(), project=False) as plans:
+        status = plans.projection_status()
     answer(status, as_json, render_projection_status)
     if any(item["last_error"] for item in status):
         raise typer.Exit(exit_codes.ENDED_UNSUCCESSFULLY)
@@ -220,8 +214,8 @@ def _print_reports(reports: list[ProjectionReport], verb: str) -> None:
 
 def print_timeline(settings: Settings, plan_id: str, step_id: str | None, as_json: bool) -> None:
     """`history ID --timeline/--step S`: each step attempt from the step history view."""
-    with read_models(settings) as database:
-        attempts = step_timeline(database, parse_id(plan_id), step_id)
+    with ledger(settings, project=False) as plans:
+        attempts = plans.timeline(parse_id(plan_id), step_id)
     answer(attempts, as_json, render_timeline)
 
 

@@ -129,3 +129,21 @@ def render_audit_trail(console: Console, actions: list[JsonObject]) -> None:
             cells.append("[green]verified[/]" if not problem else f"[red]{escape(str(problem))}[/]")
         table.add_row(*cells)
     console.print(table)
+
+
+def render_tokens(console: Console, tokens: list[JsonObject]) -> None:
+    """One row per API token: its principal, roles and dates (never the token)."""
+    table = Table(show_edge=False, pad_edge=False)
+    for column in ("principal", "roles", "created", "expires", "revoked"):
+        table.add_column(column, overflow="fold")
+    for token in tokens:
+        table.add_row(
+            escape(token["principal"]),
+            ", ".join(token["roles"]),
+            _time(token["created_at"]),
+            _time(token["expires_at"]),
+            _time(token["revoked_at"]),
+        )
+    console.print(table)
+    if not tokens:
+        console.print("no tokens")

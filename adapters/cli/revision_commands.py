@@ -13,19 +13,20 @@ from typing import Annotated, Any
 import typer
 import yaml
 
-from adapters.bootstrap import planledger
+from adapters.bootstrap import ledger
 from adapters.cli.command_context import (
     ByOpt,
     IdArg,
     JsonOpt,
+    actor,
     answer,
     current_settings,
     handles_errors,
     parse_id,
 )
-from adapters.cli.render import render_status, status_view
+from adapters.cli.render import render_status
 from adapters.cli.spec_file import read_plan_spec_file, read_step_file
-from core import InvalidPlanSpecError, PlanState, SpecProblem
+from core import InvalidPlanSpecError, JsonObject, SpecProblem
 
 revise_app = typer.Typer(
     name="revise",
@@ -57,9 +58,9 @@ def add_command(
             [SpecProblem("--step", "give exactly one of --step FILE or --step-json TEXT")]
         )
     step = read_step_file(step_file) if step_file is not None else _parsed("--step-json", step_json)
-    with planledger(current_settings(), project=True) as service:
-        plan = service.add_step(parse_id(plan_id), step, by=_actor(by), reason=reason)
-    _report(plan, "added", _step_id(step), as_json)
+    with ledger(current_settings()) as plans:
+        view = plans.add_step(parse_id(plan_id), step, by=actor(by), reason=reason)
+    _report(view, "added", _step_id(step), as_json)
 
 
 @revise_app.command("change")
@@ -95,11 +96,9 @@ def change_command(
         changes["when"] = when
     if not changes:
         raise InvalidPlanSpecError([SpecProblem(f"steps[{step_id}]", "no change given")])
-    with planledger(current_settings(), project=True) as service:
-        plan = service.revise_step(
-            parse_id(plan_id), step_id, changes, by=_actor(by), reason=reason
-        )
-    _report(plan, "revised", step_id, as_json)
+    with ledger(current_settings()) as plans:
+        view = plans.revise_step(parse_id(plan_id), step_id, changes, by=actor(by), reason=reason)
+    _report(view, "revised", step_id, as_json)
 
 
 @revise_app.command("remove")
@@ -108,9 +107,9 @@ def remove_command(
     plan_id: IdArg, step_id: StepArg, reason: ReasonOpt, by: ByOpt = None, as_json: JsonOpt = False
 ) -> None:
     """Remove a step that has not started and that no other step depends on."""
-    with planledger(current_settings(), project=True) as service:
-        plan = service.remove_step(parse_id(plan_id), step_id, by=_actor(by), reason=reason)
-    _report(plan, "removed", step_id, as_json)
+    with ledger(current_settings()) as plans:
+        view = plans.remove_step(parse_id(plan_id), step_id, by=actor(by), reason=reason)
+    _report(view, "removed", step_id, as_json)
 
 
 @handles_errors
@@ -131,13 +130,12 @@ def fork_command(
     requires one).
     """
     spec = read_plan_spec_file(with_spec) if with_spec is not None else None
-    with planledger(current_settings(), project=True) as service:
-        fork_id = service.fork(parse_id(plan_id), from_step=from_step, by=_actor(by), spec=spec)
-        plan = service.get_plan(fork_id)
+    with ledger(current_settings()) as plans:
+        view = plans.fork(parse_id(plan_id), from_step=from_step, by=actor(by), spec=spec)
     if as_json:
-        answer(status_view(plan), True, render_status)
+        answer(view, True, render_status)
     else:
-        typer.echo(str(fork_id))
+        typer.echo(str(view["id"]))
 
 
 def _set_fields(pairs: list[str]) -> dict[str, Any]:
@@ -149,10 +147,6 @@ def _set_fields(pairs: list[str]) -> dict[str, Any]:
             raise InvalidPlanSpecError([SpecProblem(f"--set {pair}", "expected FIELD=VALUE")])
         changes[name] = _parsed(f"--set {name}", text)
     return changes
-
-
-def _actor(by: str | None) -> str:
-    return by or current_settings().actor
 
 
 def _parsed(option: str, text: str | None) -> Any:
@@ -169,11 +163,11 @@ def _step_id(step: object) -> str:
     return str(step.get("id")) if isinstance(step, dict) else "?"
 
 
-def _report(plan: PlanState, action: str, step_id: str, as_json: bool) -> None:
+def _report(view: JsonObject, action: str, step_id: str, as_json: bool) -> None:
     if as_json:
-        answer(status_view(plan), True, render_status)
+        answer(view, True, render_status)
     else:
-        typer.echo(f"{plan.plan_id} step {step_id} {action} (version {plan.version})")
+        typer.echo(f"{view['id']} step {step_id} {action} (version {view['version']})")
 
 
 def register_revision_commands(app: typer.Typer) -> None:

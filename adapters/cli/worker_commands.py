@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from adapters.bootstrap import open_store, planledger, store_wakeup, work_queue, worker
+from adapters.bootstrap import ledger, planledger, work_queue, worker
 from adapters.cli import exit_codes
 from adapters.cli.command_context import (
     ByOpt,
@@ -37,11 +37,12 @@ from adapters.cli.metrics_options import (
     worker_metrics,
 )
 from adapters.cli.plan_inputs import InputOpt, InputsFileOpt, read_inputs
-from adapters.cli.render import render_status, status_view
+from adapters.cli.render import render_status
 from adapters.cli.spec_file import read_plan_spec_file
 from adapters.store import parse_store_url
-from adapters.workers import WorkerOptions, init_store, submit, wait_for_end
+from adapters.workers import WorkerOptions, init_store, submit
 from adapters.workers.work_schema import roles_sql
+from core import PlanStatus
 
 db_app = typer.Typer(name="db", help="Set up the store.", no_args_is_help=True)
 
@@ -161,24 +162,19 @@ def wait_command(
     `--json` prints the plan as `status --json` does, with `timed_out` beside it.
     """
     _use_store(store)
-    settings = current_settings()
     wanted = parse_id(plan_id)
-    opened = open_store(settings)
-    try:
-        result = wait_for_end(opened, wanted, store_wakeup(settings, opened)(), timeout)
-    finally:
-        opened.close()
+    with ledger(current_settings(), project=False) as plans:
+        view, timed_out = plans.wait(wanted, timeout)
     if as_json:
-        print_json({**status_view(result.plan), "timed_out": result.timed_out})
+        print_json({**view, "timed_out": timed_out})
     else:
-        render_status(Console(), status_view(result.plan))
-    if result.timed_out:
+        render_status(Console(), view)
+    if timed_out:
         stderr_console().print(
-            f"timed out after {timeout} s: plan {wanted} is {result.plan.status.value}",
-            highlight=False,
+            f"timed out after {timeout} s: plan {wanted} is {view['status']}", highlight=False
         )
         raise typer.Exit(exit_codes.WAIT_TIMED_OUT)
-    raise typer.Exit(exit_codes.exit_code_for_plan(result.plan.status))
+    raise typer.Exit(exit_codes.exit_code_for_plan(PlanStatus(view["status"])))
 
 
 @handles_errors

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -25,6 +26,7 @@ from core.domain.events import ApprovalVoided, PlanEvent, PlanQuarantined
 from core.domain.hash_chain import seal
 from core.domain.json_value import JsonObject
 from core.domain.plan_state import PlanState
+from core.domain.roles import Role, names_approver
 from core.domain.spec import PlanSpec
 from core.domain.status import PlanStatus
 
@@ -53,15 +55,17 @@ def may_approve(plan: PlanState) -> bool:
     )
 
 
-def check_approval(plan: PlanState, by: str) -> None:
+def check_approval(plan: PlanState, by: str, roles: Collection[str] = ()) -> None:
     """Refuse an approval by someone the plan's options do not allow.
 
+    `roles` are those `by` was authenticated with (none for a local CLI user).
+
     Raises:
-        NotAnApproverError: the plan names `approvers` and `by` is not one of them.
+        NotAnApproverError: the plan names `approvers` and neither `by` nor its roles are there.
         SeparationOfDutiesError: `separation_of_duties` holds and `by` created or revised it.
     """
     approvers = plan.spec.options.approvers
-    if approvers and by not in approvers:
+    if not names_approver(approvers, by, roles):
         raise NotAnApproverError(plan.plan_id, by, approvers)
     if not plan.spec.options.separation_of_duties:
         return
@@ -71,11 +75,13 @@ def check_approval(plan: PlanState, by: str) -> None:
         raise SeparationOfDutiesError(plan.plan_id, by, "revised")
 
 
-def require_approver(plan: PlanState, by: str, action: str) -> None:
-    """A retry or a skip overrides what the approved plan said: only its approvers may."""
+def require_approver(plan: PlanState, by: str, action: str, roles: Collection[str] = ()) -> None:
+    """A retry or a skip overrides what the approved plan said: only its approvers may, or a
+    principal authenticated with the operator role."""
     approvers = plan.spec.options.approvers
-    if approvers and by not in approvers:
-        raise ApproverRequiredError(plan.plan_id, by, action, approvers)
+    if Role.OPERATOR in roles or names_approver(approvers, by, roles):
+        return
+    raise ApproverRequiredError(plan.plan_id, by, action, approvers)
 
 
 def voided_by_revision(

@@ -7,7 +7,7 @@ when the command does not fit the plan, so nothing is written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -44,6 +44,7 @@ from core.domain.expansion import ExpandStep, GatherItems, closing_gathers
 from core.domain.hash_chain import seal
 from core.domain.json_value import JsonObject, JsonValue
 from core.domain.plan import PlanState
+from core.domain.roles import names_approver
 from core.domain.scheduler import (
     CancelStep,
     Decision,
@@ -163,24 +164,37 @@ def submit(
 
 
 def approve(
-    plan: PlanState, *, by: str, comment: str, now: datetime, correlation_id: UUID
+    plan: PlanState,
+    *,
+    by: str,
+    comment: str,
+    now: datetime,
+    correlation_id: UUID,
+    roles: Collection[str] = (),
 ) -> list[PlanEvent]:
     """A person approves a plan that waits for approval: the approval covers its spec as it is.
 
-    A plan whose approval a revision voided waits again, even while it executes.
+    `roles` are those `by` was authenticated with. A plan whose approval a revision voided waits
+    again, even while it executes.
     """
     if not may_approve(plan):
         raise InvalidTransitionError(plan.plan_id, plan.status.value, "approve")
-    check_approval(plan, by)
+    check_approval(plan, by, roles)
     stamp = EventStamper.after(plan, now, by, correlation_id)
     return [stamp(PlanApproved, by=by, comment=comment, spec_digest=plan_digest(plan))]
 
 
 def reject(
-    plan: PlanState, *, by: str, reason: str, now: datetime, correlation_id: UUID
+    plan: PlanState,
+    *,
+    by: str,
+    reason: str,
+    now: datetime,
+    correlation_id: UUID,
+    roles: Collection[str] = (),
 ) -> list[PlanEvent]:
-    """A person rejects a plan that waits for approval."""
-    _check_approver(plan, by, "reject")
+    """A person rejects a plan that waits for approval (`roles`: those `by` was granted)."""
+    _check_approver(plan, by, roles, "reject")
     return [EventStamper.after(plan, now, by, correlation_id)(PlanRejected, by=by, reason=reason)]
 
 
@@ -369,9 +383,9 @@ def _decision_event(
 _FINISH_EVENTS: dict[PlanStatus, type[PlanFailed]] = {PlanStatus.FAILED: PlanFailed}
 
 
-def _check_approver(plan: PlanState, by: str, action: str) -> None:
+def _check_approver(plan: PlanState, by: str, roles: Collection[str], action: str) -> None:
     if plan.status is not PlanStatus.PENDING_APPROVAL:
         raise InvalidTransitionError(plan.plan_id, plan.status.value, action)
     approvers = plan.spec.options.approvers
-    if approvers and by not in approvers:
+    if not names_approver(approvers, by, roles):
         raise NotAnApproverError(plan.plan_id, by, approvers)

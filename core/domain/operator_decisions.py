@@ -9,6 +9,7 @@ plan that names `approvers`, only they may retry or skip (it overrides what they
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -55,7 +56,14 @@ def unpause(
 
 
 def retry_step(
-    plan: PlanState, step_id: str, *, by: str, reason: str, now: datetime, correlation_id: UUID
+    plan: PlanState,
+    step_id: str,
+    *,
+    by: str,
+    reason: str,
+    now: datetime,
+    correlation_id: UUID,
+    roles: Collection[str] = (),
 ) -> list[PlanEvent]:
     """A new attempt of a failed step, and the steps skipped because of it back to pending.
 
@@ -63,7 +71,7 @@ def retry_step(
     is refused, naming it (skip it first).
     """
     step = _step(plan, step_id)
-    require_approver(plan, by, "retry")
+    require_approver(plan, by, "retry", roles)
     _check_plan(plan, "retry")
     _check_not_mapped(plan, step_id, "retry")
     if step.status is not StepStatus.FAILED:
@@ -87,11 +95,18 @@ def retry_step(
 
 
 def skip_step(
-    plan: PlanState, step_id: str, *, by: str, reason: str, now: datetime, correlation_id: UUID
+    plan: PlanState,
+    step_id: str,
+    *,
+    by: str,
+    reason: str,
+    now: datetime,
+    correlation_id: UUID,
+    roles: Collection[str] = (),
 ) -> list[PlanEvent]:
     """Mark a failed or pending step skipped; its dependants count it as a success."""
     step = _step(plan, step_id)
-    require_approver(plan, by, "skip")
+    require_approver(plan, by, "skip", roles)
     _check_plan(plan, "skip")
     _check_not_mapped(plan, step_id, "skip")
     if step.status not in (StepStatus.FAILED, StepStatus.PENDING):

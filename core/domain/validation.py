@@ -16,6 +16,7 @@ from core.domain.errors import InvalidPlanSpecError, SpecProblem
 from core.domain.graph import find_cycles
 from core.domain.ports import Expressions, JsonSchemas
 from core.domain.reference_checks import reference_problems, templated_locations
+from core.domain.roles import Role, unknown_roles
 from core.domain.spec import PlanOptions, PlanSpec
 
 ToolSchemas = Mapping[str, type[BaseModel]]
@@ -232,6 +233,9 @@ def _option_problems(options: PlanOptions) -> Iterable[SpecProblem]:
                 yield SpecProblem(f"options.{field}", "has no effect without require_approval")
     elif options.auto_approve and options.approvers:
         yield SpecProblem("options.approvers", "has no effect with auto_approve: true")
+    for entry in unknown_roles(options.approvers):
+        known = ", ".join(role.value for role in Role)
+        yield SpecProblem("options.approvers", f"{entry!r} names no role (roles: {known})")
     if (
         not options.allow_parallel
         and "max_parallel_steps" in given

@@ -10,7 +10,7 @@ past its deadline expires), so queries (`get_plan`, `history`) never write.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 from uuid import UUID
 
@@ -135,13 +135,17 @@ class PlanService:
         self._store.append(events)
         return plan_id
 
-    def approve(self, plan_id: UUID, *, by: str, comment: str = "") -> PlanState:
-        """Approve a plan that waits for approval (only its `approvers`, if it names any)."""
-        return self._decide(plan_id, approve, by=by, comment=comment)
+    def approve(
+        self, plan_id: UUID, *, by: str, comment: str = "", roles: Collection[str] = ()
+    ) -> PlanState:
+        """Approve a waiting plan: only its `approvers` (by name, or by one of `roles`) may."""
+        return self._decide(plan_id, approve, by=by, comment=comment, roles=roles)
 
-    def reject(self, plan_id: UUID, *, by: str, reason: str) -> PlanState:
-        """Reject a plan that waits for approval."""
-        return self._decide(plan_id, reject, by=by, reason=reason)
+    def reject(
+        self, plan_id: UUID, *, by: str, reason: str, roles: Collection[str] = ()
+    ) -> PlanState:
+        """Reject a plan that waits for approval; `roles` as in `approve`."""
+        return self._decide(plan_id, reject, by=by, reason=reason, roles=roles)
 
     def cancel(self, plan_id: UUID, *, by: str, reason: str) -> PlanState:
         """Cancel a plan that has not ended; an engine running it stops its tools.
@@ -213,17 +217,27 @@ class PlanService:
         """Lift a plan's pause; an engine waiting on it starts steps again."""
         return self._decide(plan_id, unpause, by=by, reason=reason)
 
-    def retry(self, plan_id: UUID, step_id: str, *, by: str, reason: str = "") -> PlanState:
+    def retry(
+        self,
+        plan_id: UUID,
+        step_id: str,
+        *,
+        by: str,
+        reason: str = "",
+        roles: Collection[str] = (),
+    ) -> PlanState:
         """Give a failed step a new attempt and bring back what was skipped because of it.
 
         A plan that ended failed or partial is reopened (executing again); `execute`, `resume`
-        or a worker then runs it.
+        or a worker then runs it. On a plan with `approvers` only they (or an operator) may.
         """
-        return self._decide(plan_id, retry_step, step_id, by=by, reason=reason)
+        return self._decide(plan_id, retry_step, step_id, by=by, reason=reason, roles=roles)
 
-    def skip(self, plan_id: UUID, step_id: str, *, by: str, reason: str) -> PlanState:
+    def skip(
+        self, plan_id: UUID, step_id: str, *, by: str, reason: str, roles: Collection[str] = ()
+    ) -> PlanState:
         """Mark a failed or pending step skipped so its dependants may run (reopens as `retry`)."""
-        return self._decide(plan_id, skip_step, step_id, by=by, reason=reason)
+        return self._decide(plan_id, skip_step, step_id, by=by, reason=reason, roles=roles)
 
     def execute(
         self,

@@ -56,7 +56,7 @@ class Cli:
         completed = subprocess.run(
             argv,
             cwd=self.cwd,
-            env=cli_environment(),
+            env=self.environment(args),
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
@@ -71,7 +71,7 @@ class Cli:
             return subprocess.Popen(
                 self._argv(args, None),
                 cwd=self.cwd,
-                env=cli_environment(),
+                env=self.environment(args),
                 stdin=subprocess.DEVNULL,
                 stdout=stdout,
                 stderr=stderr,
@@ -102,6 +102,10 @@ class Cli:
             (count,) = connection.execute("SELECT COUNT(*) FROM stored_events").fetchone()
         return int(count)
 
+    def environment(self, args: tuple[str, ...]) -> dict[str, str]:
+        """The environment of one call (a remote CLI adds its server and token)."""
+        return cli_environment()
+
     def _argv(self, args: tuple[str, ...], store: str | None) -> list[str]:
         return [str(PLANLEDGER), "--store", store or self.store, *args]
 
@@ -121,6 +125,17 @@ def sqlite_url(directory: Path) -> str:
 def cli(tmp_path: Path) -> Cli:
     """The CLI on a fresh SQLite file in the test's own directory."""
     return Cli(tmp_path, sqlite_url(tmp_path))
+
+
+@pytest.fixture(params=["local", pytest.param("server", marks=pytest.mark.slow)])
+def cli_here_or_remote(request: pytest.FixtureRequest, cli: Cli, tmp_path: Path) -> Iterator[Cli]:
+    """The CLI on a SQLite file; then the same commands through `--server` to a `serve` on it."""
+    if request.param == "local":
+        yield cli
+        return
+    from .api_server import RemoteCli
+
+    yield from RemoteCli.serving(cli, tmp_path)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -1,4 +1,7 @@
-"""Approval, rejection and cancellation across separate CLI invocations, and the history."""
+"""Approval, rejection and cancellation across separate CLI invocations, and the history.
+
+Each test runs twice: on the store, and through `--server` to a `planledger serve` on it.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +20,9 @@ def create(cli: Cli, spec: str) -> str:
 
 @pytest.mark.slow
 def test_only_a_listed_approver_can_release_a_plan_and_its_history_tells_the_whole_story(
-    cli: Cli,
+    cli_here_or_remote: Cli,
 ) -> None:
+    cli = cli_here_or_remote
     spec = cli.spec("release_needs_approval.yaml")
 
     created = cli("create", spec)
@@ -61,7 +65,8 @@ def test_only_a_listed_approver_can_release_a_plan_and_its_history_tells_the_who
     assert completed == ["draft", "spellcheck", "publish"]
 
 
-def test_a_rejected_plan_never_runs_and_status_exits_1(cli: Cli) -> None:
+def test_a_rejected_plan_never_runs_and_status_exits_1(cli_here_or_remote: Cli) -> None:
+    cli = cli_here_or_remote
     plan_id = create(cli, cli.spec("release_needs_approval.yaml"))
 
     rejected = cli("reject", plan_id, "--by", "alice", "--reason", "typos in the title")
@@ -76,7 +81,10 @@ def test_a_rejected_plan_never_runs_and_status_exits_1(cli: Cli) -> None:
     assert {step["status"] for step in view["steps"]} == {"pending"}
 
 
-def test_cancelling_a_plan_that_waits_for_approval_ends_it_cancelled(cli: Cli) -> None:
+def test_cancelling_a_plan_that_waits_for_approval_ends_it_cancelled(
+    cli_here_or_remote: Cli,
+) -> None:
+    cli = cli_here_or_remote
     plan_id = create(cli, cli.spec("release_needs_approval.yaml"))
 
     cancelled = cli("cancel", plan_id, "--by", "bob", "--reason", "wrong branch")

@@ -1,0 +1,35 @@
+"""Who calls the HTTP API: API tokens, OIDC JWTs, principals and what their roles allow."""
+
+from adapters.principals.authenticator import Authenticator
+from adapters.principals.errors import (
+    ForbiddenError,
+    InvalidTokenRequestError,
+    NotAuthenticatedError,
+    TokenNameTakenError,
+    TokenNotFoundError,
+)
+from adapters.principals.oidc import OidcVerifier
+from adapters.principals.permissions import ROLE_ACTIONS, Action, Principal
+from adapters.principals.token_store import (
+    IssuedToken,
+    TokenStore,
+    parse_expiry,
+    parse_roles,
+)
+
+__all__ = [
+    "ROLE_ACTIONS",
+    "Action",
+    "Authenticator",
+    "ForbiddenError",
+    "InvalidTokenRequestError",
+    "IssuedToken",
+    "NotAuthenticatedError",
+    "OidcVerifier",
+    "Principal",
+    "TokenNameTakenError",
+    "TokenNotFoundError",
+    "TokenStore",
+    "parse_expiry",
+    "parse_roles",
+]
