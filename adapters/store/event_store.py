@@ -8,9 +8,12 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.utils import strtobool
 
+from adapters.store.errors import StoreNeedsMigrationError
 from adapters.store.event_topics import catalogue_topics
 from adapters.store.library_errors import translated_errors
+from adapters.store.postgres_recorder import PlanLedgerPostgresRecorder
 from adapters.store.postgres_setup import refuse_changes_to_events, schema_lock
 from adapters.store.pydantic_mapper import DECODE_ERRORS, OrjsonTranscoder, PydanticMapper
 from adapters.store.store_url import StoreConfig
@@ -77,15 +80,37 @@ class LibraryEventStore:
 def open_event_store(
     config: StoreConfig, extra_env: dict[str, Any] | None = None
 ) -> LibraryEventStore:
-    """Open (and on first use, create) the store a `StoreConfig` names."""
+    """Open (and on first use, create) the store a `StoreConfig` names.
+
+    A PostgreSQL store is checked with one query; only a new or older table is created or
+    migrated, under the set-up advisory lock. With `CREATE_TABLE=n` in `extra_env` (workers,
+    which need `db init` first) an older table is refused with `StoreNeedsMigrationError`.
+    """
     env = {**config.env, **(extra_env or {})}
     with translated_errors(config.display):
-        if config.kind == "postgresql":
-            assert config.conninfo is not None
-            assert config.schema is not None
-            with schema_lock(config.conninfo, config.schema) as connection:
-                application = PlanLedgerApplication(env=env)
-                refuse_changes_to_events(connection, config.schema, POSTGRES_EVENTS_TABLE)
-        else:
-            application = PlanLedgerApplication(env=env)
+        if config.kind != "postgresql":
+            return LibraryEventStore(PlanLedgerApplication(env=env), config.display)
+        application = PlanLedgerApplication(env={**env, "CREATE_TABLE": "n"})
+        try:
+            _make_current(application, config, may_create=strtobool(env.get("CREATE_TABLE", "y")))
+        except BaseException:
+            application.close()
+            raise
     return LibraryEventStore(application, config.display)
+
+
+def _make_current(
+    application: PlanLedgerApplication, config: StoreConfig, may_create: bool
+) -> None:
+    recorder = application.recorder
+    assert isinstance(recorder, PlanLedgerPostgresRecorder), type(recorder)
+    if recorder.is_current():
+        return
+    if not may_create:
+        raise StoreNeedsMigrationError(config.display)
+    assert config.conninfo is not None
+    assert config.schema is not None
+    with schema_lock(config.conninfo, config.schema) as connection:
+        if not recorder.is_current():  # another process may have set it up while we waited
+            recorder.create_table()
+            refuse_changes_to_events(connection, config.schema, POSTGRES_EVENTS_TABLE)
