@@ -2,8 +2,9 @@
 
 Gap safety — why reading `position > last` never passes over an event that commits later:
 on PostgreSQL, planledger's recorder gives a transaction's rows positions above those of every
-transaction with a lower id, and reads only below the oldest transaction that may still be
-writing (`adapters.store.postgres_recorder`); rows above it are held back until it ends. On
+transaction with a lower id, and reads only below the oldest transaction still in flight
+(`adapters.store.postgres_recorder`); rows above it are held back until it ends, and a read
+waits a moment for them rather than return less than it could. On
 SQLite there is one writer at a time and the rowid is assigned under that write lock, so a
 commit never lands below a row already visible. The in-memory store appends under a lock, in
 order. Positions have holes either way, which is why they are "last seen", never "last + 1".
@@ -14,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from time import monotonic, sleep
 from types import TracebackType
 from typing import Self, cast
 
@@ -23,15 +23,8 @@ from eventsourcing.persistence import Notification
 from adapters.read_models.database import Session
 from adapters.store import LibraryEventStore
 from adapters.store.library_errors import translated_errors
-from adapters.store.postgres_recorder import PlanLedgerPostgresRecorder, ReadableBatch
 from adapters.store.pydantic_mapper import DECODE_ERRORS
 from core import PlanEvent
-
-SETTLE_WAIT_S = 10.0
-"""How long a read waits for held-back events before it returns without them."""
-
-SETTLE_FIRST_PAUSE_S = 0.001
-SETTLE_LONGEST_PAUSE_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -61,27 +54,11 @@ class EventLog:
         return self.decode(self.fetch(after, limit))
 
     def fetch(self, after: int, limit: int) -> Sequence[Notification]:
-        """Up to `limit` stored events above `after`, not yet decoded.
-
-        When nothing can be read yet although events have committed above `after` (a
-        transaction with a lower position is still writing, for milliseconds), it waits for
-        them, so a caller that catches up after its own write gets that write. After
-        `SETTLE_WAIT_S` it gives up and returns nothing; the next read finds them.
-        """
-        recorder = self._recorder
+        """Up to `limit` stored events above `after`, not yet decoded (gap-safe: see above)."""
         with translated_errors(self._store.display):
-            if not isinstance(recorder, PlanLedgerPostgresRecorder):
-                return recorder.select_notifications(
-                    start=after + 1, limit=limit, inclusive_of_start=True
-                )
-            deadline = monotonic() + SETTLE_WAIT_S
-            pause = SETTLE_FIRST_PAUSE_S
-            while True:
-                batch: ReadableBatch = recorder.select_readable(after + 1, limit)
-                if batch.notifications or not batch.held_back or monotonic() > deadline:
-                    return batch.notifications
-                sleep(pause)
-                pause = min(pause * 2, SETTLE_LONGEST_PAUSE_S)
+            return self._recorder.select_notifications(
+                start=after + 1, limit=limit, inclusive_of_start=True
+            )
 
     def decode(self, notifications: Sequence[Notification]) -> list[LogEntry]:
         """Decode fetched events; one no event class accepts becomes an entry with a problem."""

@@ -11,6 +11,11 @@ transaction still writing therefore never passes a row that commits later (see
 - `<table>_append(ids, versions, topics, states)`: one batch, its NOTIFY, in one statement.
 - `<table>_readable_below()`: the first position a reader may not pass yet.
 
+The rule counts every transaction in flight on the server, not only writers of this table: a
+long transaction elsewhere holds readers back (never writers) until it ends. A finer rule that
+left out transactions holding no lock on the table skipped rows under load (the ordering test
+caught it, in about one round in twenty), so this one stays plain.
+
 A store restored into another PostgreSQL cluster (where transaction ids start lower) or written
 by release 0.1.0 (positions from a sequence, no functions) is not current: `db init` (or any
 command allowed to set up) migrates it under the set-up advisory lock, in one transaction.
@@ -67,15 +72,9 @@ CREATE OR REPLACE FUNCTION {append}(
 DECLARE
     first bigint;
 BEGIN
-    IF pg_current_xact_id_if_assigned() IS NOT NULL THEN
-        RAISE EXCEPTION 'a planledger append must be the first write of its transaction';
-    END IF;
     IF cardinality(ids) > {row_mask} THEN
         RAISE EXCEPTION 'a planledger append holds at most {row_mask} events';
     END IF;
-    -- The lock before the transaction id: a reader that sees a transaction in flight without
-    -- a lock on this table knows it is not writing here.
-    LOCK TABLE {table} IN ROW EXCLUSIVE MODE;
     IF pg_current_xact_id() < '{era}'::xid8 THEN
         RAISE EXCEPTION USING ERRCODE = 'object_not_in_prerequisite_state',
             MESSAGE = 'this planledger store was restored into another PostgreSQL cluster: '
@@ -95,25 +94,12 @@ $body$
 
 CREATE_READABLE_BELOW_FUNCTION = """
 CREATE OR REPLACE FUNCTION {readable_below}() RETURNS bigint
-LANGUAGE sql STABLE AS $body$
-SELECT {position}(greatest('{era}'::xid8, coalesce(
-    (SELECT min(running) FROM pg_snapshot_xip(pg_current_snapshot()) AS running
-     WHERE NOT EXISTS (
-        SELECT 1 FROM pg_stat_activity AS other
-        WHERE other.backend_xid = running::xid AND NOT EXISTS (
-            SELECT 1 FROM pg_locks AS held
-            WHERE held.pid = other.pid AND held.locktype = 'relation'
-              AND held.relation = {table_name}::regclass
-              AND held.database = (
-                  SELECT oid FROM pg_database WHERE datname = current_database())))),
-    pg_snapshot_xmax(pg_current_snapshot()))))
-$body$
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN {position}(greatest('{era}'::xid8, pg_snapshot_xmin(pg_current_snapshot())))
 """
-"""The position of the oldest transaction in flight that may be writing here. Transactions seen
-(after the caller's snapshot was taken) still running without a lock on this table are left
-out: a writer holds its lock from before its transaction id until it ends, and the append
-function refuses a transaction that had an id before it. One that has ended since the snapshot
-may have committed after it, so it counts."""
+"""The position of the oldest transaction still in flight in the caller's snapshot (a STABLE
+function runs in it): every transaction below it has ended, so every row below this position
+that will ever exist is visible to the caller already."""
 
 IS_MIGRATED = """
 SELECT to_regprocedure(%(append)s) IS NOT NULL
@@ -178,7 +164,6 @@ class EventsTable:
                 "append": self.append,
                 "readable_below": self.readable_below,
                 "channel": sql.Identifier(self.channel),
-                "table_name": sql.Literal(self.table.as_string(connection)),
                 "sequence": sql.Literal(sequence),
                 "base": sql.Literal(base),
                 "era": sql.SQL(str(era)),

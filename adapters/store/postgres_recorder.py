@@ -9,9 +9,10 @@ one round trip), and writers commit in parallel.
 Without the lock, a row can commit after a row with a higher position, and a reader tailing
 "position > last seen" would pass it over for good. So positions come from transaction ids
 (`postgres_events_schema`): a transaction's rows sort after those of every transaction with a
-lower id. A reader returns only rows below the position of the oldest transaction that may
-still be writing (`_readable_below()`): every transaction below it has ended, so every row below
-it that will ever exist is already visible. Rows above it wait for the next read.
+lower id. A reader returns only rows below the position of the oldest transaction still in
+flight (`_readable_below()`, from `pg_snapshot_xmin(pg_current_snapshot())`): every transaction
+below it has ended, so every row below it that will ever exist is already visible. Rows above it
+wait for the next read.
 
 Plugged in as the persistence module `adapters.store.postgres_recorder:PlanLedgerPostgresFactory`;
 everything else (datastore, pool, per-plan reads, tracking) is the library's.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from time import monotonic, sleep
 from typing import Any
 
 from eventsourcing.persistence import InterfaceError, Notification, OperationalError, StoredEvent
@@ -39,7 +41,9 @@ APPEND = "SELECT position FROM {append}(%s::uuid[], %s::bigint[], %s::text[], %s
 
 SELECT_READABLE = """
 WITH bound AS MATERIALIZED (
-    SELECT below, EXISTS (SELECT 1 FROM {table} WHERE notification_id >= below) AS held_back
+    SELECT below, EXISTS (
+        SELECT 1 FROM {table} WHERE notification_id >= below AND notification_id <= %(stop)s
+    ) AS held_back
     FROM (SELECT {readable_below}() AS below) AS readable
 )
 SELECT row.notification_id, row.originator_id, row.originator_version, row.topic, row.state,
@@ -55,6 +59,12 @@ FROM bound LEFT JOIN LATERAL (
 """Up to `limit` readable rows from `start`, and whether committed rows wait above them."""
 
 LAST_POSITION = 2**63 - 1
+
+SETTLE_WAIT_S = 10.0
+"""How long a read waits for held-back rows before it returns without them."""
+
+SETTLE_FIRST_PAUSE_S = 0.001
+SETTLE_LONGEST_PAUSE_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -117,10 +127,24 @@ class PlanLedgerPostgresRecorder(PostgresApplicationRecorder):
         *,
         inclusive_of_start: bool = True,
     ) -> Sequence[Notification]:
-        """The library's reader, made gap-safe: never past a transaction still writing."""
+        """The library's reader, made gap-safe: never past a transaction still in flight.
+
+        When committed rows are held back and fewer than `limit` could be read, it waits for
+        them (a transaction below them is still in flight, usually for milliseconds), so a
+        caller that reads after its own write gets that write. After `SETTLE_WAIT_S` it returns
+        what it could read; the next read gets the rest.
+        """
         first = 1 if start is None else start if inclusive_of_start else start + 1
-        batch: ReadableBatch = self.select_readable(first, limit, stop, topics)
-        return batch.notifications
+        deadline = monotonic() + SETTLE_WAIT_S
+        pause = SETTLE_FIRST_PAUSE_S
+        while True:
+            batch: ReadableBatch = self.select_readable(first, limit, stop, topics)
+            if not batch.held_back or len(batch.notifications) >= limit:
+                return batch.notifications
+            if monotonic() > deadline:
+                return batch.notifications
+            sleep(pause)
+            pause = min(pause * 2, SETTLE_LONGEST_PAUSE_S)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def select_readable(
