@@ -49,6 +49,7 @@ class Counts:
     events: int
     appends: int
     row_bytes: int
+    store_s: float
 
 
 def chain(size: int) -> dict[str, object]:
@@ -98,21 +99,28 @@ class CountingStore:
         self.appends = 0
         self.events = 0
         self.payload_bytes = 0
+        self.store_s = 0.0
 
     def load(
         self, plan_id: UUID, after_version: int = 0, up_to_version: int | None = None
     ) -> list[PlanEvent]:
-        return self.inner.load(plan_id, after_version, up_to_version)
+        started = time.perf_counter()
+        events = self.inner.load(plan_id, after_version, up_to_version)
+        self.store_s += time.perf_counter() - started
+        return events
 
     def append(self, events: Sequence[PlanEvent]) -> None:
+        started = time.perf_counter()
         self.inner.append(events)
+        self.store_s += time.perf_counter() - started
         self.appends += 1
         self.events += len(events)
         self.payload_bytes += sum(len(event.model_dump_json()) for event in events)
 
 
 def run_in_process(url: str, spec: dict[str, object]) -> tuple[float, Counts]:
-    """The plan through the service alone (no CLI), counting what it writes."""
+    """The plan through the service alone (no CLI), counting what it writes and the time spent
+    in the store's `load` and `append` (store_s)."""
     settings = Settings(store_url=url, actor="bench", worker_id="bench")
     store = CountingStore(open_store(settings))
     try:
@@ -123,7 +131,8 @@ def run_in_process(url: str, spec: dict[str, object]) -> tuple[float, Counts]:
         assert plan.status is PlanStatus.COMPLETED, plan.status
     finally:
         store.inner.close()
-    return seconds, Counts(store.events, store.appends, store.payload_bytes // store.events)
+    counts = Counts(store.events, store.appends, store.payload_bytes // store.events, store.store_s)
+    return seconds, counts
 
 
 @dataclass
@@ -200,6 +209,13 @@ def report(backend: str, shape: str, case: Case, startup_s: float) -> None:
     if case.peer_s is not None:
         peer_rate = case.steps / case.peer_s
         line += f"  DBOS {peer_rate:>6.0f} steps/s  planledger/DBOS {rate / peer_rate:.2f}x"
+    store_s = case.counts.store_s
+    engine_s = max(case.in_process_s - store_s, 0.0)
+    cli_s = max(run_s - case.in_process_s, 0.0)
+    line += (
+        f"\n{'':<21} time of the CLI run: store (load+append) {store_s / run_s:.0%}, "
+        f"engine {engine_s / run_s:.0%}, CLI around the engine {cli_s / run_s:.0%}"
+    )
     print(line, flush=True)
 
 

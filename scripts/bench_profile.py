@@ -20,7 +20,7 @@ PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("store", ("adapters/store/", "eventsourcing/", "psycopg", "sqlite3", "event_log.py")),
     ("read models", ("adapters/read_models/", "/projections/")),
     ("CLI/workers", ("adapters/cli/", "adapters/workers/", "typer/", "rich/", "click/")),
-    ("engine", ("/core/",)),
+    ("engine", ("core/domain/", "core/runtime/")),
     ("start-up", ("<frozen importlib", "importlib/")),
 )
 
