@@ -4,9 +4,11 @@ For each worker count W: a fresh schema, `db init`, P plans of S no-op (`echo`) 
 submitted so that they wait for approval; W `planledger worker` processes start, and once each
 one listens, every plan is approved and the clock starts; it stops when every plan is done.
 Then, in the same run, a raw psycopg baseline writes as many rows, of the same average size, in
-as many commits (counted from the rows' `xmin`), from W connections at once: once plainly, and
-once taking the `LOCK TABLE ... IN EXCLUSIVE MODE` per transaction that the library's recorder
-takes to keep its global order gap-free. The gap between the two is what that lock costs.
+as many commits (counted from the rows' `xmin`), from W connections at once: plainly (the ratio
+planledger/raw), and once taking the `LOCK TABLE ... IN EXCLUSIVE MODE` per transaction that the
+library's recorder took before planledger had its own (for reference). Medians of `--repeat`.
+With `--profile`, each worker runs under py-spy and the CPU split (store, engine, workers, read
+models) of all workers is printed per worker count.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+from bench_profile import attach, report
 
 from adapters.bootstrap import planledger, work_queue
 from adapters.settings import Settings
@@ -61,7 +64,9 @@ def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
         time.sleep(0.02)
 
 
-def run_workers(dsn: str, count: int, args: argparse.Namespace, folder: Path) -> Run:
+def run_workers(
+    dsn: str, count: int, args: argparse.Namespace, folder: Path, samples: list[Path]
+) -> Run:
     schema = f"bench_w_{uuid.uuid4().hex[:10]}"
     url = f"{dsn}?schema={schema}"
     settings = Settings(store_url=url, actor="bench", worker_id="bench-submit")
@@ -74,9 +79,14 @@ def run_workers(dsn: str, count: int, args: argparse.Namespace, folder: Path) ->
         ]
         names = [f"bench-{schema}-{i}" for i in range(count)]
         processes = [start_worker(url, name, count, args, folder) for name in names]
+        spies: list[subprocess.Popen[bytes]] = []
         try:
             with psycopg.connect(dsn, autocommit=True) as watch:
                 wait_for(lambda: listening(watch, names), 60, "workers to listen")
+                if args.profile:
+                    for name, process in zip(names, processes, strict=True):
+                        samples.append(folder / f"{name}.samples")
+                        spies.append(attach(process.pid, samples[-1]))
                 first_id = head(watch, schema)
                 started = time.perf_counter()
                 for plan_id in plan_ids:
@@ -87,7 +97,7 @@ def run_workers(dsn: str, count: int, args: argparse.Namespace, folder: Path) ->
         finally:
             for process in processes:
                 process.terminate()
-            for process in processes:
+            for process in [*processes, *spies]:
                 process.wait(timeout=60)
     drop(dsn, schema)
     return Run(count, args.plans * args.size, seconds, events, commits, row_bytes)
@@ -99,19 +109,20 @@ def start_worker(
     env = {k: v for k, v in os.environ.items() if not k.startswith("PLANLEDGER_")}
     env["PGAPPNAME"] = name
     log = (folder / f"{name}.err").open("wb")
+    command = [
+        str(PLANLEDGER),
+        "--store",
+        url,
+        "worker",
+        "--id",
+        name,
+        "--concurrency",
+        str(args.concurrency),
+        "--max-plans",
+        str(math.ceil(args.plans / count)),
+    ]
     return subprocess.Popen(
-        [
-            str(PLANLEDGER),
-            "--store",
-            url,
-            "worker",
-            "--id",
-            name,
-            "--concurrency",
-            str(args.concurrency),
-            "--max-plans",
-            str(math.ceil(args.plans / count)),
-        ],
+        command,
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
@@ -211,6 +222,8 @@ def main() -> None:
     parser.add_argument("--plans", type=int, default=4)
     parser.add_argument("--concurrency", type=int, default=16, help="tool calls per worker")
     parser.add_argument("--workers", default="1,2,4")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per count; medians kept")
+    parser.add_argument("--profile", action="store_true", help="py-spy the workers")
     parser.add_argument(
         "--postgres", default=os.environ.get("PLANLEDGER_TEST_POSTGRES", DEFAULT_POSTGRES)
     )
@@ -218,23 +231,36 @@ def main() -> None:
     counts = [int(part) for part in args.workers.split(",")]
     print(
         f"planledger bench_workers: {args.plans} plans x {args.size} no-op steps, "
-        f"--concurrency {args.concurrency}, on {os.cpu_count()} CPUs"
+        f"--concurrency {args.concurrency}, on {os.cpu_count()} CPUs, median of {args.repeat}",
+        flush=True,
     )
     base: float | None = None
     with tempfile.TemporaryDirectory() as folder:
         for count in counts:
-            run = run_workers(args.postgres, count, args, Path(folder))
+            samples: list[Path] = []
+            runs = sorted(
+                (
+                    run_workers(args.postgres, count, args, Path(folder), samples)
+                    for _ in range(args.repeat)
+                ),
+                key=lambda run: run.seconds,
+            )
+            run = runs[len(runs) // 2]
             rate = run.steps / run.seconds
             base = base or rate
-            plain = raw_baseline(args.postgres, run, lock=False)
+            plain = sorted(raw_baseline(args.postgres, run, lock=False) for _ in range(args.repeat))
+            raw_rate = run.steps / plain[len(plain) // 2]
             locked = raw_baseline(args.postgres, run, lock=True)
             print(
                 f"{count} worker(s): {rate:>7.0f} steps/s  scaling {rate / base:.2f}x  "
                 f"({run.events} events in {run.commits} commits, {run.seconds:.2f} s) | "
-                f"raw psycopg, {count} conn: {run.steps / plain:>7.0f} steps/s; "
-                f"with the recorder's table lock: {run.steps / locked:>7.0f} steps/s "
-                f"(lock costs {locked / plain:.2f}x time)"
+                f"raw psycopg, {count} conn: {raw_rate:>7.0f} steps/s; planledger/raw "
+                f"{rate / raw_rate:.2f}x | raw with a table lock: "
+                f"{run.steps / locked:>7.0f} steps/s",
+                flush=True,
             )
+            if samples:
+                report(f"  {count} worker(s)", [path for path in samples if path.exists()])
 
 
 if __name__ == "__main__":

@@ -1,12 +1,13 @@
 """The store's global event log as projections read it: batches of decoded events by position.
 
 Gap safety — why reading `position > last` never passes over an event that commits later:
-on PostgreSQL the library's recorder takes `LOCK TABLE ... IN EXCLUSIVE MODE` in every insert
-transaction, so a transaction draws its notification ids and commits before the next writer can
-draw any; a reader that sees id N therefore sees every committed id below N, and ids that are
-never seen belong to rolled-back inserts (holes, which is why positions are "last seen", never
-"last + 1"). On SQLite there is one writer at a time and the rowid is assigned under that write
-lock, so the same holds. The in-memory store appends under a lock, in order.
+on PostgreSQL, planledger's recorder gives a transaction's rows positions above those of every
+transaction with a lower id, and reads only below the oldest transaction still in flight
+(`adapters.store.postgres_recorder`); rows above it are held back until it ends, and a read
+waits a moment for them rather than return less than it could. On
+SQLite there is one writer at a time and the rowid is assigned under that write lock, so a
+commit never lands below a row already visible. The in-memory store appends under a lock, in
+order. Positions have holes either way, which is why they are "last seen", never "last + 1".
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ class EventLog:
         return self.decode(self.fetch(after, limit))
 
     def fetch(self, after: int, limit: int) -> Sequence[Notification]:
-        """Up to `limit` stored events above `after`, not yet decoded."""
+        """Up to `limit` stored events above `after`, not yet decoded (gap-safe: see above)."""
         with translated_errors(self._store.display):
             return self._recorder.select_notifications(
                 start=after + 1, limit=limit, inclusive_of_start=True

@@ -9,8 +9,11 @@ table's owner (`db init` as that role) can restore it.
 
 from __future__ import annotations
 
+from typing import Any
+
 import psycopg
 from psycopg import sql
+from psycopg.rows import tuple_row
 
 APPEND_ONLY_MESSAGE = "planledger events are append-only"
 GUARD_FUNCTION = "planledger_refuse_change"
@@ -36,15 +39,16 @@ ENABLED = ("O", "A")
 Connection = psycopg.Connection[tuple[object, ...]]
 
 
-def guard_problems(connection: Connection, schema: str, table: str) -> list[str]:
+def guard_problems(connection: psycopg.Connection[Any], schema: str, table: str) -> list[str]:
     """What is wrong with the guard of `schema.table` (empty when it is intact).
 
     A table that does not exist yet has nothing to guard.
     """
+    cursor = connection.cursor(row_factory=tuple_row)  # whatever rows the connection gives
     name = sql.Identifier(schema, table).as_string(connection)
-    if connection.execute("SELECT to_regclass(%s)", (name,)).fetchone() == (None,):
+    if cursor.execute("SELECT to_regclass(%s)", (name,)).fetchone() == (None,):
         return []
-    rows = connection.execute(
+    rows = cursor.execute(
         "SELECT t.tgname, t.tgenabled, t.tgtype, n.nspname, p.proname, p.prosrc, l.lanname "
         "FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid "
         "JOIN pg_namespace n ON n.oid = p.pronamespace "

@@ -6,18 +6,20 @@ from collections.abc import Sequence
 from typing import Any, cast
 from uuid import UUID
 
-import psycopg
 from eventsourcing.application import Application
 from eventsourcing.persistence import Mapper, StoredEvent
-from psycopg import sql
+from eventsourcing.utils import strtobool
 
 from adapters.signing import EventSigner, TrustedKeys
+from adapters.store.append_only_guard import guard_problems
+from adapters.store.errors import StoreNeedsMigrationError
 from adapters.store.event_topics import catalogue_topics
 from adapters.store.library_errors import translated_errors
+from adapters.store.postgres_recorder import PlanLedgerPostgresRecorder
 from adapters.store.postgres_setup import refuse_changes_to_events, schema_lock
 from adapters.store.pydantic_mapper import DECODE_ERRORS, OrjsonTranscoder, PydanticMapper
 from adapters.store.store_url import StoreConfig
-from core import CorruptHistoryError, PlanEvent, UntrustedHistoryError
+from core import CorruptHistoryError, PlanEvent, StoreTamperedError, UntrustedHistoryError
 
 
 class PlanLedgerApplication(Application[UUID]):
@@ -116,25 +118,46 @@ def open_event_store(
     trusted: TrustedKeys | None = None,
 ) -> LibraryEventStore:
     """Open (and on first use, create) the store a `StoreConfig` names (see `LibraryEventStore`
-    for `signer` and `trusted`)."""
+    for `signer` and `trusted`).
+
+    A PostgreSQL store is checked with a few queries (migrated, guarded, its guard intact); only
+    a new or older table is created or migrated, under the set-up advisory lock. With
+    `CREATE_TABLE=n` in `extra_env` (workers, which need `db init` first) an older table is
+    refused with `StoreNeedsMigrationError`; a tampered guard with `StoreTamperedError`.
+    """
     env = {**config.env, **(extra_env or {})}
     with translated_errors(config.display):
-        if config.kind == "postgresql":
-            assert config.conninfo is not None
-            assert config.schema is not None
-            with schema_lock(config.conninfo, config.schema) as connection:
-                if _table_exists(connection, config.schema, POSTGRES_EVENTS_TABLE):
-                    # CREATE TABLE IF NOT EXISTS needs rights a least-privileged role lacks
-                    env = {"CREATE_TABLE": "n", **env}
-                application = PlanLedgerApplication(env=env)
-                refuse_changes_to_events(connection, config.schema, POSTGRES_EVENTS_TABLE)
-        else:
+        if config.kind != "postgresql":
             application = PlanLedgerApplication(env=env)
+            return LibraryEventStore(application, config.display, signer=signer, trusted=trusted)
+        application = PlanLedgerApplication(env={**env, "CREATE_TABLE": "n"})
+        try:
+            _make_current(application, config, may_create=strtobool(env.get("CREATE_TABLE", "y")))
+        except BaseException:
+            application.close()
+            raise
     return LibraryEventStore(application, config.display, signer=signer, trusted=trusted)
 
 
-def _table_exists(
-    connection: psycopg.Connection[tuple[object, ...]], schema: str, table: str
-) -> bool:
-    name = sql.Identifier(schema, table).as_string(connection)
-    return connection.execute("SELECT to_regclass(%s)", (name,)).fetchone() != (None,)
+def _make_current(
+    application: PlanLedgerApplication, config: StoreConfig, may_create: bool
+) -> None:
+    recorder = application.recorder
+    assert isinstance(recorder, PlanLedgerPostgresRecorder), type(recorder)
+    assert config.conninfo is not None
+    assert config.schema is not None
+    if recorder.is_current():
+        with recorder.datastore.get_connection() as connection:
+            problems = guard_problems(connection, config.schema, POSTGRES_EVENTS_TABLE)
+        if problems:
+            raise StoreTamperedError(
+                f"{config.schema}.{POSTGRES_EVENTS_TABLE}",
+                "its append-only guard: " + "; ".join(problems),
+            )
+        return
+    if not may_create:
+        raise StoreNeedsMigrationError(config.display)
+    with schema_lock(config.conninfo, config.schema) as connection:
+        if not recorder.is_current():  # another process may have set it up while we waited
+            recorder.create_table()
+        refuse_changes_to_events(connection, config.schema, POSTGRES_EVENTS_TABLE)

@@ -2,9 +2,8 @@
 
 The owner role (NOLOGIN) owns the schema, the events table, its sequence, the guard function and
 triggers, and the checkpoints table: only it can disable or replace the guard. The application
-role may SELECT and INSERT events (and UPDATE, only because the library's recorder takes
-`LOCK TABLE ... IN EXCLUSIVE MODE`, which PostgreSQL grants to UPDATE; the guard refuses every
-UPDATE row by row, and the application cannot touch the guard). It owns the read models, the
+role may only SELECT and INSERT events (appends take no table lock), and cannot touch the
+guard. It owns the read models, the
 tracking and work tables, which are conveniences that `audit verify` checks against the log,
 and may create tables in the schema for `projections rebuild`.
 """
@@ -17,8 +16,7 @@ from psycopg import sql
 from adapters.read_models.schema import VERSION_TABLE
 from adapters.read_models.tables import TRACKING_TABLE, all_tables
 
-APPLICATION_EVENT_PRIVILEGES = "SELECT, INSERT, UPDATE"
-"""UPDATE is there for the recorder's table lock only; drop it once appends take no such lock."""
+APPLICATION_EVENT_PRIVILEGES = "SELECT, INSERT"
 
 CHECKPOINT_TABLE = "planledger_checkpoints"
 WORK_TABLE = "planledger_work"

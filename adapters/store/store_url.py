@@ -10,6 +10,9 @@ from core import InvalidStoreUrlError
 
 SCHEMES = ("sqlite", "postgresql", "postgres", "memory")
 
+POSTGRES_PERSISTENCE = "adapters.store.postgres_recorder:PlanLedgerPostgresFactory"
+"""The library's PostgreSQL persistence with planledger's recorder (lock-free, gap-safe log)."""
+
 
 @dataclass(frozen=True)
 class StoreConfig:
@@ -76,7 +79,7 @@ def _postgres(url: str) -> StoreConfig:
     user = unquote(parts.username or "postgres")
     host = parts.hostname or "127.0.0.1"
     env = {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "PERSISTENCE_MODULE": POSTGRES_PERSISTENCE,
         "POSTGRES_DBNAME": database,
         "POSTGRES_HOST": host,
         "POSTGRES_PORT": str(port),
