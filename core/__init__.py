@@ -25,6 +25,7 @@ from core.domain.errors import (
     InvalidInputError,
     InvalidInputsError,
     InvalidPlanSpecError,
+    InvalidStepTransitionError,
     InvalidStoreUrlError,
     InvalidTraceparentError,
     InvalidTransitionError,
@@ -77,6 +78,14 @@ from core.domain.events import (
 from core.domain.expansion_transitions import (
     ITEMS_FAILED,
     child_id,
+)
+from core.domain.external_steps import (
+    EXTERNAL_FAILURE,
+    EXTERNAL_TOOL,
+    EXTERNAL_WORKER,
+    ExternalParameters,
+    awaiting_outcome,
+    is_external,
 )
 from core.domain.json_value import (
     JsonObject,
@@ -163,6 +172,9 @@ from core.runtime.tools import (
 
 __all__ = [
     "EVENT_TYPES",
+    "EXTERNAL_FAILURE",
+    "EXTERNAL_TOOL",
+    "EXTERNAL_WORKER",
     "ITEMS_FAILED",
     "MAX_STEPS",
     "TERMINAL_EVENTS",
@@ -177,11 +189,13 @@ __all__ = [
     "ExpectedHead",
     "ExpressionError",
     "Expressions",
+    "ExternalParameters",
     "GraphNode",
     "IdFactory",
     "InvalidInputError",
     "InvalidInputsError",
     "InvalidPlanSpecError",
+    "InvalidStepTransitionError",
     "InvalidStoreUrlError",
     "InvalidTraceparentError",
     "InvalidTransitionError",
@@ -250,11 +264,13 @@ __all__ = [
     "TraceFold",
     "TraceParent",
     "TriggerRule",
+    "awaiting_outcome",
     "child_id",
     "decide",
     "elapsed_ms",
     "evolve",
     "fold",
+    "is_external",
     "next_due",
     "only_waits_on_children",
     "operator_skip_reason",

@@ -34,6 +34,7 @@ from adapters.cli.read_commands import print_timeline, register_read_commands
 from adapters.cli.render import ProgressPrinter, render_history, render_status, status_view
 from adapters.cli.revision_commands import register_revision_commands
 from adapters.cli.spec_file import read_plan_spec_file
+from adapters.cli.step_commands import step_app
 from adapters.cli.worker_commands import register_worker_commands
 from adapters.event_records import event_to_record
 from adapters.logging_setup import configure_logging, log_event
@@ -271,6 +272,7 @@ def schema() -> None:
 
 
 app.add_typer(audit_app, name="audit")
+app.add_typer(step_app, name="step")
 app.command()(show)
 register_read_commands(app)
 register_worker_commands(app)

@@ -10,7 +10,7 @@ PlanLedgerError
 │   ├── InvalidTransitionError     the command does not fit the plan's status
 │   ├── RevisionRefusedError       a revision that would break the plan (each problem named)
 │   ├── StepNotFoundError          a command names a step the plan does not have
-│   ├── InvalidStepTransitionError an operator's retry or skip does not fit the step
+│   ├── InvalidStepTransitionError a retry, skip or outside report does not fit the step
 │   ├── NotInHistoryError          a version or time before the plan existed or beyond its log
 │   └── InvalidTraceparentError    a `traceparent` that is not a W3C trace context header
 ├── ConcurrencyError               another writer appended first: reload and decide again
@@ -133,7 +133,7 @@ class RevisionRefusedError(InvalidInputError):
 
 
 class InvalidStepTransitionError(InvalidInputError):
-    """An operator's command cannot be applied to this step: `problem` says why."""
+    """An operator's or an outside reporter's command does not fit this step: `problem` says why."""
 
     def __init__(self, plan_id: UUID, step_id: str, action: str, problem: str) -> None:
         self.plan_id = plan_id

@@ -37,17 +37,17 @@ from core.runtime.call_slots import CallSlots
 from core.runtime.callbacks import Callbacks
 from core.runtime.engine import Engine
 from core.runtime.engine_run import ChildLauncher
+from core.runtime.outside_reports import OutsideReports
 from core.runtime.tools import ToolRegistry
 
 Command = Callable[[PlanState, UUID], list[PlanEvent]]
 PlanIdCallback = Callable[[UUID], None]
 PlanCallback = Callable[[PlanState], None]
-
 MAX_COMMAND_ATTEMPTS = 20
 
 
-class PlanService:
-    """Create, approve, execute, resume and inspect plans."""
+class PlanService(OutsideReports):
+    """Create, approve, execute, resume and inspect plans (and take outside reports)."""
 
     def __init__(
         self,
