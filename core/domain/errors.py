@@ -12,7 +12,8 @@ PlanLedgerError
 │   ├── StepNotFoundError          a command names a step the plan does not have
 │   ├── InvalidStepTransitionError a retry, skip or outside report does not fit the step
 │   ├── NotInHistoryError          a version or time before the plan existed or beyond its log
-│   └── InvalidTraceparentError    a `traceparent` that is not a W3C trace context header
+│   ├── InvalidTraceparentError    a `traceparent` that is not a W3C trace context header
+│   └── NotebookCallRefusedError   a notebook tool call that breaks a rule (says what to do)
 ├── ConcurrencyError               another writer appended first: reload and decide again
 ├── StoreUnavailableError          the database cannot be reached (CLI exit 4)
 ├── CorruptHistoryError            stored events that cannot be folded into a plan
@@ -163,6 +164,16 @@ class InvalidTraceparentError(InvalidInputError):
             f"traceparent {value!r}: {problem} "
             "(expected 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>, lowercase)"
         )
+
+
+class NotebookCallRefusedError(InvalidInputError):
+    """A call on a plan notebook was refused: `problem` says why, `instead` what to do."""
+
+    def __init__(self, tool: str, problem: str, instead: str) -> None:
+        self.tool = tool
+        self.problem = problem
+        self.instead = instead
+        super().__init__(f"{tool} refused: {problem}. {instead}")
 
 
 class ConcurrencyError(PlanLedgerError):

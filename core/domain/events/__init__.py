@@ -18,6 +18,15 @@ from core.domain.events.nesting_events import (
     SubPlanFinished,
     SubPlanStarted,
 )
+from core.domain.events.notebook_events import (
+    NotebookEvent,
+    NotebookPlanCreated,
+    NotebookPlanFinished,
+    NotebookPlanRecovered,
+    NotebookPlanRevised,
+    SubtaskFinished,
+    SubtaskStateUpdated,
+)
 from core.domain.events.operator_events import (
     PlanPaused,
     PlanReopened,
@@ -89,8 +98,14 @@ EVENT_TYPES: tuple[type[PlanEvent], ...] = (
     PlanReopened,
     StepRetryRequested,
     StepSkippedByOperator,
+    NotebookPlanCreated,
+    NotebookPlanRevised,
+    SubtaskStateUpdated,
+    SubtaskFinished,
+    NotebookPlanFinished,
+    NotebookPlanRecovered,
 )
-"""Every concrete event class, in the order a plan usually meets them."""
+"""Every concrete event class, in the order a plan usually meets them (a notebook's last)."""
 
 TERMINAL_EVENTS: dict[type[PlanEvent], PlanStatus] = {
     PlanCompleted: PlanStatus.COMPLETED,
@@ -105,6 +120,11 @@ __all__ = [
     "ENGINE_ACTOR",
     "EVENT_TYPES",
     "TERMINAL_EVENTS",
+    "NotebookEvent",
+    "NotebookPlanCreated",
+    "NotebookPlanFinished",
+    "NotebookPlanRecovered",
+    "NotebookPlanRevised",
     "PlanApproved",
     "PlanCancelled",
     "PlanCompleted",
@@ -138,4 +158,6 @@ __all__ = [
     "StepsGathered",
     "SubPlanFinished",
     "SubPlanStarted",
+    "SubtaskFinished",
+    "SubtaskStateUpdated",
 ]
