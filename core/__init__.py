@@ -7,7 +7,8 @@ trigger rules, the hash chain and the ports. It never reads the clock, randomnes
 environment or the network, and starts no thread: time comes in as an argument, ids from the
 caller. `core.runtime` drives plans with it: the service that loads, decides and appends, the
 engine that runs tools on threads, the call slots shared by a worker's engines, the sub-plan
-runner. It reaches the outside world only through the ports, and reads time through the clock.
+runner, the notebook service and its tool functions, change hooks. It reaches the outside
+world only through the ports, and reads time through the clock.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from core.domain.errors import (
     InvalidTraceparentError,
     InvalidTransitionError,
     NotAnApproverError,
+    NotebookCallRefusedError,
     NotInHistoryError,
     PlanLedgerError,
     PlanNotFoundError,
@@ -42,6 +44,11 @@ from core.domain.errors import (
 from core.domain.events import (
     EVENT_TYPES,
     TERMINAL_EVENTS,
+    NotebookEvent,
+    NotebookPlanCreated,
+    NotebookPlanFinished,
+    NotebookPlanRecovered,
+    NotebookPlanRevised,
     PlanApproved,
     PlanCancelled,
     PlanCompleted,
@@ -74,6 +81,8 @@ from core.domain.events import (
     StepStarted,
     StepTimedOut,
     SubPlanStarted,
+    SubtaskFinished,
+    SubtaskStateUpdated,
 )
 from core.domain.expansion_transitions import (
     ITEMS_FAILED,
@@ -90,6 +99,14 @@ from core.domain.external_steps import (
 from core.domain.json_value import (
     JsonObject,
     JsonValue,
+)
+from core.domain.notebook import (
+    NotebookPlan,
+    NotebookState,
+    SubtaskSpec,
+    SubtaskState,
+    fold_notebook,
+    notebook_id,
 )
 from core.domain.operator_transitions import (
     operator_skip_reason,
@@ -161,6 +178,19 @@ from core.runtime.call_slots import (
 from core.runtime.callbacks import (
     Callbacks,
 )
+from core.runtime.change_hooks import (
+    ChangeHook,
+    ChangeHooks,
+)
+from core.runtime.notebook_service import (
+    NotebookService,
+)
+from core.runtime.notebook_tools import (
+    NotebookTools,
+    ToolAnswer,
+    ToolDefinition,
+    tool_definitions,
+)
 from core.runtime.service import (
     PlanService,
 )
@@ -182,6 +212,8 @@ __all__ = [
     "Callbacks",
     "ChainFinding",
     "ChainRow",
+    "ChangeHook",
+    "ChangeHooks",
     "Clock",
     "ConcurrencyError",
     "CorruptHistoryError",
@@ -205,6 +237,16 @@ __all__ = [
     "NodeKind",
     "NotAnApproverError",
     "NotInHistoryError",
+    "NotebookCallRefusedError",
+    "NotebookEvent",
+    "NotebookPlan",
+    "NotebookPlanCreated",
+    "NotebookPlanFinished",
+    "NotebookPlanRecovered",
+    "NotebookPlanRevised",
+    "NotebookService",
+    "NotebookState",
+    "NotebookTools",
     "PlanApproved",
     "PlanCancelled",
     "PlanCompleted",
@@ -257,8 +299,14 @@ __all__ = [
     "StepsGathered",
     "StoreUnavailableError",
     "SubPlanStarted",
+    "SubtaskFinished",
+    "SubtaskSpec",
+    "SubtaskState",
+    "SubtaskStateUpdated",
     "Tool",
+    "ToolAnswer",
     "ToolContext",
+    "ToolDefinition",
     "ToolFailedError",
     "ToolRegistry",
     "TraceFold",
@@ -270,14 +318,17 @@ __all__ = [
     "elapsed_ms",
     "evolve",
     "fold",
+    "fold_notebook",
     "is_external",
     "next_due",
+    "notebook_id",
     "only_waits_on_children",
     "operator_skip_reason",
     "parse_traceparent",
     "plan_graph",
     "plan_trace",
     "plan_view",
+    "tool_definitions",
     "trace_spans",
     "validate_spec",
     "verify_chain",

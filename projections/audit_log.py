@@ -14,6 +14,7 @@ from core import (
     StepRetryRequested,
     StepSkippedByOperator,
 )
+from projections.notebook_audit import notebook_audit
 from projections.plan_revisions import revision_audit
 from projections.reader import ViewState
 from projections.rows import AuditRow, Row
@@ -21,7 +22,7 @@ from projections.rows import AuditRow, Row
 
 class AuditLogProjection:
     """Who created, approved, rejected, cancelled, resumed, paused, unpaused, revised or forked
-    a plan, who retried or skipped which step, when, and why.
+    a plan, who retried or skipped which step, when, and why; and every call on a notebook.
 
     A retry's or skip's row names its step in the reason (`step 'build': flaky`); the reopening
     of an ended plan it causes is part of that action, not a row of its own.
@@ -56,8 +57,8 @@ class AuditLogProjection:
                 return [_row(event, "step_retried", by, _about(step_id, reason))]
             case StepSkippedByOperator(by=by, step_id=step_id, reason=reason):
                 return [_row(event, "step_skipped", by, _about(step_id, reason))]
-        revision = revision_audit(event)
-        return [] if revision is None else [_row(event, *revision)]
+        action = revision_audit(event) or notebook_audit(event)
+        return [] if action is None else [_row(event, *action)]
 
 
 PAUSED = "paused"

@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Protocol
 from uuid import UUID
 
-from projections.rows import PlanStepRow, PlanSummaryRow, StepAttemptRow, ToolStatsRow
+from projections.rows import (
+    NotebookPlanRow,
+    NotebookRow,
+    PlanStepRow,
+    PlanSummaryRow,
+    StepAttemptRow,
+    ToolStatsRow,
+)
 
 
 class ViewState(Protocol):
@@ -25,4 +32,12 @@ class ViewState(Protocol):
 
     def tool_stats(self, tool: str) -> ToolStatsRow | None:
         """A tool's counters."""
+        ...
+
+    def notebook(self, notebook_id: UUID) -> NotebookRow | None:
+        """A notebook's row, if it is known."""
+        ...
+
+    def notebook_plan(self, notebook_id: UUID, plan_id: UUID) -> NotebookPlanRow | None:
+        """One notebook plan's row."""
         ...

@@ -22,8 +22,16 @@ from adapters.read_models.table_io import (
     select_statement,
 )
 from adapters.read_models.tables import TABLE_NAMES, table_spec
-from core import PlanEvent
-from projections.rows import PlanStepRow, PlanSummaryRow, Row, StepAttemptRow, ToolStatsRow
+from core import NotebookEvent, PlanEvent
+from projections.rows import (
+    NotebookPlanRow,
+    NotebookRow,
+    PlanStepRow,
+    PlanSummaryRow,
+    Row,
+    StepAttemptRow,
+    ToolStatsRow,
+)
 
 Key = tuple[object, ...]
 
@@ -32,8 +40,11 @@ _SCOPE_LENGTH: dict[type[Row], int] = {
     PlanStepRow: 2,
     StepAttemptRow: 2,
     ToolStatsRow: 1,
+    NotebookRow: 1,
+    NotebookPlanRow: 1,
 }
-"""How much of each readable row type's key one prefetch scope fixes: plan, step or tool."""
+"""How much of each readable row type's key one prefetch scope fixes: plan, step, tool or
+notebook."""
 
 
 _KEY_GETTERS = {row_type: key_getter(row_type) for row_type in TABLE_NAMES}
@@ -53,7 +64,11 @@ def scopes_of(events: Iterable[PlanEvent]) -> Scopes:
     plans: set[Key] = set()
     steps: set[Key] = set()
     tools: set[Key] = set()
+    notebooks: set[Key] = set()
     for event in events:
+        if isinstance(event, NotebookEvent):
+            notebooks.add((event.notebook_id,))
+            continue
         plans.add((event.plan_id,))
         step_id = getattr(event, "step_id", None)
         if isinstance(step_id, str):
@@ -61,7 +76,14 @@ def scopes_of(events: Iterable[PlanEvent]) -> Scopes:
         tool = getattr(event, "tool", None)
         if isinstance(tool, str):
             tools.add((tool,))
-    return {PlanSummaryRow: plans, PlanStepRow: steps, StepAttemptRow: steps, ToolStatsRow: tools}
+    return {
+        PlanSummaryRow: plans,
+        PlanStepRow: steps,
+        StepAttemptRow: steps,
+        ToolStatsRow: tools,
+        NotebookRow: notebooks,
+        NotebookPlanRow: notebooks,
+    }
 
 
 def prefetch_all(session: Session, views: Sequence[BatchViewState], scopes: Scopes) -> None:
@@ -153,6 +175,14 @@ class BatchViewState:
     def tool_stats(self, tool: str) -> ToolStatsRow | None:
         row = self._get(ToolStatsRow, (tool,))
         return row if isinstance(row, ToolStatsRow) else None
+
+    def notebook(self, notebook_id: UUID) -> NotebookRow | None:
+        row = self._get(NotebookRow, (notebook_id,))
+        return row if isinstance(row, NotebookRow) else None
+
+    def notebook_plan(self, notebook_id: UUID, plan_id: UUID) -> NotebookPlanRow | None:
+        row = self._get(NotebookPlanRow, (notebook_id, plan_id))
+        return row if isinstance(row, NotebookPlanRow) else None
 
     def put(self, rows: Sequence[Row]) -> None:
         """Record rows a projection returned: later reads in the batch see them."""

@@ -46,6 +46,7 @@ from core.domain.events import (
     SubPlanStarted,
 )
 from core.domain.status import PlanStatus
+from tests.unit.notebook_samples import NOTEBOOK_FIELDS
 from tests.unit.builders import CORRELATION_ID, PLAN_ID, T0, at, spec, step
 
 PLAN_SPEC = spec(
@@ -162,6 +163,7 @@ FIELDS: dict[type[PlanEvent], dict[str, Any]] = {
         "reopened_steps": ("ship",),
     },
     StepSkippedByOperator: {"step_id": "lint", "by": "ops", "reason": "known issue"},
+    **NOTEBOOK_FIELDS,
 }
 
 
