@@ -26,7 +26,17 @@ from adapters.telemetry import StoreObserver, Telemetry, open_telemetry
 from adapters.tools import builtin_registry
 from adapters.workers import EventSignal, Worker, WorkerOptions, WorkQueue
 from adapters.workers.worker import ClaimObserver
-from core import Callbacks, PlanLedgerError, PlanService, PlanSpec, ToolRegistry, validate_spec
+from core import (
+    Callbacks,
+    ChangeHooks,
+    NotebookService,
+    NotebookTools,
+    PlanLedgerError,
+    PlanService,
+    PlanSpec,
+    ToolRegistry,
+    validate_spec,
+)
 from projections import PROJECTIONS
 
 SQLITE_WAIT_POLL_S = 0.1
@@ -137,6 +147,33 @@ def read_side(settings: Settings, store: LibraryEventStore | None = None) -> Ite
     finally:
         if owned:
             opened.close()
+
+
+@contextmanager
+def notebook(
+    settings: Settings,
+    name: str,
+    *,
+    by: str,
+    max_subtasks: int | None = None,
+    hooks: ChangeHooks | None = None,
+    project: bool = True,
+) -> Iterator[NotebookTools]:
+    """The tool functions of notebook `name` on the configured store, called as `by`.
+
+    `max_subtasks` (default: the settings') limits the plans created from here; `hooks` see
+    every call recorded. With `project`, the read models catch up on the way out.
+    """
+    store = open_store(settings)
+    limit = max_subtasks if max_subtasks is not None else settings.notebook_max_subtasks
+    try:
+        watched = hooks.watch(store) if hooks is not None else store
+        service = NotebookService(watched, SystemClock(), RandomIds(), max_subtasks=limit)
+        yield NotebookTools(service, name, by=by)
+    finally:
+        if project:
+            catch_up_read_models(settings, store)
+        store.close()
 
 
 def catch_up_read_models(settings: Settings, store: LibraryEventStore) -> None:

@@ -28,6 +28,8 @@ class Settings:
         poll_interval_s: how often a waiting engine looks for other writers' events.
         trace_exporters: where spans go (`otlp`, `console`), from the standard OpenTelemetry
             variables (see `adapters.telemetry.trace_settings`); empty: traces are off.
+        notebook_max_subtasks: the subtask limit of a notebook plan created from here
+            (`PLANLEDGER_NOTEBOOK_MAX_SUBTASKS`, default 20; 0: no limit).
     """
 
     store_url: str = DEFAULT_STORE
@@ -38,6 +40,7 @@ class Settings:
     log_level: str = "warning"
     poll_interval_s: float = 0.5
     trace_exporters: tuple[str, ...] = ()
+    notebook_max_subtasks: int | None = 20
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -55,6 +58,7 @@ class Settings:
             log_level=env.get("PLANLEDGER_LOG_LEVEL", "warning").lower(),
             poll_interval_s=float(env.get("PLANLEDGER_POLL_INTERVAL_S", "0.5")),
             trace_exporters=requested_trace_exporters(env),
+            notebook_max_subtasks=int(env.get("PLANLEDGER_NOTEBOOK_MAX_SUBTASKS", "20")) or None,
         )
 
     def with_overrides(self, **changes: object) -> Settings:

@@ -15,7 +15,7 @@ from core.domain.errors import NotebookCallRefusedError
 from core.domain.json_value import JsonObject
 from core.domain.notebook.arguments import QUERIES, TOOL_ARGUMENTS, ToolArguments
 from core.domain.notebook.hints import hint
-from core.domain.notebook.markdown import plan_markdown
+from core.domain.notebook.markdown import historical_markdown, plan_markdown
 from core.domain.notebook.replies import answer_query, reply
 from core.domain.notebook.state import NotebookState
 from core.runtime.notebook_service import NotebookService
@@ -93,9 +93,20 @@ class NotebookTools:
         """What the agent should do next (see `core.domain.notebook.hints`)."""
         return hint(self._service.state(self.notebook))
 
-    def markdown(self, *, detailed: bool = False) -> str | None:
-        """The current plan as Markdown; None without one."""
-        return _markdown(self._service.state(self.notebook), detailed=detailed)
+    def markdown(self, *, detailed: bool = False, version: int | None = None) -> str | None:
+        """The current plan as Markdown (as it was at `version`, if given); None without one."""
+        state = self._service.state(self.notebook, version=version)
+        return _markdown(state, detailed=detailed)
+
+    def history_text(self) -> str:
+        """The archived plans, one line each (what `view_historical_plans` answers)."""
+        return historical_markdown(self._service.state(self.notebook))
+
+    @property
+    def version(self) -> int:
+        """The notebook's version: how many calls were recorded on it (0 for a new one)."""
+        state = self._service.state(self.notebook)
+        return state.version if state is not None else 0
 
     def _refused(self, text: str) -> ToolAnswer:
         return ToolAnswer(False, text, _markdown(self._service.state(self.notebook)))

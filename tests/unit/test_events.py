@@ -46,8 +46,8 @@ from core.domain.events import (
     SubPlanStarted,
 )
 from core.domain.status import PlanStatus
-from tests.unit.notebook_samples import NOTEBOOK_FIELDS
 from tests.unit.builders import CORRELATION_ID, PLAN_ID, T0, at, spec, step
+from tests.unit.notebook_samples import NOTEBOOK_FIELDS
 
 PLAN_SPEC = spec(
     step("build", parameters={"target": "app", "flags": ["-O2"], "depth": {"n": 1}}),
