@@ -38,12 +38,14 @@ from core.domain.status import PlanStatus, StepStatus
 from core.runtime.callbacks import Callbacks
 from core.runtime.service import PlanService
 from tests.integration.conftest import (
+    RandomIds,
     SystemClock,
     ToolBench,
     plan_spec,
     step,
     wait_until,
 )
+from tests.integration.notebook_scenarios import every_notebook_call
 
 E = TypeVar("E", bound=PlanEvent)
 MakeService = Callable[..., PlanService]
@@ -220,6 +222,7 @@ def run_one_plan_of_each_kind(
         child,
         run_an_operated_plan(service),
         *revised_and_forked(service),
+        every_notebook_call(recording, clock, RandomIds()),
     ]
 
 

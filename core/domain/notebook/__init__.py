@@ -26,6 +26,7 @@ from core.domain.notebook.fold import evolve_notebook, fold_notebook
 from core.domain.notebook.hints import hint
 from core.domain.notebook.markdown import historical_markdown, plan_markdown, subtasks_markdown
 from core.domain.notebook.state import NotebookPlan, NotebookState, Subtask
+from core.domain.notebook.view import notebook_view
 
 __all__ = [
     "QUERIES",
@@ -50,6 +51,7 @@ __all__ = [
     "hint",
     "historical_markdown",
     "notebook_id",
+    "notebook_view",
     "plan_markdown",
     "subtasks_markdown",
 ]
