@@ -158,16 +158,21 @@ def notebook(
     max_subtasks: int | None = None,
     hooks: ChangeHooks | None = None,
     project: bool = True,
+    project_each_call: bool = False,
 ) -> Iterator[NotebookTools]:
     """The tool functions of notebook `name` on the configured store, called as `by`.
 
     `max_subtasks` (default: the settings') limits the plans created from here; `hooks` see
-    every call recorded. With `project`, the read models catch up on the way out.
+    every call recorded. With `project`, the read models catch up on the way out; with
+    `project_each_call` (a long-running server), after every recorded call too.
     """
     store = open_store(settings)
     limit = max_subtasks if max_subtasks is not None else settings.notebook_max_subtasks
+    hooks = hooks or ChangeHooks()
+    if project_each_call:
+        hooks.register("read models", lambda events: catch_up_read_models(settings, store))
     try:
-        watched = hooks.watch(store) if hooks is not None else store
+        watched = hooks.watch(store)
         service = NotebookService(watched, SystemClock(), RandomIds(), max_subtasks=limit)
         yield NotebookTools(service, name, by=by)
     finally:

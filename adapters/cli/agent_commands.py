@@ -100,6 +100,18 @@ def _parsed_call(call: Callable[[str, object], ToolAnswer], tool: str, text: str
     return call(tool, parsed)
 
 
+@handles_errors
+def mcp_command(name: NotebookOpt, by: ByOpt = None, max_subtasks: MaxSubtasksOpt = None) -> None:
+    """Serve a notebook over MCP on stdin/stdout: its tool functions, hint and plan."""
+    from adapters.mcp import serve_notebook_over_stdio  # only this command loads the MCP SDK
+
+    settings = current_settings()
+    actor = by or settings.actor
+    limit = _limit(max_subtasks)
+    with notebook(settings, name, by=actor, max_subtasks=limit, project_each_call=True) as tools:
+        serve_notebook_over_stdio(tools)
+
+
 @agent_app.command("hint")
 @handles_errors
 def hint(name: NotebookOpt) -> None:

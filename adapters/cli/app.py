@@ -12,7 +12,7 @@ from rich.console import Console
 
 from adapters.bootstrap import build_tools, planledger, validate_spec_data
 from adapters.cli import exit_codes
-from adapters.cli.agent_commands import agent_app
+from adapters.cli.agent_commands import agent_app, mcp_command
 from adapters.cli.audit_commands import audit_app, show
 from adapters.cli.command_context import (
     ByOpt,
@@ -275,6 +275,7 @@ def schema() -> None:
 app.add_typer(audit_app, name="audit")
 app.add_typer(step_app, name="step")
 app.add_typer(agent_app, name="agent")
+app.command("mcp")(mcp_command)
 app.command()(show)
 register_read_commands(app)
 register_worker_commands(app)
