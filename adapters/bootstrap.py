@@ -31,6 +31,7 @@ from core import (
     ChangeHooks,
     NotebookService,
     NotebookTools,
+    PlanGenerator,
     PlanLedgerError,
     PlanService,
     PlanSpec,
@@ -179,6 +180,21 @@ def notebook(
         if project:
             catch_up_read_models(settings, store)
         store.close()
+
+
+@contextmanager
+def plan_generator(settings: Settings) -> Iterator[PlanGenerator]:
+    """A generator asking the model the settings name; the read models catch up on exit."""
+    from adapters.llm.drafters import open_drafter  # only `generate` loads the HTTP client
+
+    with open_drafter(settings.llm) as drafter:
+        store = open_store(settings)
+        try:
+            service = build_service(settings, store)
+            yield PlanGenerator(service, drafter, store, SystemClock(), RandomIds())
+            catch_up_read_models(settings, store)
+        finally:
+            store.close()
 
 
 def catch_up_read_models(settings: Settings, store: LibraryEventStore) -> None:

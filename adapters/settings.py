@@ -6,8 +6,9 @@ import os
 import socket
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
+from adapters.llm.llm_settings import LlmSettings
 from adapters.telemetry.trace_settings import requested_trace_exporters
 
 DEFAULT_STORE = "sqlite:///planledger.db"
@@ -30,6 +31,7 @@ class Settings:
             variables (see `adapters.telemetry.trace_settings`); empty: traces are off.
         notebook_max_subtasks: the subtask limit of a notebook plan created from here
             (`PLANLEDGER_NOTEBOOK_MAX_SUBTASKS`, default 20; 0: no limit).
+        llm: the model `generate` asks (`PLANLEDGER_LLM_*`, see `adapters.llm.llm_settings`).
     """
 
     store_url: str = DEFAULT_STORE
@@ -41,6 +43,7 @@ class Settings:
     poll_interval_s: float = 0.5
     trace_exporters: tuple[str, ...] = ()
     notebook_max_subtasks: int | None = 20
+    llm: LlmSettings = field(default_factory=LlmSettings)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -59,6 +62,7 @@ class Settings:
             poll_interval_s=float(env.get("PLANLEDGER_POLL_INTERVAL_S", "0.5")),
             trace_exporters=requested_trace_exporters(env),
             notebook_max_subtasks=int(env.get("PLANLEDGER_NOTEBOOK_MAX_SUBTASKS", "20")) or None,
+            llm=LlmSettings.from_env(env),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

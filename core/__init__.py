@@ -35,6 +35,7 @@ from core.domain.errors import (
     NotInHistoryError,
     PlanLedgerError,
     PlanNotFoundError,
+    PlanNotGeneratedError,
     RevisionRefusedError,
     SpecProblem,
     StepNotFoundError,
@@ -53,6 +54,7 @@ from core.domain.events import (
     PlanCancelled,
     PlanCompleted,
     PlanCreated,
+    PlanDrafted,
     PlanEvent,
     PlanExecutionStarted,
     PlanFailed,
@@ -95,6 +97,12 @@ from core.domain.external_steps import (
     ExternalParameters,
     awaiting_outcome,
     is_external,
+)
+from core.domain.generation import (
+    ChatMessage,
+    DraftReply,
+    PlanDrafter,
+    Round,
 )
 from core.domain.json_value import (
     JsonObject,
@@ -191,6 +199,10 @@ from core.runtime.notebook_tools import (
     ToolDefinition,
     tool_definitions,
 )
+from core.runtime.plan_generation import (
+    GeneratedPlan,
+    PlanGenerator,
+)
 from core.runtime.service import (
     PlanService,
 )
@@ -214,14 +226,17 @@ __all__ = [
     "ChainRow",
     "ChangeHook",
     "ChangeHooks",
+    "ChatMessage",
     "Clock",
     "ConcurrencyError",
     "CorruptHistoryError",
+    "DraftReply",
     "EventStore",
     "ExpectedHead",
     "ExpressionError",
     "Expressions",
     "ExternalParameters",
+    "GeneratedPlan",
     "GraphNode",
     "IdFactory",
     "InvalidInputError",
@@ -251,13 +266,17 @@ __all__ = [
     "PlanCancelled",
     "PlanCompleted",
     "PlanCreated",
+    "PlanDrafted",
+    "PlanDrafter",
     "PlanEvent",
     "PlanExecutionStarted",
     "PlanFailed",
     "PlanForked",
+    "PlanGenerator",
     "PlanGraph",
     "PlanLedgerError",
     "PlanNotFoundError",
+    "PlanNotGeneratedError",
     "PlanOptions",
     "PlanPartiallyCompleted",
     "PlanPaused",
@@ -272,6 +291,7 @@ __all__ = [
     "PlanTrace",
     "PlanUnpaused",
     "RevisionRefusedError",
+    "Round",
     "Schedule",
     "SpanMoment",
     "SpanRecord",

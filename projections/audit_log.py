@@ -6,6 +6,7 @@ from core import (
     PlanApproved,
     PlanCancelled,
     PlanCreated,
+    PlanDrafted,
     PlanEvent,
     PlanPaused,
     PlanRejected,
@@ -57,6 +58,9 @@ class AuditLogProjection:
                 return [_row(event, "step_retried", by, _about(step_id, reason))]
             case StepSkippedByOperator(by=by, step_id=step_id, reason=reason):
                 return [_row(event, "step_skipped", by, _about(step_id, reason))]
+            case PlanDrafted(actor=actor, round=number, model=model, problems=problems):
+                found = "; ".join(problems) if problems else "accepted"
+                return [_row(event, "drafted", actor, f"round {number} by {model}: {found}")]
         action = revision_audit(event) or notebook_audit(event)
         return [] if action is None else [_row(event, *action)]
 

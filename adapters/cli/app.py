@@ -27,6 +27,7 @@ from adapters.cli.command_context import (
     stderr_console,
     use_settings,
 )
+from adapters.cli.generate_commands import generate_command
 from adapters.cli.graph_commands import TimelineForm, print_gantt, register_graph_commands
 from adapters.cli.operator_commands import register_operator_commands
 from adapters.cli.plan_inputs import InputOpt, InputsFileOpt, read_inputs
@@ -276,6 +277,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(step_app, name="step")
 app.add_typer(agent_app, name="agent")
 app.command("mcp")(mcp_command)
+app.command("generate")(generate_command)
 app.command()(show)
 register_read_commands(app)
 register_worker_commands(app)

@@ -13,7 +13,8 @@ PlanLedgerError
 │   ├── InvalidStepTransitionError a retry, skip or outside report does not fit the step
 │   ├── NotInHistoryError          a version or time before the plan existed or beyond its log
 │   ├── InvalidTraceparentError    a `traceparent` that is not a W3C trace context header
-│   └── NotebookCallRefusedError   a notebook tool call that breaks a rule (says what to do)
+│   ├── NotebookCallRefusedError   a notebook tool call that breaks a rule (says what to do)
+│   └── PlanNotGeneratedError      a model gave no valid plan within its repairs (each problem)
 ├── ConcurrencyError               another writer appended first: reload and decide again
 ├── StoreUnavailableError          the database cannot be reached (CLI exit 4)
 ├── CorruptHistoryError            stored events that cannot be folded into a plan
@@ -174,6 +175,19 @@ class NotebookCallRefusedError(InvalidInputError):
         self.problem = problem
         self.instead = instead
         super().__init__(f"{tool} refused: {problem}. {instead}")
+
+
+class PlanNotGeneratedError(InvalidInputError):
+    """No draft passed validation after `rounds` rounds; `problems` are the last one's."""
+
+    def __init__(self, rounds: int, problems: Sequence[str]) -> None:
+        self.rounds = rounds
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  {problem}" for problem in self.problems)
+        super().__init__(
+            f"no valid plan after {rounds} round(s); the last draft still had "
+            f"{len(self.problems)} problem(s):\n{lines}"
+        )
 
 
 class ConcurrencyError(PlanLedgerError):

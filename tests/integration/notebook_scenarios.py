@@ -1,14 +1,41 @@
-"""A notebook session that records every notebook event type (for the catalogue's tests)."""
+"""A notebook session that records every notebook event type, and a generated plan (for the
+catalogue's tests)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
 from core.domain.events.notebook_events import notebook_id
+from core.domain.generation import ChatMessage, DraftReply
 from core.domain.ports import Clock, EventStore, IdFactory
 from core.runtime.notebook_service import NotebookService
 from core.runtime.notebook_tools import NotebookTools
+from core.runtime.plan_generation import PlanGenerator
+from core.runtime.service import PlanService
+
+
+class TwoDrafts:
+    """A model that answers an empty plan first, then a valid one."""
+
+    provider = "scripted"
+    model = "two-drafts"
+
+    def __init__(self, tool: str) -> None:
+        self.answers = [
+            DraftReply('{"description": "nothing", "steps": []}'),
+            DraftReply(tool_arguments={"description": "one", "steps": [{"id": "a", "tool": tool}]}),
+        ]
+
+    def draft(self, messages: Sequence[ChatMessage]) -> DraftReply:
+        return self.answers.pop(0)
+
+
+def generated_plan(service: PlanService, store: EventStore, clock: Clock, ids: IdFactory) -> UUID:
+    """A plan a model drafted in two rounds; it waits for approval."""
+    generator = PlanGenerator(service, TwoDrafts(next(iter(service.tools))), store, clock, ids)
+    return generator.generate("do one thing", by="gen").plan_id
 
 
 def subtask(name: str) -> dict[str, str]:

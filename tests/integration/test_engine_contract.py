@@ -45,7 +45,7 @@ from tests.integration.conftest import (
     step,
     wait_until,
 )
-from tests.integration.notebook_scenarios import every_notebook_call
+from tests.integration.notebook_scenarios import every_notebook_call, generated_plan
 
 E = TypeVar("E", bound=PlanEvent)
 MakeService = Callable[..., PlanService]
@@ -223,6 +223,7 @@ def run_one_plan_of_each_kind(
         run_an_operated_plan(service),
         *revised_and_forked(service),
         every_notebook_call(recording, clock, RandomIds()),
+        generated_plan(service, recording, clock, RandomIds()),
     ]
 
 

@@ -1,4 +1,5 @@
-"""Sample fields of each notebook event, for the catalogue's tests."""
+"""Sample fields of each notebook event (and of a generated plan's rounds), for the
+catalogue's tests."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from core.domain.events import (
     NotebookPlanFinished,
     NotebookPlanRecovered,
     NotebookPlanRevised,
+    PlanDrafted,
     PlanEvent,
     SubtaskFinished,
     SubtaskStateUpdated,
@@ -49,4 +51,12 @@ NOTEBOOK_FIELDS: dict[type[PlanEvent], dict[str, Any]] = {
         "replaced": True,
     },
     NotebookPlanRecovered: {"notebook_plan_id": NOTEBOOK_PLAN},
+    PlanDrafted: {
+        "round": 1,
+        "provider": "openai-compatible",
+        "model": "m-1",
+        "prompt_digest": "sha256:00",
+        "draft": {"description": "d", "steps": []},
+        "problems": ("steps: List should have at least 1 item after validation, not 0",),
+    },
 }

@@ -12,6 +12,7 @@ left out of the stored and hashed form while at its default, so old events keep 
 from __future__ import annotations
 
 from core.domain.events.base import ENGINE_ACTOR, PlanEvent
+from core.domain.events.generation_events import PlanDrafted
 from core.domain.events.nesting_events import (
     StepsExpanded,
     StepsGathered,
@@ -67,6 +68,7 @@ from core.domain.status import PlanStatus
 
 EVENT_TYPES: tuple[type[PlanEvent], ...] = (
     PlanCreated,
+    PlanDrafted,
     PlanSubmitted,
     PlanApproved,
     PlanRejected,
@@ -129,6 +131,7 @@ __all__ = [
     "PlanCancelled",
     "PlanCompleted",
     "PlanCreated",
+    "PlanDrafted",
     "PlanEvent",
     "PlanExecutionStarted",
     "PlanFailed",
