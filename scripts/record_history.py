@@ -8,9 +8,11 @@ end. Recorded histories are never rewritten: this script refuses to overwrite a 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from uuid import UUID
 
 import orjson
@@ -322,18 +324,19 @@ SCENARIOS: dict[str, Callable[[PlanService, EventStore], UUID]] = {
 }
 
 
-def notebook_every_call(service: PlanService, store: EventStore) -> UUID:
-    """A notebook session with every kind of call (see `tests/integration/notebook_scenarios`)."""
-    sys.path.insert(0, str(FOLDER.parents[2]))  # the scenario is shared with the tests
-    from tests.integration.notebook_scenarios import every_notebook_call
-
-    return every_notebook_call(store, SystemClock(), RandomIds())
+def _shared() -> ModuleType:
+    sys.path.insert(0, str(FOLDER.parents[2]))  # scenarios shared with tests/integration
+    return importlib.import_module("tests.integration.notebook_scenarios")
 
 
+SCENARIOS["generated_with_repair"] = lambda service, store: _shared().generated_plan(
+    service, store, SystemClock(), RandomIds()
+)
 NOTEBOOK_SCENARIOS: dict[str, Callable[[PlanService, EventStore], UUID]] = {
-    "notebook_every_call": notebook_every_call,
-}
-"""Recorded under `histories/notebooks/`, with the notebook's view as the expected outcome."""
+    "notebook_every_call": lambda service, store: _shared().every_notebook_call(
+        store, SystemClock(), RandomIds()
+    ),
+}  # recorded under histories/notebooks/, the notebook's view as the expected outcome
 
 
 def record(name: str) -> None:

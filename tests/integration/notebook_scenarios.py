@@ -22,10 +22,11 @@ class TwoDrafts:
     provider = "scripted"
     model = "two-drafts"
 
-    def __init__(self, tool: str) -> None:
+    def __init__(self) -> None:
+        step = {"id": "ask", "tool": "external", "parameters": {"instructions": "say yes"}}
         self.answers = [
             DraftReply('{"description": "nothing", "steps": []}'),
-            DraftReply(tool_arguments={"description": "one", "steps": [{"id": "a", "tool": tool}]}),
+            DraftReply(tool_arguments={"description": "one", "steps": [step]}),
         ]
 
     def draft(self, messages: Sequence[ChatMessage]) -> DraftReply:
@@ -34,7 +35,7 @@ class TwoDrafts:
 
 def generated_plan(service: PlanService, store: EventStore, clock: Clock, ids: IdFactory) -> UUID:
     """A plan a model drafted in two rounds; it waits for approval."""
-    generator = PlanGenerator(service, TwoDrafts(next(iter(service.tools))), store, clock, ids)
+    generator = PlanGenerator(service, TwoDrafts(), store, clock, ids)
     return generator.generate("do one thing", by="gen").plan_id
 
 
