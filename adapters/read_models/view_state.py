@@ -68,8 +68,7 @@ def scopes_of(events: Iterable[PlanEvent]) -> Scopes:
     for event in events:
         if isinstance(event, NotebookEvent):
             notebooks.add((event.notebook_id,))
-            continue
-        plans.add((event.plan_id,))
+        plans.add((event.plan_id,))  # a notebook has no summary row: prefetched, known absent
         step_id = getattr(event, "step_id", None)
         if isinstance(step_id, str):
             steps.add((event.plan_id, step_id))
