@@ -222,7 +222,6 @@ def run_one_plan_of_each_kind(
         child,
         run_an_operated_plan(service),
         *revised_and_forked(service),
-        every_notebook_call(recording, clock, RandomIds()),
         generated_plan(service, recording, clock, RandomIds()),
     ]
 
@@ -709,6 +708,7 @@ class EngineContract:
         recording = RecordingStore(store)
         service = make_service(on=recording)
         plan_ids = run_one_plan_of_each_kind(service, recording, clock)
+        plan_ids.append(every_notebook_call(recording, clock, RandomIds()))
 
         again = reopen_store(store)
 

@@ -11,6 +11,7 @@ from core.domain.errors import InvalidStepTransitionError, StepNotFoundError
 from core.domain.events import StepCompleted, StepFailed, StepStarted, StepTimedOut
 from core.domain.external_steps import EXTERNAL_FAILURE, EXTERNAL_WORKER
 from core.domain.status import PlanStatus, StepStatus
+from core.runtime.call_slots import CallSlots
 from core.runtime.service import PlanService
 from tests.integration.conftest import ToolBench, plan_spec, step, wait_until
 from tests.integration.test_engine_contract import events_of, in_background
@@ -74,6 +75,19 @@ class ExternalStepsContract:
         assert plan.status is PlanStatus.EXECUTING
         assert plan.steps["b"].status is StepStatus.RUNNING
         assert plan.steps["b"].worker == EXTERNAL_WORKER
+
+    def test_an_awaited_external_step_holds_no_call_slot(
+        self, service: PlanService, bench: ToolBench
+    ) -> None:
+        spec = plan_spec(external("ask"), step("b"), step("c", depends_on=["b"]))
+        plan_id = service.create_plan(spec, by="alice")
+        slots = CallSlots(1)
+
+        plan = service.execute(plan_id, slots=slots, launch_child=lambda child: None)
+
+        assert [call.step_id for call in bench.calls] == ["b", "c"]
+        assert plan.steps["ask"].status is StepStatus.RUNNING
+        assert slots.in_use == 0
 
     def test_a_reported_failure_is_retried_as_the_steps_policy_says_then_fails_the_plan(
         self, service: PlanService
