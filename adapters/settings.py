@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from adapters.llm.llm_settings import LlmSettings
 from adapters.store.wakeup import POLL_INTERVAL_S
 from adapters.telemetry.trace_settings import requested_trace_exporters
 
@@ -104,6 +105,9 @@ class Settings:
         trusted_keys: a directory of public keys (`PLANLEDGER_TRUSTED_KEYS`); when set, a plan
             holding an event not signed by one of them is refused and quarantined.
         server: the HTTP API's limits, OIDC and webhook keys, and the remote CLI's target.
+        notebook_max_subtasks: the subtask limit of a notebook plan created from here
+            (`PLANLEDGER_NOTEBOOK_MAX_SUBTASKS`, default 20; 0: no limit).
+        llm: the model `generate` asks (`PLANLEDGER_LLM_*`, see `adapters.llm.llm_settings`).
     """
 
     store_url: str = DEFAULT_STORE
@@ -118,6 +122,8 @@ class Settings:
     signing_key: str | None = None
     trusted_keys: str | None = None
     server: ServerSettings = ServerSettings()
+    notebook_max_subtasks: int | None = 20
+    llm: LlmSettings = field(default_factory=LlmSettings)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -139,6 +145,8 @@ class Settings:
             signing_key=env.get("PLANLEDGER_SIGNING_KEY") or None,
             trusted_keys=env.get("PLANLEDGER_TRUSTED_KEYS") or None,
             server=ServerSettings.from_env(env),
+            notebook_max_subtasks=int(env.get("PLANLEDGER_NOTEBOOK_MAX_SUBTASKS", "20")) or None,
+            llm=LlmSettings.from_env(env),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

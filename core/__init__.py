@@ -7,7 +7,8 @@ trigger rules, the hash chain and the ports. It never reads the clock, randomnes
 environment or the network, and starts no thread: time comes in as an argument, ids from the
 caller. `core.runtime` drives plans with it: the service that loads, decides and appends, the
 engine that runs tools on threads, the call slots shared by a worker's engines, the sub-plan
-runner. It reaches the outside world only through the ports, and reads time through the clock.
+runner, the notebook service and its tool functions, change hooks. It reaches the outside
+world only through the ports, and reads time through the clock.
 """
 
 from __future__ import annotations
@@ -41,9 +42,11 @@ from core.domain.errors import (
     InvalidTraceparentError,
     InvalidTransitionError,
     NotAnApproverError,
+    NotebookCallRefusedError,
     NotInHistoryError,
     PlanLedgerError,
     PlanNotFoundError,
+    PlanNotGeneratedError,
     RevisionRefusedError,
     SeparationOfDutiesError,
     SpecProblem,
@@ -58,10 +61,16 @@ from core.domain.events import (
     SEAL_FIELDS,
     TERMINAL_EVENTS,
     ApprovalVoided,
+    NotebookEvent,
+    NotebookPlanCreated,
+    NotebookPlanFinished,
+    NotebookPlanRecovered,
+    NotebookPlanRevised,
     PlanApproved,
     PlanCancelled,
     PlanCompleted,
     PlanCreated,
+    PlanDrafted,
     PlanEvent,
     PlanExecutionStarted,
     PlanFailed,
@@ -91,11 +100,27 @@ from core.domain.events import (
     StepStarted,
     StepTimedOut,
     SubPlanStarted,
+    SubtaskFinished,
+    SubtaskStateUpdated,
 )
 from core.domain.expansion_transitions import (
     ITEMS_FAILED,
     child_id,
     gathered_error,
+)
+from core.domain.external_steps import (
+    EXTERNAL_FAILURE,
+    EXTERNAL_TOOL,
+    EXTERNAL_WORKER,
+    ExternalParameters,
+    awaiting_outcome,
+    is_external,
+)
+from core.domain.generation import (
+    ChatMessage,
+    DraftReply,
+    PlanDrafter,
+    Round,
 )
 from core.domain.hash_chain import (
     event_hash,
@@ -103,6 +128,14 @@ from core.domain.hash_chain import (
 from core.domain.json_value import (
     JsonObject,
     JsonValue,
+)
+from core.domain.notebook import (
+    NotebookPlan,
+    NotebookState,
+    SubtaskSpec,
+    SubtaskState,
+    fold_notebook,
+    notebook_id,
 )
 from core.domain.operator_transitions import (
     operator_skip_reason,
@@ -188,6 +221,23 @@ from core.runtime.call_slots import (
 from core.runtime.callbacks import (
     Callbacks,
 )
+from core.runtime.change_hooks import (
+    ChangeHook,
+    ChangeHooks,
+)
+from core.runtime.notebook_service import (
+    NotebookService,
+)
+from core.runtime.notebook_tools import (
+    NotebookTools,
+    ToolAnswer,
+    ToolDefinition,
+    tool_definitions,
+)
+from core.runtime.plan_generation import (
+    GeneratedPlan,
+    PlanGenerator,
+)
 from core.runtime.runtime_clock import (
     RuntimeClock,
 )
@@ -202,6 +252,9 @@ from core.runtime.tools import (
 
 __all__ = [
     "EVENT_TYPES",
+    "EXTERNAL_FAILURE",
+    "EXTERNAL_TOOL",
+    "EXTERNAL_WORKER",
     "ITEMS_FAILED",
     "MAX_STEPS",
     "PAUSE_EVENTS",
@@ -216,14 +269,20 @@ __all__ = [
     "Callbacks",
     "ChainFinding",
     "ChainRow",
+    "ChangeHook",
+    "ChangeHooks",
+    "ChatMessage",
     "Clock",
     "ConcurrencyError",
     "ConflictRetriesExhaustedError",
     "CorruptHistoryError",
+    "DraftReply",
     "EventStore",
     "ExpectedHead",
     "ExpressionError",
     "Expressions",
+    "ExternalParameters",
+    "GeneratedPlan",
     "GraphNode",
     "IdFactory",
     "InvalidInputError",
@@ -239,18 +298,32 @@ __all__ = [
     "NodeKind",
     "NotAnApproverError",
     "NotInHistoryError",
+    "NotebookCallRefusedError",
+    "NotebookEvent",
+    "NotebookPlan",
+    "NotebookPlanCreated",
+    "NotebookPlanFinished",
+    "NotebookPlanRecovered",
+    "NotebookPlanRevised",
+    "NotebookService",
+    "NotebookState",
+    "NotebookTools",
     "Pause",
     "PlanApproved",
     "PlanCancelled",
     "PlanCompleted",
     "PlanCreated",
+    "PlanDrafted",
+    "PlanDrafter",
     "PlanEvent",
     "PlanExecutionStarted",
     "PlanFailed",
     "PlanForked",
+    "PlanGenerator",
     "PlanGraph",
     "PlanLedgerError",
     "PlanNotFoundError",
+    "PlanNotGeneratedError",
     "PlanOptions",
     "PlanPartiallyCompleted",
     "PlanPaused",
@@ -267,6 +340,7 @@ __all__ = [
     "PlanUnpaused",
     "RevisionRefusedError",
     "Role",
+    "Round",
     "RuntimeClock",
     "Schedule",
     "SeparationOfDutiesError",
@@ -297,8 +371,14 @@ __all__ = [
     "StoreTamperedError",
     "StoreUnavailableError",
     "SubPlanStarted",
+    "SubtaskFinished",
+    "SubtaskSpec",
+    "SubtaskState",
+    "SubtaskStateUpdated",
     "Tool",
+    "ToolAnswer",
     "ToolContext",
+    "ToolDefinition",
     "ToolFailedError",
     "ToolRegistry",
     "TraceFold",
@@ -306,16 +386,20 @@ __all__ = [
     "TriggerRule",
     "UntrustedHistoryError",
     "attempt_outcome",
+    "awaiting_outcome",
     "child_id",
     "decide",
     "elapsed_ms",
     "event_hash",
     "evolve",
     "fold",
+    "fold_notebook",
     "gathered_error",
     "holding",
+    "is_external",
     "names_approver",
     "next_due",
+    "notebook_id",
     "only_waits_on_children",
     "operator_skip_reason",
     "parse_traceparent",
@@ -326,6 +410,7 @@ __all__ = [
     "progress",
     "quarantine",
     "spec_digest",
+    "tool_definitions",
     "trace_spans",
     "validate_spec",
     "verify_chain",

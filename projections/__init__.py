@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from projections.audit_log import AuditLogProjection
+from projections.notebook_plans import NotebookPlansProjection
 from projections.plan_summary import PlanSummaryProjection
 from projections.projection import Projection
 from projections.reader import ViewState
 from projections.rows import (
     AuditRow,
+    NotebookPlanRow,
+    NotebookRow,
     PlanDataRow,
     PlanStepRow,
     PlanSummaryRow,
@@ -23,6 +26,7 @@ PROJECTIONS: tuple[Projection, ...] = (
     StepHistoryProjection(),
     AuditLogProjection(),
     ToolStatsProjection(),
+    NotebookPlansProjection(),
 )
 """Every read model, in the order the projector applies them."""
 
@@ -30,6 +34,9 @@ __all__ = [
     "PROJECTIONS",
     "AuditLogProjection",
     "AuditRow",
+    "NotebookPlanRow",
+    "NotebookPlansProjection",
+    "NotebookRow",
     "PlanDataRow",
     "PlanStepRow",
     "PlanSummaryProjection",

@@ -7,6 +7,7 @@ from core import (
     PlanApproved,
     PlanCancelled,
     PlanCreated,
+    PlanDrafted,
     PlanEvent,
     PlanPaused,
     PlanQuarantined,
@@ -16,6 +17,7 @@ from core import (
     StepRetryRequested,
     StepSkippedByOperator,
 )
+from projections.notebook_audit import notebook_audit
 from projections.plan_revisions import revision_audit
 from projections.reader import ViewState
 from projections.rows import AuditRow, Row
@@ -23,7 +25,7 @@ from projections.rows import AuditRow, Row
 
 class AuditLogProjection:
     """Who created, approved, rejected, cancelled, resumed, paused, unpaused, revised or forked
-    a plan, who retried or skipped which step, when, and why.
+    a plan, who retried or skipped which step, when, and why; and every call on a notebook.
 
     A retry's or skip's row names its step in the reason (`step 'build': flaky`); the reopening
     of an ended plan it causes is part of that action, not a row of its own.
@@ -64,8 +66,11 @@ class AuditLogProjection:
                 return [_row(event, "approval_voided", by, why)]
             case PlanQuarantined(by=by, reason=reason, untrusted_version=untrusted):
                 return [_row(event, "quarantined", by, f"version {untrusted}: {reason}")]
-        revision = revision_audit(event)
-        return [] if revision is None else [_row(event, *revision)]
+            case PlanDrafted(actor=actor, round=number, model=model, problems=problems):
+                found = "; ".join(problems) if problems else "accepted"
+                return [_row(event, "drafted", actor, f"round {number} by {model}: {found}")]
+        action = revision_audit(event) or notebook_audit(event)
+        return [] if action is None else [_row(event, *action)]
 
 
 def _about(step_id: str, reason: str) -> str:

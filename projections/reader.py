@@ -6,6 +6,8 @@ from typing import Protocol
 from uuid import UUID
 
 from projections.rows import (
+    NotebookPlanRow,
+    NotebookRow,
     PlanDataRow,
     PlanStepRow,
     PlanSummaryRow,
@@ -35,4 +37,12 @@ class ViewState(Protocol):
 
     def tool_stats(self, tool: str) -> ToolStatsRow | None:
         """A tool's counters."""
+        ...
+
+    def notebook(self, notebook_id: UUID) -> NotebookRow | None:
+        """A notebook's row, if it is known."""
+        ...
+
+    def notebook_plan(self, notebook_id: UUID, plan_id: UUID) -> NotebookPlanRow | None:
+        """One notebook plan's row."""
         ...

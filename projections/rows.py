@@ -158,4 +158,54 @@ class ToolStatsRow:
     timeouts: int
 
 
-Row = PlanSummaryRow | PlanStepRow | PlanDataRow | StepAttemptRow | AuditRow | ToolStatsRow
+@dataclass(frozen=True)
+class NotebookRow:
+    """`notebooks`: one row per plan notebook: its name, current plan, and head."""
+
+    KEY: ClassVar[tuple[str, ...]] = ("notebook_id",)
+
+    notebook_id: UUID
+    name: str
+    current_plan_id: UUID | None
+    plans: int
+    last_version: int
+    last_event_at: datetime
+    head_hash: str
+
+
+@dataclass(frozen=True)
+class NotebookPlanRow:
+    """`notebook_plans`: one row per notebook plan, as it stands (`subtasks`: name, state and
+    outcome of each, in order)."""
+
+    KEY: ClassVar[tuple[str, ...]] = ("notebook_id", "plan_id")
+
+    notebook_id: UUID
+    plan_id: UUID
+    notebook: str
+    name: str
+    state: str
+    current: bool
+    total: int
+    todo: int
+    in_progress: int
+    done: int
+    abandoned: int
+    subtasks: JsonValue
+    outcome: str | None
+    created_by: str
+    created_at: datetime
+    finished_at: datetime | None
+    last_version: int
+
+
+Row = (
+    PlanSummaryRow
+    | PlanStepRow
+    | PlanDataRow
+    | StepAttemptRow
+    | AuditRow
+    | ToolStatsRow
+    | NotebookRow
+    | NotebookPlanRow
+)

@@ -9,9 +9,11 @@ recorded since events are signed carry the key id and signature of a throw-away 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from uuid import UUID
 
 import orjson
@@ -24,6 +26,7 @@ from adapters.store import open_event_store, parse_store_url
 from adapters.system_clock import RandomIds, SystemClock
 from adapters.tools import builtin_registry
 from core.domain.decisions import apply_decisions, start_execution
+from core.domain.notebook import fold_notebook, notebook_view
 from core.domain.plan import fold
 from core.domain.plan_view import plan_view
 from core.domain.ports import EventStore
@@ -332,9 +335,26 @@ SCENARIOS: dict[str, Callable[[PlanService, EventStore], UUID]] = {
 }
 
 
+def _shared() -> ModuleType:
+    sys.path.insert(0, str(FOLDER.parents[2]))  # scenarios shared with tests/integration
+    return importlib.import_module("tests.integration.notebook_scenarios")
+
+
+SCENARIOS["generated_with_repair"] = lambda service, store: _shared().generated_plan(
+    service, store, SystemClock(), RandomIds()
+)
+NOTEBOOK_SCENARIOS: dict[str, Callable[[PlanService, EventStore], UUID]] = {
+    "notebook_every_call": lambda service, store: _shared().every_notebook_call(
+        store, SystemClock(), RandomIds()
+    ),
+}  # recorded under histories/notebooks/, the notebook's view as the expected outcome
+
+
 def record(name: str) -> None:
-    history_path = FOLDER / f"{name}.jsonl"
-    expected_path = FOLDER / f"{name}.expected.json"
+    notebook = name in NOTEBOOK_SCENARIOS
+    folder = FOLDER / "notebooks" if notebook else FOLDER
+    history_path = folder / f"{name}.jsonl"
+    expected_path = folder / f"{name}.expected.json"
     if history_path.exists() or expected_path.exists():
         sys.exit(f"{history_path.name} exists: recorded histories are never rewritten")
     key = Ed25519PrivateKey.generate()
@@ -349,7 +369,7 @@ def record(name: str) -> None:
         json_schemas=JsonSchemaChecker(),
         worker="recorder",
     )
-    plan_id = SCENARIOS[name](service, store)
+    plan_id = {**SCENARIOS, **NOTEBOOK_SCENARIOS}[name](service, store)
     rows = store.application.recorder.select_events(plan_id)
     lines = [
         orjson.dumps(
@@ -362,13 +382,18 @@ def record(name: str) -> None:
         )
         for row in rows
     ]
-    FOLDER.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     history_path.write_bytes(b"\n".join(lines) + b"\n")
-    view = plan_view(fold(store.load(plan_id)))
+    if notebook:
+        state = fold_notebook(store.load(plan_id))  # type: ignore[arg-type]
+        assert state is not None
+        view = notebook_view(state)
+    else:
+        view = plan_view(fold(store.load(plan_id)))
     expected_path.write_bytes(
         orjson.dumps(view, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
     )
-    print(f"recorded {history_path.name}: {len(lines)} events, plan {view['status']}")
+    print(f"recorded {history_path.name}: {len(lines)} events, version {view['version']}")
 
 
 def main() -> None:
@@ -377,7 +402,7 @@ def main() -> None:
         "names", nargs="*", help=f"scenarios (default: all of {', '.join(SCENARIOS)})"
     )
     names = parser.parse_args().names or list(SCENARIOS)
-    unknown = [name for name in names if name not in SCENARIOS]
+    unknown = [name for name in names if name not in {**SCENARIOS, **NOTEBOOK_SCENARIOS}]
     if unknown:
         parser.error(f"unknown scenario(s): {', '.join(unknown)}")
     for name in names:

@@ -22,6 +22,8 @@ from adapters.read_models.tracking import read_tracking
 from core import JsonObject, PlanEvent
 from projections import PROJECTIONS, Projection
 from projections.rows import (
+    NotebookPlanRow,
+    NotebookRow,
     PlanDataRow,
     PlanStepRow,
     PlanSummaryRow,
@@ -58,6 +60,12 @@ class FoldedViews:
 
     def tool_stats(self, tool: str) -> ToolStatsRow | None:
         return self._get(ToolStatsRow, (tool,))
+
+    def notebook(self, notebook_id: UUID) -> NotebookRow | None:
+        return self._get(NotebookRow, (notebook_id,))
+
+    def notebook_plan(self, notebook_id: UUID, plan_id: UUID) -> NotebookPlanRow | None:
+        return self._get(NotebookPlanRow, (notebook_id, plan_id))
 
     def _get(self, row_type: type[R], key: tuple[object, ...]) -> R | None:
         row = self.tables.get(row_type, {}).get(key)

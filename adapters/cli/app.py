@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from adapters.bootstrap import build_tools, ledger, planledger, validate_spec_data
+from adapters.cli.agent_commands import agent_app, mcp_command
 from adapters.cli.audit_commands import audit_app, show
 from adapters.cli.command_context import (
     ByOpt,
@@ -28,6 +29,7 @@ from adapters.cli.command_context import (
     stderr_console,
     use_settings,
 )
+from adapters.cli.generate_commands import generate_command
 from adapters.cli.graph_commands import TimelineForm, print_gantt, register_graph_commands
 from adapters.cli.key_commands import keys_app
 from adapters.cli.operator_commands import register_operator_commands
@@ -39,6 +41,7 @@ from adapters.cli.render import ProgressPrinter, render_history, status_view
 from adapters.cli.revision_commands import register_revision_commands
 from adapters.cli.serve_commands import register_serve_commands
 from adapters.cli.spec_file import read_plan_spec_file
+from adapters.cli.step_commands import step_app
 from adapters.cli.worker_commands import register_worker_commands
 from adapters.ledger.local_ledger import spec_schema
 from adapters.logging_setup import configure_logging, log_event
@@ -289,6 +292,10 @@ def schema() -> None:
 
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
+app.add_typer(step_app, name="step")
+app.add_typer(agent_app, name="agent")
+app.command("mcp")(mcp_command)
+app.command("generate")(generate_command)
 app.command()(show)
 register_read_commands(app)
 register_worker_commands(app)

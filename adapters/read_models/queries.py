@@ -335,9 +335,11 @@ def percentile(ordered: list[int], percent: int) -> int | None:
 
 
 def plan_heads(database: ReadModelDatabase) -> dict[UUID, tuple[int, str]]:
-    """Each known plan's last version and the hash of that event (for the chain verifier)."""
+    """Each known plan's (and notebook's) last version and the hash of that event (for the
+    chain verifier)."""
     with database.session() as session:
         rows = session.execute("SELECT plan_id, last_version, head_hash FROM plan_summary")
+        rows += session.execute("SELECT notebook_id, last_version, head_hash FROM notebooks")
         decode = session.dialect.decode
         return {
             UUID(str(decode(ColumnKind.UUID, plan_id))): (int(version), str(head_hash))

@@ -17,6 +17,8 @@ from uuid import UUID
 
 from projections.rows import (
     AuditRow,
+    NotebookPlanRow,
+    NotebookRow,
     PlanDataRow,
     PlanStepRow,
     PlanSummaryRow,
@@ -78,6 +80,8 @@ TABLE_NAMES: dict[type[Row], str] = {
     StepAttemptRow: "step_history",
     AuditRow: "audit_log",
     ToolStatsRow: "tool_stats",
+    NotebookRow: "notebooks",
+    NotebookPlanRow: "notebook_plans",
 }
 """Row type -> table name."""
 
@@ -88,6 +92,7 @@ _INDEXES: dict[type[Row], tuple[Index, ...]] = {
     ),
     StepAttemptRow: (Index("tool", "tool, duration_ms"),),
     AuditRow: (Index("at", "at, plan_id, version"),),
+    NotebookPlanRow: (Index("created", "created_at DESC, plan_id DESC"),),
 }
 """Pagination (newest first, by status) and the per-tool and by-time scans."""
 

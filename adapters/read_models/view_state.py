@@ -22,8 +22,10 @@ from adapters.read_models.table_io import (
     select_statement,
 )
 from adapters.read_models.tables import TABLE_NAMES, table_spec
-from core import PlanEvent
+from core import NotebookEvent, PlanEvent
 from projections.rows import (
+    NotebookPlanRow,
+    NotebookRow,
     PlanDataRow,
     PlanStepRow,
     PlanSummaryRow,
@@ -39,9 +41,12 @@ _SCOPE_LENGTH: dict[type[Row], int] = {
     PlanStepRow: 2,
     StepAttemptRow: 2,
     ToolStatsRow: 1,
+    NotebookRow: 1,
+    NotebookPlanRow: 1,
     PlanDataRow: 2,
 }
-"""How much of each readable row type's key one prefetch scope fixes: plan, step or tool.
+"""How much of each readable row type's key one prefetch scope fixes: plan, step, tool or
+notebook.
 
 `plan_data` rows are read rarely (a reopened plan's kept pause), one by one, never prefetched.
 """
@@ -64,15 +69,25 @@ def scopes_of(events: Iterable[PlanEvent]) -> Scopes:
     plans: set[Key] = set()
     steps: set[Key] = set()
     tools: set[Key] = set()
+    notebooks: set[Key] = set()
     for event in events:
-        plans.add((event.plan_id,))
+        if isinstance(event, NotebookEvent):
+            notebooks.add((event.notebook_id,))
+        plans.add((event.plan_id,))  # a notebook has no summary row: prefetched, known absent
         step_id = getattr(event, "step_id", None)
         if isinstance(step_id, str):
             steps.add((event.plan_id, step_id))
         tool = getattr(event, "tool", None)
         if isinstance(tool, str):
             tools.add((tool,))
-    return {PlanSummaryRow: plans, PlanStepRow: steps, StepAttemptRow: steps, ToolStatsRow: tools}
+    return {
+        PlanSummaryRow: plans,
+        PlanStepRow: steps,
+        StepAttemptRow: steps,
+        ToolStatsRow: tools,
+        NotebookRow: notebooks,
+        NotebookPlanRow: notebooks,
+    }
 
 
 def prefetch_all(session: Session, views: Sequence[BatchViewState], scopes: Scopes) -> None:
@@ -168,6 +183,14 @@ class BatchViewState:
     def tool_stats(self, tool: str) -> ToolStatsRow | None:
         row = self._get(ToolStatsRow, (tool,))
         return row if isinstance(row, ToolStatsRow) else None
+
+    def notebook(self, notebook_id: UUID) -> NotebookRow | None:
+        row = self._get(NotebookRow, (notebook_id,))
+        return row if isinstance(row, NotebookRow) else None
+
+    def notebook_plan(self, notebook_id: UUID, plan_id: UUID) -> NotebookPlanRow | None:
+        row = self._get(NotebookPlanRow, (notebook_id, plan_id))
+        return row if isinstance(row, NotebookPlanRow) else None
 
     def put(self, rows: Sequence[Row]) -> None:
         """Record rows a projection returned: later reads in the batch see them."""

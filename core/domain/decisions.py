@@ -41,6 +41,7 @@ from core.domain.events import (
     StepTimedOut,
 )
 from core.domain.expansion import ExpandStep, GatherItems, closing_gathers
+from core.domain.external_steps import EXTERNAL_WORKER, is_external, waits_outside
 from core.domain.hash_chain import seal
 from core.domain.json_value import JsonObject, JsonValue
 from core.domain.plan import PlanState
@@ -235,12 +236,13 @@ def start_execution(plan: PlanState, *, now: datetime, correlation_id: UUID) -> 
 def resume(plan: PlanState, *, by: str, now: datetime, correlation_id: UUID) -> list[PlanEvent]:
     """Resume after a stop: attempts left running are re-run if idempotent, else failed.
 
-    A plan step whose child plan runs is left running: the child goes on and reports its end.
+    A plan step whose child plan runs, and an external step, are left running: the child or
+    the outside party goes on and reports its end.
     """
     if plan.status is not PlanStatus.EXECUTING:
         raise InvalidTransitionError(plan.plan_id, plan.status.value, "resume")
     stamp = EventStamper.after(plan, now, by, correlation_id)
-    running = [step_id for step_id in plan.running if plan.steps[step_id].child_plan_id is None]
+    running = [step_id for step_id in plan.running if not waits_outside(plan.steps[step_id])]
     events: list[PlanEvent] = [stamp(PlanResumed, by=by, interrupted_steps=tuple(running))]
     for step_id in running:
         step = plan.steps[step_id]
@@ -321,12 +323,13 @@ def _decision_event(
 ) -> PlanEvent:
     match decision:
         case StartStep(step_id, attempt, parameters):
+            spec = plan.steps[step_id].spec
             return stamp(
                 StepStarted,
                 step_id=step_id,
                 attempt=attempt,
-                tool=plan.steps[step_id].spec.tool,
-                worker=worker,
+                tool=spec.tool,
+                worker=EXTERNAL_WORKER if is_external(spec) else worker,
                 parameters=parameters,
             )
         case SkipStep(step_id, reason, cause, by_condition):

@@ -12,9 +12,11 @@ PlanLedgerError
 │   ├── InvalidTransitionError     the command does not fit the plan's status
 │   ├── RevisionRefusedError       a revision that would break the plan (each problem named)
 │   ├── StepNotFoundError          a command names a step the plan does not have
-│   ├── InvalidStepTransitionError an operator's retry or skip does not fit the step
+│   ├── InvalidStepTransitionError a retry, skip or outside report does not fit the step
 │   ├── NotInHistoryError          a version or time before the plan existed or beyond its log
-│   └── InvalidTraceparentError    a `traceparent` that is not a W3C trace context header
+│   ├── InvalidTraceparentError    a `traceparent` that is not a W3C trace context header
+│   ├── NotebookCallRefusedError   a notebook tool call that breaks a rule (says what to do)
+│   └── PlanNotGeneratedError      a model gave no valid plan within its repairs (each problem)
 ├── ConcurrencyError               another writer appended first: reload and decide again
 │   └── ConflictRetriesExhaustedError  every attempt lost that race; the command gave up
 ├── StoreUnavailableError          the database cannot be reached (CLI exit 4)
@@ -166,7 +168,7 @@ class RevisionRefusedError(InvalidInputError):
 
 
 class InvalidStepTransitionError(InvalidInputError):
-    """An operator's command cannot be applied to this step: `problem` says why."""
+    """An operator's or an outside reporter's command does not fit this step: `problem` says why."""
 
     def __init__(self, plan_id: UUID, step_id: str, action: str, problem: str) -> None:
         self.plan_id = plan_id
@@ -195,6 +197,29 @@ class InvalidTraceparentError(InvalidInputError):
         super().__init__(
             f"traceparent {value!r}: {problem} "
             "(expected 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>, lowercase)"
+        )
+
+
+class NotebookCallRefusedError(InvalidInputError):
+    """A call on a plan notebook was refused: `problem` says why, `instead` what to do."""
+
+    def __init__(self, tool: str, problem: str, instead: str) -> None:
+        self.tool = tool
+        self.problem = problem
+        self.instead = instead
+        super().__init__(f"{tool} refused: {problem}. {instead}")
+
+
+class PlanNotGeneratedError(InvalidInputError):
+    """No draft passed validation after `rounds` rounds; `problems` are the last one's."""
+
+    def __init__(self, rounds: int, problems: Sequence[str]) -> None:
+        self.rounds = rounds
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  {problem}" for problem in self.problems)
+        super().__init__(
+            f"no valid plan after {rounds} round(s); the last draft still had "
+            f"{len(self.problems)} problem(s):\n{lines}"
         )
 
 

@@ -25,6 +25,7 @@ from core.domain.events import (
     PlanCancelled,
     PlanCompleted,
     PlanCreated,
+    PlanDrafted,
     PlanEvent,
     PlanExecutionStarted,
     PlanFailed,
@@ -176,6 +177,8 @@ def _apply(state: PlanState, event: PlanEvent) -> None:
             sub_plans.on_sub_plan_started(state, event)
         case SubPlanFinished():
             sub_plans.on_sub_plan_finished(state, event)
+        case PlanDrafted() if state.status is PlanStatus.DRAFT:
+            pass  # how the spec came about; the spec itself is in PlanCreated
         case PlanSubmitted():
             approvals.on_submitted(state, event)
         case PlanApproved():

@@ -25,6 +25,7 @@ from core.domain.events import (
     SubPlanFinished,
     SubPlanStarted,
 )
+from core.domain.external_steps import waits_outside
 from core.domain.json_value import JsonObject
 from core.domain.plan import PlanState, StepState
 from core.domain.ports import JsonSchemas
@@ -72,19 +73,24 @@ def waiting_children(plan: PlanState) -> dict[str, UUID]:
 
 
 def only_children_run(plan: PlanState) -> bool:
-    """True when the plan executes and nothing runs but children: it can only wait on them."""
+    """True when the plan executes and nothing runs but children and external steps.
+
+    Either kind is carried out elsewhere and reported as an event: the plan can only wait.
+    """
     return (
         plan.status is PlanStatus.EXECUTING
         and bool(plan.running)
-        and all(plan.steps[step_id].child_plan_id is not None for step_id in plan.running)
+        and all(waits_outside(plan.steps[step_id]) for step_id in plan.running)
     )
 
 
 def only_waits_on_children(plan: PlanState) -> bool:
-    """True when the plan can do nothing until a child ends (or `next_due`).
+    """True when the plan can do nothing until a child ends or an outside report comes (or
+    `next_due`).
 
-    Only children run, and no ready step may start: the plan stopped, or its children fill its
-    `max_parallel_steps`. A ready step that waits for a worker's call slot is not such a wait.
+    Only children and external steps run, and no ready step may start: the plan stopped, or
+    they fill its `max_parallel_steps`. A ready step that waits for a worker's call slot is not
+    such a wait.
     """
     if not only_children_run(plan):
         return False

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from core.domain.data_passing import templates_in
 from core.domain.errors import InvalidPlanSpecError, SpecProblem
+from core.domain.external_steps import EXTERNAL_TOOL, ExternalParameters
 from core.domain.graph import find_cycles
 from core.domain.ports import Expressions, JsonSchemas
 from core.domain.reference_checks import reference_problems, templated_locations
@@ -200,7 +201,7 @@ def _tool_problems(
         label = _step_label(raw_steps, index)
         if not isinstance(tool, str) or step.get("plan") is not None:
             continue
-        model = tools.get(tool)
+        model = ExternalParameters if tool == EXTERNAL_TOOL else tools.get(tool)
         if model is None:
             available = ", ".join(sorted(tools)) or "none"
             yield SpecProblem(f"{label}.tool", f"unknown tool {tool!r} (available: {available})")

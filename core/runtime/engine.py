@@ -28,6 +28,7 @@ from core.domain.events import (
     StepTimedOut,
     SubPlanStarted,
 )
+from core.domain.external_steps import is_external
 from core.domain.json_value import unstorable_part
 from core.domain.plan import PlanState, evolve, fold
 from core.domain.ports import EventStore, Expressions, JsonSchemas
@@ -197,7 +198,7 @@ class Engine:
     def _after_append(self, run: EngineRun, events: Sequence[PlanEvent]) -> None:
         for event in events:
             if isinstance(event, StepStarted) and event.worker == self._worker:
-                if not run.plan.steps[event.step_id].spec.is_sub_plan:
+                if _calls_tool(run, event.step_id):
                     self._start_call(run, event)
             elif isinstance(event, StepTimedOut | StepCancelled | StepInterrupted):
                 abandoned = run.in_flight.pop((event.step_id, event.attempt), None)
@@ -345,18 +346,19 @@ class Engine:
 def _admitted(run: EngineRun, decisions: Sequence[Decision]) -> list[Decision]:
     """The decisions to apply now: no start once stopping, and no tool start without a free slot.
 
-    A plan step needs no slot: it calls no tool, and its child's tools take their own.
+    A plan step needs no slot: it calls no tool, and its child's tools take their own; nor does
+    an external step, which someone outside carries out.
     """
     if run.stopping:
         decisions = [
             decision
             for decision in decisions
-            if not isinstance(decision, StartStep) or not _runs_child(run, decision)
+            if not isinstance(decision, StartStep) or _calls_tool(run, decision.step_id)
         ]
     starts = [
         decision
         for decision in decisions
-        if isinstance(decision, StartStep) and not _runs_child(run, decision)
+        if isinstance(decision, StartStep) and _calls_tool(run, decision.step_id)
     ]
     if not starts or (run.slots is None and not run.stopping):
         return list(decisions)
@@ -366,8 +368,10 @@ def _admitted(run: EngineRun, decisions: Sequence[Decision]) -> list[Decision]:
     return [decision for decision in decisions if id(decision) not in dropped]
 
 
-def _runs_child(run: EngineRun, start: StartStep) -> bool:
-    return run.plan.steps[start.step_id].spec.is_sub_plan
+def _calls_tool(run: EngineRun, step_id: str) -> bool:
+    """False for a plan step and an external step: carried out elsewhere, they take no slot."""
+    spec = run.plan.steps[step_id].spec
+    return not spec.is_sub_plan and not is_external(spec)
 
 
 def _free_slot(run: EngineRun, key: tuple[str, int]) -> None:

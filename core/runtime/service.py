@@ -24,7 +24,6 @@ from core.domain.errors import (
 from core.domain.events import PlanEvent
 from core.domain.forks import check_fork, fork_plan
 from core.domain.json_value import JsonObject, unstorable_part
-from core.domain.operator_decisions import pause, retry_step, skip_step, unpause
 from core.domain.plan import PlanState, evolve, fold
 from core.domain.ports import EventStore, Expressions, IdFactory, JsonSchemas
 from core.domain.revisions import add_step, remove_step, revise_step, spec_data
@@ -38,6 +37,8 @@ from core.runtime.callbacks import Callbacks
 from core.runtime.conflict_retry import retry_on_conflict
 from core.runtime.engine import Engine
 from core.runtime.engine_run import ChildLauncher
+from core.runtime.operator_controls import OperatorControls
+from core.runtime.outside_reports import OutsideReports
 from core.runtime.runtime_clock import RuntimeClock
 from core.runtime.tools import ToolRegistry
 
@@ -46,8 +47,8 @@ PlanIdCallback = Callable[[UUID], None]
 PlanCallback = Callable[[PlanState], None]
 
 
-class PlanService:
-    """Create, approve, execute, resume and inspect plans."""
+class PlanService(OutsideReports, OperatorControls):
+    """Create, approve, execute, resume and inspect plans (and take outside reports)."""
 
     def __init__(
         self,
@@ -208,36 +209,6 @@ class PlanService:
         )
         self._store.append(events)
         return fork_id
-
-    def pause(self, plan_id: UUID, *, by: str, reason: str) -> PlanState:
-        """Pause a plan that has not ended: running attempts finish, nothing new starts."""
-        return self._decide(plan_id, pause, by=by, reason=reason)
-
-    def unpause(self, plan_id: UUID, *, by: str, reason: str = "") -> PlanState:
-        """Lift a plan's pause; an engine waiting on it starts steps again."""
-        return self._decide(plan_id, unpause, by=by, reason=reason)
-
-    def retry(
-        self,
-        plan_id: UUID,
-        step_id: str,
-        *,
-        by: str,
-        reason: str = "",
-        roles: Collection[str] = (),
-    ) -> PlanState:
-        """Give a failed step a new attempt and bring back what was skipped because of it.
-
-        A plan that ended failed or partial is reopened (executing again); `execute`, `resume`
-        or a worker then runs it. On a plan with `approvers` only they (or an operator) may.
-        """
-        return self._decide(plan_id, retry_step, step_id, by=by, reason=reason, roles=roles)
-
-    def skip(
-        self, plan_id: UUID, step_id: str, *, by: str, reason: str, roles: Collection[str] = ()
-    ) -> PlanState:
-        """Mark a failed or pending step skipped so its dependants may run (reopens as `retry`)."""
-        return self._decide(plan_id, skip_step, step_id, by=by, reason=reason, roles=roles)
 
     def execute(
         self,

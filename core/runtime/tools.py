@@ -15,6 +15,7 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
+from core.domain.external_steps import EXTERNAL_TOOL
 from core.domain.json_value import JsonObject, JsonValue
 
 P = TypeVar("P", bound=BaseModel)
@@ -65,9 +66,11 @@ class ToolRegistry(Mapping[str, Tool[BaseModel]]):
         run: Callable[[P, ToolContext], JsonValue],
         description: str = "",
     ) -> None:
-        """Add a tool; a name can be registered once."""
+        """Add a tool; a name can be registered once, and not as a kind of step (`external`)."""
         if name in self._tools:
             raise ValueError(f"tool {name!r} is already registered")
+        if name == EXTERNAL_TOOL:
+            raise ValueError(f"{name!r} names steps carried out outside the engine, not a tool")
         tool: Tool[P] = Tool(name, parameters, run, description)
         self._tools[name] = tool  # type: ignore[assignment]
 

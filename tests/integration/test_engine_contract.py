@@ -39,12 +39,14 @@ from core.domain.status import PlanStatus, StepStatus
 from core.runtime.callbacks import Callbacks
 from core.runtime.service import PlanService
 from tests.integration.conftest import (
+    RandomIds,
     SystemClock,
     ToolBench,
     plan_spec,
     step,
     wait_until,
 )
+from tests.integration.notebook_scenarios import every_notebook_call, generated_plan
 
 E = TypeVar("E", bound=PlanEvent)
 MakeService = Callable[..., PlanService]
@@ -222,6 +224,7 @@ def run_one_plan_of_each_kind(
         run_an_operated_plan(service),
         *revised_and_forked(service),
         voided_then_quarantined(service, recording, clock),
+        generated_plan(service, recording, clock, RandomIds()),
     ]
 
 
@@ -731,6 +734,7 @@ class EngineContract:
         recording = RecordingStore(store)
         service = make_service(on=recording)
         plan_ids = run_one_plan_of_each_kind(service, recording, clock)
+        plan_ids.append(every_notebook_call(recording, clock, RandomIds()))
 
         again = reopen_store(store)
 

@@ -78,8 +78,14 @@ def raw_database(settings: Settings) -> ReadModelDatabase:
     return ReadModelDatabase(lambda: SqliteSession(path), SQLITE, "raw")
 
 
+RELEASE_0_1_0_TABLES = frozenset(
+    {"plan_summary", "plan_steps", "plan_data", "step_history", "audit_log", "tool_stats"}
+)
+"""The read-model tables release 0.1.0 wrote; later views (notebooks) start empty."""
+
+
 def stored_rows(settings: Settings) -> dict[str, list[tuple[Any, ...]]]:
-    """Every read-model table's rows in release 0.1.0's columns, and each tracking position."""
+    """Every 0.1.0 read-model table's rows in 0.1.0's columns, and each tracking position."""
     database = raw_database(settings)
     try:
         with database.session() as session:
@@ -89,9 +95,12 @@ def stored_rows(settings: Settings) -> dict[str, list[tuple[Any, ...]]]:
                     f"FROM {spec.name} ORDER BY {', '.join(spec.key)}"
                 )
                 for spec in all_tables()
+                if spec.name in RELEASE_0_1_0_TABLES
             }
             rows[TRACKING_TABLE] = session.execute(
-                f"SELECT name, position, last_error FROM {TRACKING_TABLE} ORDER BY name"
+                f"SELECT name, position, last_error FROM {TRACKING_TABLE} "
+                f"WHERE name IN ({', '.join(repr(name) for name in RELEASE_0_1_0_TABLES)}) "
+                "ORDER BY name"
             )
             return rows
     finally:

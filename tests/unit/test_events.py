@@ -49,6 +49,7 @@ from core.domain.events import (
 )
 from core.domain.status import PlanStatus
 from tests.unit.builders import CORRELATION_ID, PLAN_ID, T0, at, spec, step
+from tests.unit.notebook_samples import NOTEBOOK_FIELDS
 
 PLAN_SPEC = spec(
     step("build", parameters={"target": "app", "flags": ["-O2"], "depth": {"n": 1}}),
@@ -171,6 +172,7 @@ FIELDS: dict[type[PlanEvent], dict[str, Any]] = {
         "approval_deadline": at(9_000),
     },
     PlanQuarantined: {"by": "w1", "untrusted_version": 5, "reason": "unsigned PlanApproved"},
+    **NOTEBOOK_FIELDS,
 }
 
 

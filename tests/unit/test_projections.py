@@ -514,6 +514,9 @@ def test_the_projections_package_exports_its_views_rows_and_protocols() -> None:
             "PROJECTIONS",
             "AuditLogProjection",
             "AuditRow",
+            "NotebookPlanRow",
+            "NotebookPlansProjection",
+            "NotebookRow",
             "PlanDataRow",
             "PlanStepRow",
             "PlanSummaryProjection",
@@ -537,5 +540,12 @@ def test_every_view_is_registered_once_in_order_with_the_rows_it_owns() -> None:
         "step_history": (StepAttemptRow,),
         "audit_log": (AuditRow,),
         "tool_stats": (ToolStatsRow,),
+        "notebook_plans": (projections.NotebookRow, projections.NotebookPlanRow),
     }
-    assert list(owned) == ["plan_summary", "step_history", "audit_log", "tool_stats"]
+    assert list(owned) == [
+        "plan_summary",
+        "step_history",
+        "audit_log",
+        "tool_stats",
+        "notebook_plans",
+    ]

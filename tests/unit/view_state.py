@@ -11,6 +11,8 @@ from core.domain.json_value import JsonObject, JsonValue
 from projections import PROJECTIONS, Projection
 from projections.plan_revisions import FORKED_FROM, REMOVED
 from projections.rows import (
+    NotebookPlanRow,
+    NotebookRow,
     PlanDataRow,
     PlanStepRow,
     PlanSummaryRow,
@@ -70,6 +72,12 @@ class InMemoryViewState:
 
     def tool_stats(self, tool: str) -> ToolStatsRow | None:
         return self._get(ToolStatsRow, tool)
+
+    def notebook(self, notebook_id: UUID) -> NotebookRow | None:
+        return self._get(NotebookRow, notebook_id)
+
+    def notebook_plan(self, notebook_id: UUID, plan_id: UUID) -> NotebookPlanRow | None:
+        return self._get(NotebookPlanRow, notebook_id, plan_id)
 
     def _get(self, row_type: type[R], *key: object) -> R | None:
         row = self.tables.get(row_type, {}).get(key)

@@ -13,11 +13,21 @@ from __future__ import annotations
 
 from core.domain.events.approval_events import ApprovalVoided, PlanQuarantined
 from core.domain.events.base import ENGINE_ACTOR, SEAL_FIELDS, PlanEvent
+from core.domain.events.generation_events import PlanDrafted
 from core.domain.events.nesting_events import (
     StepsExpanded,
     StepsGathered,
     SubPlanFinished,
     SubPlanStarted,
+)
+from core.domain.events.notebook_events import (
+    NotebookEvent,
+    NotebookPlanCreated,
+    NotebookPlanFinished,
+    NotebookPlanRecovered,
+    NotebookPlanRevised,
+    SubtaskFinished,
+    SubtaskStateUpdated,
 )
 from core.domain.events.operator_events import (
     PlanPaused,
@@ -59,6 +69,7 @@ from core.domain.status import PlanStatus
 
 EVENT_TYPES: tuple[type[PlanEvent], ...] = (
     PlanCreated,
+    PlanDrafted,
     PlanSubmitted,
     PlanApproved,
     PlanRejected,
@@ -92,8 +103,14 @@ EVENT_TYPES: tuple[type[PlanEvent], ...] = (
     StepSkippedByOperator,
     ApprovalVoided,
     PlanQuarantined,
+    NotebookPlanCreated,
+    NotebookPlanRevised,
+    SubtaskStateUpdated,
+    SubtaskFinished,
+    NotebookPlanFinished,
+    NotebookPlanRecovered,
 )
-"""Every concrete event class, in the order a plan usually meets them."""
+"""Every concrete event class, in the order a plan usually meets them (a notebook's last)."""
 
 TERMINAL_EVENTS: dict[type[PlanEvent], PlanStatus] = {
     PlanCompleted: PlanStatus.COMPLETED,
@@ -110,10 +127,16 @@ __all__ = [
     "SEAL_FIELDS",
     "TERMINAL_EVENTS",
     "ApprovalVoided",
+    "NotebookEvent",
+    "NotebookPlanCreated",
+    "NotebookPlanFinished",
+    "NotebookPlanRecovered",
+    "NotebookPlanRevised",
     "PlanApproved",
     "PlanCancelled",
     "PlanCompleted",
     "PlanCreated",
+    "PlanDrafted",
     "PlanEvent",
     "PlanExecutionStarted",
     "PlanFailed",
@@ -144,4 +167,6 @@ __all__ = [
     "StepsGathered",
     "SubPlanFinished",
     "SubPlanStarted",
+    "SubtaskFinished",
+    "SubtaskStateUpdated",
 ]
