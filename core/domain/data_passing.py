@@ -20,6 +20,15 @@ CONDITION_ERROR = "condition_error"
 PARAMETER_ERROR = "parameter_error"
 
 
+def failure_text(error: Exception) -> str:
+    """How a preparation failure is recorded. Any exception on the way (a `MemoryError`, a
+    `RecursionError`, a fault of the expression language itself) fails the step that asked,
+    never the engine that evaluates it: the plan is untrusted input."""
+    if isinstance(error, ExpressionError):
+        return str(error)
+    return f"{type(error).__name__}: {error}".rstrip(": ")
+
+
 def is_template(text: str) -> bool:
     """True when a string is a template rather than a literal."""
     return "{{" in text or "{%" in text or "{#" in text
@@ -103,8 +112,8 @@ def condition_holds(
     try:
         references = expressions.step_references(condition, condition=True)
         return expressions.test(condition, scope(plan, references))
-    except ExpressionError as error:
-        return Unprepared("when", CONDITION_ERROR, str(error))
+    except Exception as error:
+        return Unprepared("when", CONDITION_ERROR, failure_text(error))
 
 
 def resolve_parameters(
@@ -123,9 +132,9 @@ def resolve_parameters(
     for name, value in values.items():
         try:
             resolved[name] = resolve(value, plan, expressions, item)
-        except ExpressionError as error:
-            return Unprepared(f"{prefix}.{name}", PARAMETER_ERROR, str(error))
-        unstorable = unstorable_part(resolved[name], f"{prefix}.{name}")
+            unstorable = unstorable_part(resolved[name], f"{prefix}.{name}")
+        except Exception as error:
+            return Unprepared(f"{prefix}.{name}", PARAMETER_ERROR, failure_text(error))
         if unstorable is not None:
             return Unprepared(f"{prefix}.{name}", PARAMETER_ERROR, unstorable)
     return resolved
@@ -138,8 +147,8 @@ def resolve_outputs(plan: PlanState, expressions: Expressions) -> tuple[JsonObje
     for name, template in plan.spec.outputs.items():
         try:
             value = resolve(template, plan, expressions)
-        except ExpressionError as error:
-            problems.append(f"output {name!r}: {error}")
+        except Exception as error:
+            problems.append(f"output {name!r}: {failure_text(error)}")
             continue
         unstorable = unstorable_part(value, f"outputs.{name}")
         if unstorable is not None:
