@@ -145,7 +145,8 @@ def catch_up_read_models(settings: Settings, store: LibraryEventStore) -> None:
     The command that wrote has succeeded by then; a view that lags is repaired by the next
     catch-up. A `memory://` store lives only in this process, so it has nobody to serve.
     """
-    if parse_store_url(settings.store_url).kind == "memory":
+    config = parse_store_url(settings.store_url)
+    if config.kind == "memory" or config.read_only:
         return
     try:
         with read_side(settings, store) as side:

@@ -59,6 +59,12 @@ def missing_tables(session: Session) -> set[str]:
     return wanted - existing
 
 
+def read_models_present(database: ReadModelDatabase) -> bool:
+    """True when every read-model table exists (a read-only copy may have none)."""
+    with database.session() as session:
+        return not missing_tables(session)
+
+
 def ensure_schema(database: ReadModelDatabase, config: StoreConfig) -> None:
     """Create whatever is missing; on PostgreSQL under the store's set-up advisory lock.
 

@@ -11,10 +11,10 @@ from eventsourcing.persistence import Mapper, StoredEvent
 
 from adapters.store.event_topics import catalogue_topics
 from adapters.store.library_errors import translated_errors
-from adapters.store.postgres_setup import refuse_changes_to_events, schema_lock
+from adapters.store.postgres_setup import is_set_up, refuse_changes_to_events, schema_lock
 from adapters.store.pydantic_mapper import DECODE_ERRORS, OrjsonTranscoder, PydanticMapper
 from adapters.store.store_url import StoreConfig
-from core import CorruptHistoryError, PlanEvent
+from core import CorruptHistoryError, PlanEvent, StoreUnavailableError
 
 
 class PlanLedgerApplication(Application[UUID]):
@@ -29,6 +29,11 @@ class PlanLedgerApplication(Application[UUID]):
         return PydanticMapper(OrjsonTranscoder(), catalogue_topics())
 
 
+READ_ONLY_REASON = (
+    "it is read-only (a file or filesystem that cannot be written): commands that only read "
+    "work on it, this one would write"
+)
+
 POSTGRES_EVENTS_TABLE = f"{PlanLedgerApplication.name}_events"
 """The library names an application's PostgreSQL events table after the application."""
 
@@ -36,9 +41,12 @@ POSTGRES_EVENTS_TABLE = f"{PlanLedgerApplication.name}_events"
 class LibraryEventStore:
     """Appends and loads plan events; a taken version becomes `ConcurrencyError`."""
 
-    def __init__(self, application: PlanLedgerApplication, display: str) -> None:
+    def __init__(
+        self, application: PlanLedgerApplication, display: str, *, read_only: bool = False
+    ) -> None:
         self.application = application
         self.display = display
+        self.read_only = read_only
 
     def load(
         self, plan_id: UUID, after_version: int = 0, up_to_version: int | None = None
@@ -64,6 +72,8 @@ class LibraryEventStore:
         """Append all events in one transaction, or none."""
         if not events:
             return
+        if self.read_only:
+            raise StoreUnavailableError(self.display, READ_ONLY_REASON)
         to_stored = self.application.mapper.to_stored_event
         stored = [to_stored(event) for event in events]
         with translated_errors(self.display, events[0].plan_id, events[0].version):
@@ -83,9 +93,12 @@ def open_event_store(
         if config.kind == "postgresql":
             assert config.conninfo is not None
             assert config.schema is not None
-            with schema_lock(config.conninfo, config.schema) as connection:
-                application = PlanLedgerApplication(env=env)
-                refuse_changes_to_events(connection, config.schema, POSTGRES_EVENTS_TABLE)
+            if is_set_up(config.conninfo, config.schema, POSTGRES_EVENTS_TABLE):
+                application = PlanLedgerApplication(env={**env, "CREATE_TABLE": "n"})
+            else:
+                with schema_lock(config.conninfo, config.schema) as connection:
+                    application = PlanLedgerApplication(env=env)
+                    refuse_changes_to_events(connection, config.schema, POSTGRES_EVENTS_TABLE)
         else:
             application = PlanLedgerApplication(env=env)
-    return LibraryEventStore(application, config.display)
+    return LibraryEventStore(application, config.display, read_only=config.read_only)

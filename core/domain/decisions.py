@@ -346,9 +346,14 @@ def _decision_event(
 _FINISH_EVENTS: dict[PlanStatus, type[PlanFailed]] = {PlanStatus.FAILED: PlanFailed}
 
 
+def check_may_approve(spec: PlanSpec, by: str, plan_id: UUID | None = None) -> None:
+    """Raise `NotAnApproverError` unless `by` may approve a plan of this spec."""
+    approvers = spec.options.approvers
+    if approvers and by not in approvers:
+        raise NotAnApproverError(plan_id, by, approvers)
+
+
 def _check_approver(plan: PlanState, by: str, action: str) -> None:
     if plan.status is not PlanStatus.PENDING_APPROVAL:
         raise InvalidTransitionError(plan.plan_id, plan.status.value, action)
-    approvers = plan.spec.options.approvers
-    if approvers and by not in approvers:
-        raise NotAnApproverError(plan.plan_id, by, approvers)
+    check_may_approve(plan.spec, by, plan.plan_id)

@@ -90,12 +90,13 @@ class InvalidStoreUrlError(InvalidInputError):
 class NotAnApproverError(InvalidInputError):
     """Only the plan's `approvers` may approve or reject it."""
 
-    def __init__(self, plan_id: UUID, actor: str, approvers: Sequence[str]) -> None:
+    def __init__(self, plan_id: UUID | None, actor: str, approvers: Sequence[str]) -> None:
         self.plan_id = plan_id
         self.actor = actor
         self.approvers = tuple(approvers)
+        plan = f"plan {plan_id}" if plan_id is not None else "this plan (it was not created)"
         super().__init__(
-            f"{actor!r} may not approve or reject plan {plan_id}; "
+            f"{actor!r} may not approve or reject {plan}; "
             f"allowed approvers: {', '.join(self.approvers)}"
         )
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from core.domain.data_passing import templates_in
 from core.domain.errors import InvalidPlanSpecError, SpecProblem
 from core.domain.graph import find_cycles
+from core.domain.json_value import too_deep
 from core.domain.ports import Expressions, JsonSchemas
 from core.domain.reference_checks import reference_problems, templated_locations
 from core.domain.spec import PlanOptions, PlanSpec
@@ -31,6 +32,11 @@ def validate_spec(
     (`steps[deploy].plan.steps[migrate].tool`), and their nesting checked against
     `max_sub_plan_depth`.
     """
+    nested = too_deep(data, "spec")
+    if nested is not None:
+        where, _, problem = nested.partition(": ")
+        location = _shortened(where.removeprefix("spec."))
+        raise InvalidPlanSpecError([SpecProblem(location, problem)])
     checks = _Checks(tools, expressions, json_schemas)
     spec, problems = checks.spec(data, depth=0, limit=None)
     if problems:
@@ -114,6 +120,11 @@ class _Checks:
             return
         for problem in self.json_schemas.instance_problems(dict(inputs), child.inputs_schema):
             yield SpecProblem(f"{label}.{problem.location}", problem.message)
+
+
+def _shortened(location: str, keep: int = 120) -> str:
+    """A location too long to read (a deep path) keeps its start and its end."""
+    return location if len(location) <= keep else f"{location[:60]}…{location[-60:]}"
 
 
 def _raw_steps(data: Mapping[Any, Any]) -> list[Mapping[str, Any]]:

@@ -13,7 +13,15 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from uuid import UUID
 
-from core.domain.decisions import apply_decisions, approve, cancel, create_plan, reject, resume
+from core.domain.decisions import (
+    apply_decisions,
+    approve,
+    cancel,
+    check_may_approve,
+    create_plan,
+    reject,
+    resume,
+)
 from core.domain.errors import (
     ConcurrencyError,
     InvalidInputsError,
@@ -109,11 +117,13 @@ class PlanService:
         inputs: object = None,
         plan_id: UUID | None = None,
         traceparent: str | None = None,
+        approver: str | None = None,
     ) -> UUID:
         """Validate a spec and its inputs, record the new plan, and return its id.
 
         Nothing is written when either is refused, or `traceparent` (the caller's W3C trace
-        context, recorded so the plan's spans join the caller's trace) is malformed. `plan_id`
+        context, recorded so the plan's spans join the caller's trace) is malformed, or
+        `approver` (who is about to approve it) is not one of the spec's approvers. `plan_id`
         lets a caller that reserved an id first (an idempotent submission) use it; a plan that
         already has it raises `ConcurrencyError` and is left as it is.
         """
@@ -121,6 +131,8 @@ class PlanService:
             spec.model_dump(mode="json", exclude_unset=True) if isinstance(spec, PlanSpec) else spec
         )
         parsed = self.validate(data)
+        if approver is not None and parsed.options.needs_approval:
+            check_may_approve(parsed, approver)
         checked = self.check_inputs(parsed, {} if inputs is None else inputs)
         plan_id = plan_id or self._ids.new_id()
         events = create_plan(
@@ -308,7 +320,9 @@ class PlanService:
         `on_created` learns the new plan's id before anything else happens to it, so a caller
         can name the plan while it runs; `comment` goes with the approval.
         """
-        plan_id = self.create_plan(spec, by=by, inputs=inputs, traceparent=traceparent)
+        plan_id = self.create_plan(
+            spec, by=by, inputs=inputs, traceparent=traceparent, approver=approve_as
+        )
         if on_created is not None:
             on_created(plan_id)
         plan = self.get_plan(plan_id)
