@@ -33,6 +33,33 @@ def too_deep(value: JsonValue, path: str, limit: int = MAX_NESTING) -> str | Non
     return None
 
 
+def unencodable_text(value: JsonValue, path: str) -> str | None:
+    """Where `value` holds text that is not valid Unicode (a lone surrogate such as `\\ud800`,
+    which a Python tool can return): no JSON encoder of the store writes it."""
+    stack: list[tuple[str, JsonValue]] = [(path, value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii() and not _encodes(item):
+                return f"{where}: text with a lone surrogate is not valid Unicode"
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if isinstance(key, str) and not key.isascii() and not _encodes(key):
+                    return f"{where}: a key with a lone surrogate is not valid Unicode"
+                stack.append((f"{where}.{key}", child))
+        elif isinstance(item, list | tuple):
+            stack.extend((f"{where}[{i}]", child) for i, child in enumerate(item))
+    return None
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def unstorable_part(value: JsonValue, path: str = "result") -> str | None:
     """Where `value` holds something the event store would not give back unchanged, if anywhere.
 
@@ -40,7 +67,7 @@ def unstorable_part(value: JsonValue, path: str = "result") -> str | None:
     differ from the live run; such values are refused up front instead, as are values nested
     deeper than the store can encode (`MAX_NESTING`).
     """
-    nested = too_deep(value, path)
+    nested = too_deep(value, path) or unencodable_text(value, path)
     if nested is not None:
         return nested
     stack: list[tuple[str, JsonValue]] = [(path, value)]

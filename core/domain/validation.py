@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from core.domain.data_passing import templates_in
 from core.domain.errors import InvalidPlanSpecError, SpecProblem
 from core.domain.graph import find_cycles
-from core.domain.json_value import too_deep
+from core.domain.json_value import too_deep, unencodable_text
 from core.domain.ports import Expressions, JsonSchemas
 from core.domain.reference_checks import reference_problems, templated_locations
 from core.domain.spec import PlanOptions, PlanSpec
@@ -32,7 +32,7 @@ def validate_spec(
     (`steps[deploy].plan.steps[migrate].tool`), and their nesting checked against
     `max_sub_plan_depth`.
     """
-    nested = too_deep(data, "spec")
+    nested = too_deep(data, "spec") or unencodable_text(data, "spec")
     if nested is not None:
         where, _, problem = nested.partition(": ")
         location = _shortened(where.removeprefix("spec."))
