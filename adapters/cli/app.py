@@ -182,11 +182,16 @@ def cancel(
 @app.command()
 @handles_errors
 def execute(plan_id: IdArg, as_json: JsonOpt = False) -> None:
-    """Execute an approved plan (or go on with an executing one) to the end."""
+    """Execute an approved plan (or go on with an executing one) to the end.
+
+    Attempts another process left running are refused with a pointer to `resume`.
+    """
     console = stderr_console() if as_json else Console()
     with _engine_showing_progress(console) as service:
         plan = service.execute(
-            parse_id(plan_id), on_loaded=functools.partial(say_if_paused, console)
+            parse_id(plan_id),
+            on_loaded=functools.partial(say_if_paused, console),
+            refuse_left_running=True,
         )
     _finish(plan, as_json)
 

@@ -12,6 +12,7 @@ PlanLedgerError
 │   ├── StepNotFoundError          a command names a step the plan does not have
 │   ├── InvalidStepTransitionError an operator's retry or skip does not fit the step
 │   ├── NotInHistoryError          a version or time before the plan existed or beyond its log
+│   ├── LeftRunningError           `execute` finds attempts another process left running
 │   └── InvalidTraceparentError    a `traceparent` that is not a W3C trace context header
 ├── ConcurrencyError               another writer appended first: reload and decide again
 ├── StoreUnavailableError          the database cannot be reached (CLI exit 4)
@@ -152,6 +153,22 @@ class NotInHistoryError(InvalidInputError):
         self.at = at
         self.reason = reason
         super().__init__(f"plan {plan_id} has no state at {at}: {reason}")
+
+
+class LeftRunningError(InvalidInputError):
+    """`execute` found attempts another process started and never ended (`left`: step ->
+    worker). It cannot tell a stopped process from a live one, so it does not take them over:
+    `resume` is the operator's word that the process has stopped."""
+
+    def __init__(self, plan_id: UUID, left: dict[str, str]) -> None:
+        self.plan_id = plan_id
+        self.left = dict(left)
+        steps = ", ".join(f"{step} (on {worker})" for step, worker in sorted(self.left.items()))
+        super().__init__(
+            f"plan {plan_id} has attempts left running by another process: {steps}; if that "
+            f"process has stopped (a crash, kill -9), `planledger resume {plan_id}` records "
+            "them as interrupted and goes on"
+        )
 
 
 class InvalidTraceparentError(InvalidInputError):

@@ -32,6 +32,7 @@ from core.domain.errors import (
 from core.domain.events import PlanEvent
 from core.domain.forks import check_fork, fork_plan
 from core.domain.json_value import JsonObject, unstorable_part
+from core.domain.left_running import refuse_left_running as refuse_others_attempts
 from core.domain.operator_decisions import pause, retry_step, skip_step, unpause
 from core.domain.plan import PlanState, evolve, fold
 from core.domain.ports import Clock, EventStore, Expressions, IdFactory, JsonSchemas
@@ -246,8 +247,12 @@ class PlanService:
         launch_child: ChildLauncher | None = None,
         leave_when_paused: bool = False,
         on_loaded: PlanCallback | None = None,
+        refuse_left_running: bool = False,
     ) -> PlanState:
         """Execute an approved plan, or go on with an executing one, until it ends.
+
+        With `refuse_left_running`, attempts another process left running raise
+        `LeftRunningError` (after a kill -9 they would be waited on forever; `resume` ends them).
 
         What has fallen due is recorded first (an approval past its deadline expires); then
         `on_loaded` sees the plan before anything runs (a CLI says why a paused plan waits). A
@@ -266,6 +271,8 @@ class PlanService:
             self._engine.sub_plans.report_to_parent(plan, self._ids.new_id())
         if plan.status not in (PlanStatus.APPROVED, PlanStatus.EXECUTING):
             return plan
+        if refuse_left_running:
+            refuse_others_attempts(plan)
         return self._engine.execute(
             plan,
             self._ids.new_id(),
