@@ -27,6 +27,7 @@ from core.domain.events import (
     PlanForked,
     PlanPartiallyCompleted,
     PlanPaused,
+    PlanQuarantinedAfterCrashes,
     PlanRejected,
     PlanReopened,
     PlanResumed,
@@ -203,7 +204,7 @@ def _apply(state: PlanState, event: PlanEvent) -> None:
         case PlanCompleted() | PlanPartiallyCompleted():
             state.reason = getattr(event, "reason", None)
             state.outputs = event.outputs
-        case PlanFailed():
+        case PlanFailed() | PlanQuarantinedAfterCrashes():
             state.reason = event.reason
         case PlanPaused():
             operator.on_paused(state, event)

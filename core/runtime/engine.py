@@ -120,8 +120,8 @@ class Engine:
                 context.cancelled.set()
             run.threads.shutdown()
             run.child_threads.shutdown()
-            if run.slots is not None:
-                run.slots.give_back(len(run.holding))
+            if run.slots is not None:  # reserved ones too: an append that raised kept them
+                run.slots.give_back(len(run.holding) + run.reserved)
 
     def _turn(self, run: EngineRun) -> None:
         """Record finished calls and the decisions they lead to; retry on a conflict."""

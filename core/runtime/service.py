@@ -36,6 +36,7 @@ from core.domain.left_running import refuse_left_running as refuse_others_attemp
 from core.domain.operator_decisions import pause, retry_step, skip_step, unpause
 from core.domain.plan import PlanState, evolve, fold
 from core.domain.ports import Clock, EventStore, Expressions, IdFactory, JsonSchemas
+from core.domain.quarantine import quarantine
 from core.domain.revisions import add_step, remove_step, revise_step, spec_data
 from core.domain.scheduler import ExpireApproval, decide
 from core.domain.spec import PlanSpec
@@ -166,6 +167,14 @@ class PlanService:
             plan,
             reason=f"parent plan {plan_id} cancelled: {reason}",
             correlation_id=plan.correlation_id,
+        )
+        return plan
+
+    def quarantine(self, plan_id: UUID, *, by: str, crashes: int, reason: str) -> PlanState:
+        """End a plan whose processing crashed engines `crashes` times (see `core.quarantine`)."""
+        plan = self._decide(plan_id, quarantine, by=by, crashes=crashes, reason=reason)
+        self._engine.sub_plans.cancel_children(
+            plan, reason=f"parent plan {plan_id} quarantined", correlation_id=plan.correlation_id
         )
         return plan
 

@@ -21,6 +21,7 @@ from core.domain.events import (
     PlanForked,
     PlanPartiallyCompleted,
     PlanPaused,
+    PlanQuarantinedAfterCrashes,
     PlanRejected,
     PlanReopened,
     PlanResumed,
@@ -162,6 +163,7 @@ FIELDS: dict[type[PlanEvent], dict[str, Any]] = {
         "reopened_steps": ("ship",),
     },
     StepSkippedByOperator: {"step_id": "lint", "by": "ops", "reason": "known issue"},
+    PlanQuarantinedAfterCrashes: {"by": "w-1", "crashes": 3, "reason": "MemoryError"},
 }
 
 

@@ -51,6 +51,7 @@ PUBLIC = [
     "PlanOptions",
     "PlanPartiallyCompleted",
     "PlanPaused",
+    "PlanQuarantinedAfterCrashes",
     "PlanRejected",
     "PlanReopened",
     "PlanResumed",

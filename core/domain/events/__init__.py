@@ -37,6 +37,7 @@ from core.domain.events.plan_events import (
     PlanResumed,
     PlanSubmitted,
 )
+from core.domain.events.quarantine_events import PlanQuarantinedAfterCrashes
 from core.domain.events.revision_events import (
     PlanForked,
     StepAdded,
@@ -89,6 +90,7 @@ EVENT_TYPES: tuple[type[PlanEvent], ...] = (
     PlanReopened,
     StepRetryRequested,
     StepSkippedByOperator,
+    PlanQuarantinedAfterCrashes,
 )
 """Every concrete event class, in the order a plan usually meets them."""
 
@@ -98,6 +100,7 @@ TERMINAL_EVENTS: dict[type[PlanEvent], PlanStatus] = {
     PlanPartiallyCompleted: PlanStatus.PARTIAL,
     PlanCancelled: PlanStatus.CANCELLED,
     PlanRejected: PlanStatus.REJECTED,
+    PlanQuarantinedAfterCrashes: PlanStatus.FAILED,
 }
 """The events that end a plan, and the status each one leaves."""
 
@@ -115,6 +118,7 @@ __all__ = [
     "PlanForked",
     "PlanPartiallyCompleted",
     "PlanPaused",
+    "PlanQuarantinedAfterCrashes",
     "PlanRejected",
     "PlanReopened",
     "PlanResumed",
