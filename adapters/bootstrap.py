@@ -19,6 +19,7 @@ from adapters.read_models import (
     open_read_side,
 )
 from adapters.read_models.follower import PollingWakeup, Wakeup
+from adapters.secrets import EnvelopeVault, open_data_keys
 from adapters.settings import Settings
 from adapters.store import LibraryEventStore, open_event_store, parse_store_url
 from adapters.system_clock import RandomIds, SystemClock
@@ -73,6 +74,16 @@ def build_service(
         worker=settings.worker_id,
         callbacks=callbacks,
         poll_interval_s=settings.poll_interval_s,
+        secrets=secret_vault(settings),
+    )
+
+
+def secret_vault(settings: Settings) -> EnvelopeVault | None:
+    """The vault of secret inputs, when a master key file is configured."""
+    if settings.secrets_key_file is None:
+        return None
+    return EnvelopeVault(
+        settings.secrets_key_file, open_data_keys(parse_store_url(settings.store_url))
     )
 
 

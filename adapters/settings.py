@@ -28,6 +28,8 @@ class Settings:
         poll_interval_s: how often a waiting engine looks for other writers' events.
         trace_exporters: where spans go (`otlp`, `console`), from the standard OpenTelemetry
             variables (see `adapters.telemetry.trace_settings`); empty: traces are off.
+        secrets_key_file: the master key of secret inputs (`PLANLEDGER_SECRETS_KEY`, a path);
+            unset: a plan with secret inputs is refused.
     """
 
     store_url: str = DEFAULT_STORE
@@ -38,6 +40,7 @@ class Settings:
     log_level: str = "warning"
     poll_interval_s: float = 0.5
     trace_exporters: tuple[str, ...] = ()
+    secrets_key_file: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -55,6 +58,7 @@ class Settings:
             log_level=env.get("PLANLEDGER_LOG_LEVEL", "warning").lower(),
             poll_interval_s=float(env.get("PLANLEDGER_POLL_INTERVAL_S", "0.5")),
             trace_exporters=requested_trace_exporters(env),
+            secrets_key_file=env.get("PLANLEDGER_SECRETS_KEY") or None,
         )
 
     def with_overrides(self, **changes: object) -> Settings:

@@ -33,6 +33,7 @@ from core.domain.errors import (
     PlanLedgerError,
     PlanNotFoundError,
     RevisionRefusedError,
+    SecretsUnavailableError,
     SpecProblem,
     StepNotFoundError,
     StoreUnavailableError,
@@ -113,6 +114,11 @@ from core.domain.scheduler import (
     decide,
     elapsed_ms,
 )
+from core.domain.secret_inputs import (
+    REDACTED,
+    SealedInputs,
+    SecretVault,
+)
 from core.domain.spec import (
     MAX_STEPS,
     PlanOptions,
@@ -166,6 +172,7 @@ __all__ = [
     "EVENT_TYPES",
     "ITEMS_FAILED",
     "MAX_STEPS",
+    "REDACTED",
     "TERMINAL_EVENTS",
     "CallSlots",
     "Callbacks",
@@ -219,6 +226,9 @@ __all__ = [
     "PlanUnpaused",
     "RevisionRefusedError",
     "Schedule",
+    "SealedInputs",
+    "SecretVault",
+    "SecretsUnavailableError",
     "SpanMoment",
     "SpanRecord",
     "SpanStatus",

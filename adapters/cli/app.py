@@ -33,6 +33,7 @@ from adapters.cli.plan_notes import say_if_approval_expires, say_if_paused
 from adapters.cli.read_commands import print_timeline, register_read_commands
 from adapters.cli.render import ProgressPrinter, render_history, render_status, status_view
 from adapters.cli.revision_commands import register_revision_commands
+from adapters.cli.secret_commands import secrets_app
 from adapters.cli.spec_file import read_plan_spec_file
 from adapters.cli.worker_commands import register_worker_commands
 from adapters.event_records import event_to_record
@@ -276,6 +277,7 @@ def schema() -> None:
 
 
 app.add_typer(audit_app, name="audit")
+app.add_typer(secrets_app, name="secrets")
 app.command()(show)
 register_read_commands(app)
 register_worker_commands(app)

@@ -47,15 +47,16 @@ def templates_in(value: JsonValue, path: str) -> Iterator[tuple[str, str]]:
             yield from templates_in(child, f"{path}[{index}]")
 
 
-def scope(plan: PlanState, step_ids: Iterable[str]) -> JsonObject:
-    """What an expression may read: the named steps and the plan's inputs."""
+def scope(plan: PlanState, step_ids: Iterable[str], inputs: JsonObject | None = None) -> JsonObject:
+    """What an expression may read: the named steps and the plan's inputs (`inputs` if given:
+    the clear secret values, for the tool call alone)."""
     return {
         "steps": {
             step_id: _step_scope(plan.steps[step_id])
             for step_id in step_ids
             if step_id in plan.steps
         },
-        "plan": {"inputs": plan.inputs},
+        "plan": {"inputs": plan.inputs if inputs is None else inputs},
     }
 
 
@@ -67,7 +68,11 @@ def _step_scope(step: StepState) -> JsonObject:
 
 
 def resolve(
-    value: JsonValue, plan: PlanState, expressions: Expressions, item: JsonObject | None = None
+    value: JsonValue,
+    plan: PlanState,
+    expressions: Expressions,
+    item: JsonObject | None = None,
+    inputs: JsonObject | None = None,
 ) -> JsonValue:
     """`value` with every template in it replaced by its value (raises `ExpressionError`).
 
@@ -78,11 +83,11 @@ def resolve(
             return value
         per_item = item is not None
         references = expressions.step_references(value, condition=False, per_item=per_item)
-        return expressions.render(value, scope(plan, references) | (item or {}))
+        return expressions.render(value, scope(plan, references, inputs) | (item or {}))
     if isinstance(value, dict):
-        return {key: resolve(child, plan, expressions, item) for key, child in value.items()}
+        return {k: resolve(child, plan, expressions, item, inputs) for k, child in value.items()}
     if isinstance(value, list | tuple):
-        return [resolve(child, plan, expressions, item) for child in value]
+        return [resolve(child, plan, expressions, item, inputs) for child in value]
     return value
 
 
@@ -117,11 +122,12 @@ def condition_holds(
 
 
 def resolve_parameters(
-    plan: PlanState, step: StepState, expressions: Expressions
+    plan: PlanState, step: StepState, expressions: Expressions, inputs: JsonObject | None = None
 ) -> JsonObject | Unprepared:
     """The parameters the step's tool receives (recorded in `StepStarted`), or why not.
 
-    A plan step's parameters are its child's `inputs`, resolved the same way.
+    A plan step's parameters are its child's `inputs`, resolved the same way. `inputs` replaces
+    the plan's (redacted) inputs: the engine's resolution for the call, with secrets in clear.
     """
     resolved: JsonObject = {}
     item = item_scope(step)
@@ -131,7 +137,7 @@ def resolve_parameters(
     )
     for name, value in values.items():
         try:
-            resolved[name] = resolve(value, plan, expressions, item)
+            resolved[name] = resolve(value, plan, expressions, item, inputs)
             unstorable = unstorable_part(resolved[name], f"{prefix}.{name}")
         except Exception as error:
             return Unprepared(f"{prefix}.{name}", PARAMETER_ERROR, failure_text(error))

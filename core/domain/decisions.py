@@ -53,6 +53,7 @@ from core.domain.scheduler import (
     TimeOutStep,
     next_retry_at,
 )
+from core.domain.secret_inputs import SealedInputs
 from core.domain.spec import PlanSpec
 from core.domain.status import PlanStatus, StepStatus
 from core.domain.trace_context import parse_traceparent
@@ -117,16 +118,24 @@ def create_plan(
     correlation_id: UUID,
     inputs: JsonObject | None = None,
     traceparent: str | None = None,
+    sealed_inputs: SealedInputs | None = None,
 ) -> list[PlanEvent]:
     """Create and submit a plan with its (already checked) `inputs`; auto-approve if asked.
 
     `traceparent` links the plan's trace to its caller's; it is checked here (W3C format), so a
-    bad one raises `InvalidTraceparentError` and nothing is recorded.
+    bad one raises `InvalidTraceparentError` and nothing is recorded. Secret inputs come
+    redacted in `inputs` and encrypted in `sealed_inputs`.
     """
     if traceparent is not None:
         traceparent = parse_traceparent(traceparent).header
     stamp = EventStamper(plan_id, 1, now, by, correlation_id)
-    created = stamp(PlanCreated, spec=spec, inputs=inputs or {}, traceparent=traceparent)
+    created = stamp(
+        PlanCreated,
+        spec=spec,
+        inputs=inputs or {},
+        traceparent=traceparent,
+        sealed_inputs=sealed_inputs,
+    )
     return [created, *submit(stamp, spec, now)]
 
 

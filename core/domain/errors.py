@@ -13,6 +13,7 @@ PlanLedgerError
 │   ├── InvalidStepTransitionError an operator's retry or skip does not fit the step
 │   ├── NotInHistoryError          a version or time before the plan existed or beyond its log
 │   ├── LeftRunningError           `execute` finds attempts another process left running
+│   ├── SecretsUnavailableError    secret inputs without a secrets key, or a forgotten data key
 │   └── InvalidTraceparentError    a `traceparent` that is not a W3C trace context header
 ├── ConcurrencyError               another writer appended first: reload and decide again
 ├── StoreUnavailableError          the database cannot be reached (CLI exit 4)
@@ -169,6 +170,17 @@ class LeftRunningError(InvalidInputError):
             f"process has stopped (a crash, kill -9), `planledger resume {plan_id}` records "
             "them as interrupted and goes on"
         )
+
+
+class SecretsUnavailableError(InvalidInputError):
+    """A plan's secret inputs cannot be sealed or read: `reason` says why (no secrets key is
+    configured, the plan's data key was forgotten, or another master key sealed them)."""
+
+    def __init__(self, plan_id: UUID | None, reason: str) -> None:
+        self.plan_id = plan_id
+        self.reason = reason
+        plan = f"plan {plan_id}" if plan_id is not None else "the plan"
+        super().__init__(f"secret inputs of {plan}: {reason}")
 
 
 class InvalidTraceparentError(InvalidInputError):

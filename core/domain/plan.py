@@ -105,6 +105,7 @@ def _created(event: PlanCreated) -> PlanState:
         created_by=event.actor,
         correlation_id=event.correlation_id,
         inputs=event.inputs,
+        sealed_inputs=event.sealed_inputs,
         last_event_at=event.timestamp,
         head_hash=event.hash,
         parent_plan_id=event.parent_plan_id,

@@ -13,6 +13,7 @@ from datetime import datetime
 from uuid import UUID
 
 from core.domain.json_value import JsonObject, JsonValue
+from core.domain.secret_inputs import SealedInputs
 from core.domain.spec import PlanSpec, StepSpec
 from core.domain.status import PlanStatus, StepStatus
 from core.domain.trace_context import PlanTrace, plan_trace
@@ -87,6 +88,8 @@ class PlanState:
     created_by: str
     correlation_id: UUID
     inputs: JsonObject = field(default_factory=dict)
+    sealed_inputs: SealedInputs | None = None
+    """The secret inputs, encrypted (`inputs` shows them as `***`)."""
     outputs: JsonObject = field(default_factory=dict)
     version: int = 1
     status: PlanStatus = PlanStatus.DRAFT

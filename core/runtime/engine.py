@@ -14,11 +14,8 @@ from datetime import datetime
 from typing import cast
 from uuid import UUID
 
-from pydantic import ValidationError
-from pydantic_core import PydanticSerializationError, to_jsonable_python
-
-from core.domain.decisions import Outcome, apply_decisions, record_outcome, start_execution
-from core.domain.errors import ConcurrencyError, ToolFailedError
+from core.domain.decisions import apply_decisions, record_outcome, start_execution
+from core.domain.errors import ConcurrencyError
 from core.domain.events import (
     PlanEvent,
     StepCancelled,
@@ -27,17 +24,19 @@ from core.domain.events import (
     StepTimedOut,
     SubPlanStarted,
 )
-from core.domain.json_value import unstorable_part
 from core.domain.plan import PlanState, evolve, fold
 from core.domain.ports import Clock, EventStore, Expressions, JsonSchemas
-from core.domain.scheduler import Decision, StartStep, decide, elapsed_ms
+from core.domain.scheduler import Decision, StartStep, decide
 from core.domain.status import PlanStatus
 from core.domain.sub_plans import child_plan_id, only_waits_on_children, waiting_children
 from core.runtime.call_slots import CallSlots
 from core.runtime.call_threads import CallThreads
 from core.runtime.callbacks import Callbacks
 from core.runtime.engine_run import ChildLauncher, EngineRun
+from core.runtime.plan_inputs import PlanInputs
+from core.runtime.secret_calls import call_secrets
 from core.runtime.sub_plan_runner import SubPlanRunner
+from core.runtime.tool_call import call_tool
 from core.runtime.tools import ToolContext, ToolRegistry
 
 
@@ -59,8 +58,10 @@ class Engine:
         worker: str,
         callbacks: Callbacks,
         poll_interval_s: float,
+        inputs: PlanInputs,
     ) -> None:
         self._store = store
+        self._inputs = inputs
         self.sub_plans = SubPlanRunner(store, clock, json_schemas)
         self._expressions = expressions
         self._tools = tools
@@ -241,48 +242,14 @@ class Engine:
             timeout_ms=step.timeout_ms,
             traceparent=run.plan.trace.attempt_traceparent(event.step_id, event.attempt),
         )
-        future = run.threads.submit(lambda: self._call(event, context))
+        secrets = call_secrets(run.plan, event, self._inputs, self._expressions)
+        future = run.threads.submit(
+            lambda: call_tool(self._tools, self._clock, event, context, secrets)
+        )
         run.in_flight[(event.step_id, event.attempt)] = (future, context)
         if run.slots is not None and run.reserved > 0:
             run.reserved -= 1
             run.holding.add((event.step_id, event.attempt))
-
-    def _call(self, event: StepStarted, context: ToolContext) -> Outcome:
-        """Run one tool call; every way it can end becomes an `Outcome`, never an exception."""
-        started = self._clock.now()
-        result = None
-        error: tuple[str, str, object] | None = None
-        tool = self._tools.get(event.tool)
-        if tool is None:
-            error = ("unknown_tool", f"tool {event.tool!r} is not enabled here", None)
-        else:
-            try:
-                # stored as JSON: record what a reload gives back, so replay equals the live run
-                result = to_jsonable_python(tool.invoke(event.parameters, context))
-                unstorable = unstorable_part(result)
-                if unstorable is not None:
-                    error = ("invalid_result", f"the result cannot be stored: {unstorable}", None)
-            except ToolFailedError as failure:
-                details = to_jsonable_python(failure.details, fallback=repr)
-                error = (failure.error_type, failure.message, details)
-            except PydanticSerializationError as unserialisable:
-                error = ("invalid_result", f"the result is not JSON: {unserialisable}", None)
-            except ValidationError as invalid:
-                error = ("invalid_parameters", str(invalid), None)
-            except Exception as exc:  # a tool's own failure is a fact to record
-                error = (type(exc).__name__, str(exc) or repr(exc), None)
-        duration = elapsed_ms(started, self._clock.now())
-        if error is None:
-            return Outcome(event.step_id, event.attempt, duration, result=result)
-        error_type, message, details = error
-        return Outcome(
-            event.step_id,
-            event.attempt,
-            duration,
-            error_type=error_type,
-            message=message,
-            details=details,
-        )
 
     def _wait(self, run: EngineRun) -> None:
         """Sleep until a call ends, something falls due, or it is time to look for other writers."""

@@ -17,28 +17,25 @@ from core.domain.decisions import (
     apply_decisions,
     approve,
     cancel,
-    check_may_approve,
-    create_plan,
     reject,
     resume,
 )
 from core.domain.errors import (
     ConcurrencyError,
-    InvalidInputsError,
     InvalidPlanSpecError,
     PlanNotFoundError,
     SpecProblem,
 )
 from core.domain.events import PlanEvent
-from core.domain.forks import check_fork, fork_plan
-from core.domain.json_value import JsonObject, unstorable_part
+from core.domain.json_value import JsonObject
 from core.domain.left_running import refuse_left_running as refuse_others_attempts
 from core.domain.operator_decisions import pause, retry_step, skip_step, unpause
 from core.domain.plan import PlanState, evolve, fold
 from core.domain.ports import Clock, EventStore, Expressions, IdFactory, JsonSchemas
 from core.domain.quarantine import quarantine
-from core.domain.revisions import add_step, remove_step, revise_step, spec_data
+from core.domain.revisions import add_step, remove_step, revise_step
 from core.domain.scheduler import ExpireApproval, decide
+from core.domain.secret_inputs import SecretVault
 from core.domain.spec import PlanSpec
 from core.domain.status import PlanStatus
 from core.domain.sub_plans import only_children_run
@@ -47,6 +44,8 @@ from core.runtime.call_slots import CallSlots
 from core.runtime.callbacks import Callbacks
 from core.runtime.engine import Engine
 from core.runtime.engine_run import ChildLauncher
+from core.runtime.plan_creation import PlanCreation
+from core.runtime.plan_inputs import PlanInputs
 from core.runtime.tools import ToolRegistry
 
 Command = Callable[[PlanState, UUID], list[PlanEvent]]
@@ -71,6 +70,7 @@ class PlanService:
         worker: str,
         callbacks: Callbacks | None = None,
         poll_interval_s: float = 0.5,
+        secrets: SecretVault | None = None,
     ) -> None:
         self._store = store
         self._tools = tools
@@ -78,6 +78,8 @@ class PlanService:
         self._ids = ids
         self._expressions = expressions
         self._json_schemas = json_schemas
+        self._inputs = PlanInputs(json_schemas, secrets)
+        self._creation = PlanCreation(store, clock, ids, self.validate, self._inputs)
         self._engine = Engine(
             store,
             tools,
@@ -87,6 +89,7 @@ class PlanService:
             worker=worker,
             callbacks=callbacks or Callbacks(),
             poll_interval_s=poll_interval_s,
+            inputs=self._inputs,
         )
 
     @property
@@ -100,16 +103,7 @@ class PlanService:
 
     def check_inputs(self, spec: PlanSpec, inputs: object) -> JsonObject:
         """The inputs if they are a JSON object that passes the spec's `inputs_schema`."""
-        if not isinstance(inputs, dict) or not all(isinstance(key, str) for key in inputs):
-            raise InvalidInputsError([SpecProblem("inputs", "must be a mapping of names")])
-        unstorable = unstorable_part(inputs, "inputs")
-        if unstorable is not None:
-            raise InvalidInputsError([SpecProblem("inputs", unstorable)])
-        if spec.inputs_schema is not None:
-            problems = self._json_schemas.instance_problems(inputs, spec.inputs_schema)
-            if problems:
-                raise InvalidInputsError(problems)
-        return inputs
+        return self._inputs.checked(spec, inputs)
 
     def create_plan(
         self,
@@ -129,25 +123,14 @@ class PlanService:
         lets a caller that reserved an id first (an idempotent submission) use it; a plan that
         already has it raises `ConcurrencyError` and is left as it is.
         """
-        data = (
-            spec.model_dump(mode="json", exclude_unset=True) if isinstance(spec, PlanSpec) else spec
-        )
-        parsed = self.validate(data)
-        if approver is not None and parsed.options.needs_approval:
-            check_may_approve(parsed, approver)
-        checked = self.check_inputs(parsed, {} if inputs is None else inputs)
-        plan_id = plan_id or self._ids.new_id()
-        events = create_plan(
-            plan_id,
-            parsed,
+        return self._creation.create(
+            spec,
             by=by,
-            now=self._clock.now(),
-            correlation_id=self._ids.new_id(),
-            inputs=checked,
+            inputs=inputs,
+            plan_id=plan_id,
             traceparent=traceparent,
+            approver=approver,
         )
-        self._store.append(events)
-        return plan_id
 
     def approve(self, plan_id: UUID, *, by: str, comment: str = "") -> PlanState:
         """Approve a plan that waits for approval (only its `approvers`, if it names any)."""
@@ -210,22 +193,7 @@ class PlanService:
         then waits for approval or execution like any new plan.
         """
         source = self.record_due(plan_id)
-        check_fork(source, from_step)
-        parsed = self.validate(spec_data(source.spec) if spec is None else spec)
-        inputs = self.check_inputs(parsed, source.inputs)
-        fork_id = self._ids.new_id()
-        events = fork_plan(
-            source,
-            plan_id=fork_id,
-            from_step=from_step,
-            spec=parsed,
-            inputs=inputs,
-            by=by,
-            now=self._clock.now(),
-            correlation_id=self._ids.new_id(),
-        )
-        self._store.append(events)
-        return fork_id
+        return self._creation.fork(source, from_step=from_step, by=by, spec=spec)
 
     def pause(self, plan_id: UUID, *, by: str, reason: str) -> PlanState:
         """Pause a plan that has not ended: running attempts finish, nothing new starts."""
@@ -262,7 +230,6 @@ class PlanService:
 
         With `refuse_left_running`, attempts another process left running raise
         `LeftRunningError` (after a kill -9 they would be waited on forever; `resume` ends them).
-
         What has fallen due is recorded first (an approval past its deadline expires); then
         `on_loaded` sees the plan before anything runs (a CLI says why a paused plan waits). A
         plan that is not approved yet, or has ended, is returned as it is (an ended sub-plan

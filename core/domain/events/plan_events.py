@@ -11,6 +11,7 @@ from pydantic import Field
 from core.domain.additive_fields import AdditiveFields
 from core.domain.events.base import PlanEvent
 from core.domain.json_value import JsonObject
+from core.domain.secret_inputs import SealedInputs
 from core.domain.spec import PlanSpec
 
 
@@ -21,11 +22,21 @@ class PlanCreated(PlanEvent, AdditiveFields):
     A sub-plan names its link: the `parent_plan_id` and `parent_step_id` that started it, the
     `root_plan_id` of the whole tree and its `depth` below the root (0 for a root plan).
     `traceparent` (W3C trace context) links the plan's trace to its caller's: given at creation,
-    or, for a sub-plan, the span of the parent's attempt that started it.
+    or, for a sub-plan, the span of the parent's attempt that started it. Inputs the schema
+    marks secret are `***` in `inputs`; their values are in `sealed_inputs`, encrypted (see
+    `core.domain.secret_inputs`).
     """
 
     additive_fields: ClassVar[frozenset[str]] = frozenset(
-        {"inputs", "parent_plan_id", "parent_step_id", "root_plan_id", "depth", "traceparent"}
+        {
+            "inputs",
+            "parent_plan_id",
+            "parent_step_id",
+            "root_plan_id",
+            "depth",
+            "traceparent",
+            "sealed_inputs",
+        }
     )
 
     spec: PlanSpec
@@ -35,6 +46,7 @@ class PlanCreated(PlanEvent, AdditiveFields):
     root_plan_id: UUID | None = None
     depth: int = 0
     traceparent: str | None = None
+    sealed_inputs: SealedInputs | None = None
 
 
 class PlanSubmitted(PlanEvent):
