@@ -36,7 +36,7 @@ SQLITE_WAIT_POLL_S = 0.1
 
 def build_tools(settings: Settings) -> ToolRegistry:
     """The built-in tools this deployment enables."""
-    return builtin_registry(settings.enabled_tools)
+    return builtin_registry(settings.enabled_tools, settings.python_modules)
 
 
 def validate_spec_data(data: object, settings: Settings) -> PlanSpec:

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from adapters.store.password_file import with_password_file
 from adapters.telemetry.trace_settings import requested_trace_exporters
 
 DEFAULT_STORE = "sqlite:///planledger.db"
@@ -30,6 +31,12 @@ class Settings:
             variables (see `adapters.telemetry.trace_settings`); empty: traces are off.
         secrets_key_file: the master key of secret inputs (`PLANLEDGER_SECRETS_KEY`, a path);
             unset: a plan with secret inputs is refused.
+        python_modules: the modules the `python` tool may call (`PLANLEDGER_PYTHON_MODULES`,
+            comma-separated; empty: any).
+
+    The store's password may come from a file (`PLANLEDGER_STORE_PASSWORD_FILE`) rather than
+    the URL, which then holds none; with neither, libpq's own password file (`~/.pgpass`,
+    `PGPASSFILE`) is used as usual.
     """
 
     store_url: str = DEFAULT_STORE
@@ -41,6 +48,7 @@ class Settings:
     poll_interval_s: float = 0.5
     trace_exporters: tuple[str, ...] = ()
     secrets_key_file: str | None = None
+    python_modules: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -48,7 +56,10 @@ class Settings:
         env = os.environ if environ is None else environ
         tools = env.get("PLANLEDGER_TOOLS")
         return cls(
-            store_url=env.get("PLANLEDGER_STORE", DEFAULT_STORE),
+            store_url=with_password_file(
+                env.get("PLANLEDGER_STORE", DEFAULT_STORE),
+                env.get("PLANLEDGER_STORE_PASSWORD_FILE"),
+            ),
             actor=env.get("PLANLEDGER_ACTOR") or env.get("USER") or "cli",
             worker_id=env.get("PLANLEDGER_WORKER") or _default_worker_id(),
             enabled_tools=tuple(t.strip() for t in tools.split(",") if t.strip())
@@ -59,12 +70,17 @@ class Settings:
             poll_interval_s=float(env.get("PLANLEDGER_POLL_INTERVAL_S", "0.5")),
             trace_exporters=requested_trace_exporters(env),
             secrets_key_file=env.get("PLANLEDGER_SECRETS_KEY") or None,
+            python_modules=_names(env.get("PLANLEDGER_PYTHON_MODULES", "")),
         )
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the given fields replaced (CLI options win over the environment)."""
         given = {key: value for key, value in changes.items() if value is not None}
         return replace(self, **given)  # type: ignore[arg-type]
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in text.split(",") if name.strip())
 
 
 def _default_worker_id() -> str:

@@ -39,6 +39,7 @@ from adapters.cli.worker_commands import register_worker_commands
 from adapters.event_records import event_to_record
 from adapters.logging_setup import configure_logging, log_event
 from adapters.settings import Settings
+from adapters.tools.isolation import isolate_engine_process
 from core import Callbacks, PlanEvent, PlanService, PlanSpec, PlanState
 
 app = typer.Typer(
@@ -51,6 +52,7 @@ app = typer.Typer(
 
 
 @app.callback()
+@handles_errors
 def configure(
     store: Annotated[
         str | None,
@@ -69,6 +71,7 @@ def configure(
     use_settings(base.with_overrides(store_url=store, log_json=log_json or None, log_level=level))
     settings = current_settings()
     configure_logging(json_lines=settings.log_json, level=settings.log_level)
+    isolate_engine_process()  # settings are read: tools may not read them from this process
 
 
 def _callbacks(show_progress: bool, console: Console) -> Callbacks:

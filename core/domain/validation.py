@@ -228,6 +228,7 @@ def _tool_problems(
                     continue  # checked by the tool when the template is resolved
                 where = "".join(f".{part}" for part in item["loc"])
                 message = "unknown parameter" if item["type"] == "extra_forbidden" else item["msg"]
+                message = message.removeprefix("Value error, ")
                 yield SpecProblem(f"{label}.parameters{where}", f"{message} (tool {tool!r})")
 
 
