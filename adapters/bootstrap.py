@@ -22,12 +22,21 @@ from adapters.read_models.follower import PollingWakeup, Wakeup
 from adapters.secrets import EnvelopeVault, open_data_keys
 from adapters.settings import Settings
 from adapters.store import LibraryEventStore, open_event_store, parse_store_url
+from adapters.store.blob_store import open_blob_store
 from adapters.system_clock import RandomIds, SystemClock
 from adapters.telemetry import StoreObserver, Telemetry, open_telemetry
 from adapters.tools import builtin_registry
 from adapters.workers import EventSignal, Worker, WorkerOptions, WorkQueue
 from adapters.workers.worker import ClaimObserver
-from core import Callbacks, PlanLedgerError, PlanService, PlanSpec, ToolRegistry, validate_spec
+from core import (
+    Callbacks,
+    LargeResults,
+    PlanLedgerError,
+    PlanService,
+    PlanSpec,
+    ToolRegistry,
+    validate_spec,
+)
 from projections import PROJECTIONS
 
 SQLITE_WAIT_POLL_S = 0.1
@@ -69,12 +78,22 @@ def build_service(
         tools if tools is not None else build_tools(settings),
         SystemClock(),
         RandomIds(),
-        expressions=JinjaExpressions(),
+        expressions=JinjaExpressions(open_blob_store(parse_store_url(settings.store_url))),
         json_schemas=JsonSchemaChecker(),
         worker=settings.worker_id,
         callbacks=callbacks,
         poll_interval_s=settings.poll_interval_s,
         secrets=secret_vault(settings),
+        results=large_results(settings),
+    )
+
+
+def large_results(settings: Settings) -> LargeResults:
+    """Where large results go: the blob table beside the configured store."""
+    return LargeResults(
+        open_blob_store(parse_store_url(settings.store_url)),
+        settings.inline_result_bytes,
+        settings.max_result_bytes,
     )
 
 

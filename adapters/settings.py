@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 
 from adapters.store.password_file import with_password_file
 from adapters.telemetry.trace_settings import requested_trace_exporters
+from core import DEFAULT_INLINE_BYTES, DEFAULT_MAX_BYTES, InvalidInputError
 
 DEFAULT_STORE = "sqlite:///planledger.db"
 
@@ -33,6 +34,10 @@ class Settings:
             unset: a plan with secret inputs is refused.
         python_modules: the modules the `python` tool may call (`PLANLEDGER_PYTHON_MODULES`,
             comma-separated; empty: any).
+        inline_result_bytes: results and outputs whose JSON is larger go to the blob table,
+            the event recording their digest (`PLANLEDGER_INLINE_RESULT_BYTES`, 65536).
+        max_result_bytes: a larger result fails its step (`PLANLEDGER_MAX_RESULT_BYTES`,
+            67108864).
 
     The store's password may come from a file (`PLANLEDGER_STORE_PASSWORD_FILE`) rather than
     the URL, which then holds none; with neither, libpq's own password file (`~/.pgpass`,
@@ -49,6 +54,8 @@ class Settings:
     trace_exporters: tuple[str, ...] = ()
     secrets_key_file: str | None = None
     python_modules: tuple[str, ...] = ()
+    inline_result_bytes: int = DEFAULT_INLINE_BYTES
+    max_result_bytes: int = DEFAULT_MAX_BYTES
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -71,12 +78,23 @@ class Settings:
             trace_exporters=requested_trace_exporters(env),
             secrets_key_file=env.get("PLANLEDGER_SECRETS_KEY") or None,
             python_modules=_names(env.get("PLANLEDGER_PYTHON_MODULES", "")),
+            inline_result_bytes=_size(env, "PLANLEDGER_INLINE_RESULT_BYTES", DEFAULT_INLINE_BYTES),
+            max_result_bytes=_size(env, "PLANLEDGER_MAX_RESULT_BYTES", DEFAULT_MAX_BYTES),
         )
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the given fields replaced (CLI options win over the environment)."""
         given = {key: value for key, value in changes.items() if value is not None}
         return replace(self, **given)  # type: ignore[arg-type]
+
+
+def _size(env: Mapping[str, str], name: str, default: int) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise InvalidInputError(f"{name} must be a number of bytes (at least 1), not {text!r}")
+    return int(text)
 
 
 def _names(text: str) -> tuple[str, ...]:

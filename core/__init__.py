@@ -109,6 +109,10 @@ from core.domain.ports import (
     IdFactory,
     JsonSchemas,
 )
+from core.domain.result_refs import (
+    BlobRef,
+    BlobStore,
+)
 from core.domain.scheduler import (
     Schedule,
     decide,
@@ -159,6 +163,11 @@ from core.runtime.call_slots import (
 from core.runtime.callbacks import (
     Callbacks,
 )
+from core.runtime.large_results import (
+    DEFAULT_INLINE_BYTES,
+    DEFAULT_MAX_BYTES,
+    LargeResults,
+)
 from core.runtime.service import (
     PlanService,
 )
@@ -169,11 +178,15 @@ from core.runtime.tools import (
 )
 
 __all__ = [
+    "DEFAULT_INLINE_BYTES",
+    "DEFAULT_MAX_BYTES",
     "EVENT_TYPES",
     "ITEMS_FAILED",
     "MAX_STEPS",
     "REDACTED",
     "TERMINAL_EVENTS",
+    "BlobRef",
+    "BlobStore",
     "CallSlots",
     "Callbacks",
     "ChainFinding",
@@ -196,6 +209,7 @@ __all__ = [
     "JsonObject",
     "JsonSchemas",
     "JsonValue",
+    "LargeResults",
     "NodeKind",
     "NotAnApproverError",
     "NotInHistoryError",

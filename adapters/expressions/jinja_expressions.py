@@ -21,7 +21,8 @@ from jinja2.parser import Parser
 from adapters.expressions.limits import evaluation_budget
 from adapters.expressions.references import ITEM_NAMES, NAMES, References, checked_references
 from adapters.expressions.sandbox import Sandbox
-from core import ExpressionError, JsonObject, JsonValue
+from adapters.expressions.stored_results import StoredResults
+from core import BlobStore, ExpressionError, JsonObject, JsonValue
 
 EVALUATION_ERRORS = (Exception,)
 """What compiling or evaluating an expression may raise, every kind of it: the expression is
@@ -42,11 +43,15 @@ class _Compiled:
 
 
 class JinjaExpressions:
-    """Templates and conditions, parsed and checked once per source text."""
+    """Templates and conditions, parsed and checked once per source text.
 
-    def __init__(self) -> None:
+    `blobs` is where results stored by reference are read (see `stored_results`).
+    """
+
+    def __init__(self, blobs: BlobStore | None = None) -> None:
         self._sandbox = Sandbox()
         self._cache: dict[tuple[str, bool, bool], _Compiled] = {}
+        self._results = StoredResults(blobs)
 
     def step_references(
         self, source: str, *, condition: bool, per_item: bool = False
@@ -60,6 +65,7 @@ class JinjaExpressions:
 
     def render(self, source: str, scope: JsonObject) -> JsonValue:
         compiled = self._compiled(source, condition=False, per_item="item" in scope)
+        scope = self._results.loaded(scope, source)
         with _translated(source), evaluation_budget():
             if not compiled.whole_value:
                 return _text(compiled.template, scope, source)
@@ -72,6 +78,7 @@ class JinjaExpressions:
 
     def test(self, source: str, scope: JsonObject) -> bool:
         compiled = self._compiled(source, condition=True, per_item="item" in scope)
+        scope = self._results.loaded(scope, source)
         with _translated(source), evaluation_budget():
             return bool(_value(compiled.template, scope))
 

@@ -64,7 +64,8 @@ def _step_scope(step: StepState) -> JsonObject:
     error = None
     if step.error is not None:
         error = {"type": step.error.error_type, "message": step.error.message}
-    return {"result": step.result, "status": step.status.value, "error": error}
+    result = step.result_ref if step.result_ref is not None else step.result
+    return {"result": result, "status": step.status.value, "error": error}
 
 
 def resolve(

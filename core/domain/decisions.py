@@ -42,6 +42,7 @@ from core.domain.expansion import ExpandStep, GatherItems, closing_gathers
 from core.domain.hash_chain import seal
 from core.domain.json_value import JsonObject, JsonValue
 from core.domain.plan import PlanState
+from core.domain.result_refs import BlobRef
 from core.domain.scheduler import (
     CancelStep,
     Decision,
@@ -107,6 +108,7 @@ class Outcome:
     error_type: str | None = None
     message: str = ""
     details: JsonValue = None
+    result_ref: BlobRef | None = None
 
 
 def create_plan(
@@ -256,6 +258,7 @@ def record_outcome(
                 tool=step.spec.tool,
                 result=outcome.result,
                 duration_ms=outcome.duration_ms,
+                result_ref=outcome.result_ref,
             )
         ]
     retry_at = next_retry_at(step.spec, outcome.attempt - step.retried_after, now)
@@ -330,10 +333,10 @@ def _decision_event(
             )
         case CancelStep(step_id, attempt, reason):
             return stamp(StepCancelled, step_id=step_id, attempt=attempt, reason=reason)
-        case FinishPlan(PlanStatus.COMPLETED, _, outputs):
-            return stamp(PlanCompleted, outputs=outputs)
-        case FinishPlan(PlanStatus.PARTIAL, reason, outputs):
-            return stamp(PlanPartiallyCompleted, reason=reason, outputs=outputs)
+        case FinishPlan(PlanStatus.COMPLETED, _, outputs, refs):
+            return stamp(PlanCompleted, outputs=outputs, output_refs=refs)
+        case FinishPlan(PlanStatus.PARTIAL, reason, outputs, refs):
+            return stamp(PlanPartiallyCompleted, reason=reason, outputs=outputs, output_refs=refs)
         case FinishPlan(status, reason):
             return stamp(_FINISH_EVENTS[status], reason=reason)
         case ExpandStep(step_id, items):

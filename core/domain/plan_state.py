@@ -13,6 +13,7 @@ from datetime import datetime
 from uuid import UUID
 
 from core.domain.json_value import JsonObject, JsonValue
+from core.domain.result_refs import BlobRef
 from core.domain.secret_inputs import SealedInputs
 from core.domain.spec import PlanSpec, StepSpec
 from core.domain.status import PlanStatus, StepStatus
@@ -47,6 +48,7 @@ class StepState:
     finished_at: datetime | None = None
     duration_ms: int | None = None
     result: JsonValue = None
+    result_ref: BlobRef | None = None
     error: StepError | None = None
     retry_at: datetime | None = None
     skip_reason: str | None = None

@@ -119,6 +119,7 @@ def on_step_completed(state: PlanState, event: StepCompleted) -> None:
     step = running_attempt(state, event, event.step_id, event.attempt)
     set_status(state, step, StepStatus.COMPLETED)
     step.result = event.result
+    step.result_ref = event.result_ref
     step.error = None
     step.duration_ms = event.duration_ms
     settle(state, event.step_id, Ending.SUCCESS)

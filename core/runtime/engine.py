@@ -33,6 +33,7 @@ from core.runtime.call_slots import CallSlots
 from core.runtime.call_threads import CallThreads
 from core.runtime.callbacks import Callbacks
 from core.runtime.engine_run import ChildLauncher, EngineRun
+from core.runtime.large_results import LargeResults
 from core.runtime.plan_inputs import PlanInputs
 from core.runtime.secret_calls import call_secrets
 from core.runtime.sub_plan_runner import SubPlanRunner
@@ -59,9 +60,11 @@ class Engine:
         callbacks: Callbacks,
         poll_interval_s: float,
         inputs: PlanInputs,
+        results: LargeResults,
     ) -> None:
         self._store = store
         self._inputs = inputs
+        self._results = results
         self.sub_plans = SubPlanRunner(store, clock, json_schemas)
         self._expressions = expressions
         self._tools = tools
@@ -161,7 +164,7 @@ class Engine:
         while True:
             schedule = decide(plan, now, self._expressions)
             run.wake_at = schedule.wake_at
-            decisions = _admitted(run, schedule.decisions)
+            decisions = [self._results.finished(d) for d in _admitted(run, schedule.decisions)]
             if decisions:
                 decided = apply_decisions(
                     plan, decisions, now=now, worker=self._worker, correlation_id=run.correlation_id
@@ -244,7 +247,7 @@ class Engine:
         )
         secrets = call_secrets(run.plan, event, self._inputs, self._expressions)
         future = run.threads.submit(
-            lambda: call_tool(self._tools, self._clock, event, context, secrets)
+            lambda: call_tool(self._tools, self._clock, event, context, secrets, self._results)
         )
         run.in_flight[(event.step_id, event.attempt)] = (future, context)
         if run.slots is not None and run.reserved > 0:

@@ -44,6 +44,7 @@ from core.runtime.call_slots import CallSlots
 from core.runtime.callbacks import Callbacks
 from core.runtime.engine import Engine
 from core.runtime.engine_run import ChildLauncher
+from core.runtime.large_results import LargeResults
 from core.runtime.plan_creation import PlanCreation
 from core.runtime.plan_inputs import PlanInputs
 from core.runtime.tools import ToolRegistry
@@ -71,6 +72,7 @@ class PlanService:
         callbacks: Callbacks | None = None,
         poll_interval_s: float = 0.5,
         secrets: SecretVault | None = None,
+        results: LargeResults | None = None,
     ) -> None:
         self._store = store
         self._tools = tools
@@ -90,6 +92,7 @@ class PlanService:
             callbacks=callbacks or Callbacks(),
             poll_interval_s=poll_interval_s,
             inputs=self._inputs,
+            results=results or LargeResults(),
         )
 
     @property
@@ -228,8 +231,7 @@ class PlanService:
     ) -> PlanState:
         """Execute an approved plan, or go on with an executing one, until it ends.
 
-        With `refuse_left_running`, attempts another process left running raise
-        `LeftRunningError` (after a kill -9 they would be waited on forever; `resume` ends them).
+        With `refuse_left_running`, attempts another process left running raise (see `resume`).
         What has fallen due is recorded first (an approval past its deadline expires); then
         `on_loaded` sees the plan before anything runs (a CLI says why a paused plan waits). A
         plan that is not approved yet, or has ended, is returned as it is (an ended sub-plan

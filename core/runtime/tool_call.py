@@ -15,7 +15,9 @@ from core.domain.errors import ToolFailedError
 from core.domain.events import StepStarted
 from core.domain.json_value import JsonValue, unstorable_part
 from core.domain.ports import Clock
+from core.domain.result_refs import BlobRef
 from core.domain.scheduler import elapsed_ms
+from core.runtime.large_results import RESULT_TOO_LARGE, LargeResults, ResultTooLargeError
 from core.runtime.secret_calls import CallSecrets
 from core.runtime.tools import ToolContext, ToolRegistry
 
@@ -29,10 +31,15 @@ def call_tool(
     event: StepStarted,
     context: ToolContext,
     secrets: CallSecrets,
+    results: LargeResults,
 ) -> Outcome:
-    """Run the tool `event` started, with `secrets.parameters`; how it ended, as an `Outcome`."""
+    """Run the tool `event` started, with `secrets.parameters`; how it ended, as an `Outcome`.
+
+    A large result is stored apart and recorded by reference (see `large_results`).
+    """
     started = clock.now()
     result: JsonValue = None
+    ref: BlobRef | None = None
     error = secrets.failure and (*secrets.failure, None)
     tool = tools.get(event.tool)
     if error is None and tool is None:
@@ -43,6 +50,10 @@ def call_tool(
             unstorable = unstorable_part(result)
             if unstorable is not None:
                 error = ("invalid_result", f"the result cannot be stored: {unstorable}", None)
+            else:
+                result, ref = results.kept(result)
+        except ResultTooLargeError as too_large:
+            error = (RESULT_TOO_LARGE, str(too_large), None)
         except ToolFailedError as failure:
             details = to_jsonable_python(failure.details, fallback=repr)
             error = (failure.error_type, failure.message, details)
@@ -54,7 +65,7 @@ def call_tool(
             error = (type(exc).__name__, str(exc) or repr(exc), None)
     duration = elapsed_ms(started, clock.now())
     if error is None:
-        return Outcome(event.step_id, event.attempt, duration, result=result)
+        return Outcome(event.step_id, event.attempt, duration, result=result, result_ref=ref)
     error_type, message, details = error
     return Outcome(
         event.step_id,

@@ -9,6 +9,8 @@ from __future__ import annotations
 import core
 
 PUBLIC = [
+    "BlobRef",
+    "BlobStore",
     "CallSlots",
     "Callbacks",
     "ChainFinding",
@@ -16,6 +18,8 @@ PUBLIC = [
     "Clock",
     "ConcurrencyError",
     "CorruptHistoryError",
+    "DEFAULT_INLINE_BYTES",
+    "DEFAULT_MAX_BYTES",
     "EVENT_TYPES",
     "EventStore",
     "ExpectedHead",
@@ -33,6 +37,7 @@ PUBLIC = [
     "JsonObject",
     "JsonSchemas",
     "JsonValue",
+    "LargeResults",
     "MAX_STEPS",
     "NodeKind",
     "NotAnApproverError",

@@ -11,6 +11,7 @@ from pydantic import Field
 from core.domain.additive_fields import AdditiveFields
 from core.domain.events.base import PlanEvent
 from core.domain.json_value import JsonObject
+from core.domain.result_refs import BlobRef
 from core.domain.secret_inputs import SealedInputs
 from core.domain.spec import PlanSpec
 
@@ -90,12 +91,14 @@ class PlanResumed(PlanEvent):
 class PlanCompleted(PlanEvent, AdditiveFields):
     """Every step completed (or was skipped for a reason that is not a failure).
 
-    `outputs` are the spec's `outputs`, resolved from the step results at completion.
+    `outputs` are the spec's `outputs`, resolved from the step results at completion; one over
+    the inline limit is stored apart, named in `output_refs` and previewed in `outputs`.
     """
 
-    additive_fields: ClassVar[frozenset[str]] = frozenset({"outputs"})
+    additive_fields: ClassVar[frozenset[str]] = frozenset({"outputs", "output_refs"})
 
     outputs: JsonObject = Field(default_factory=dict)
+    output_refs: dict[str, BlobRef] = Field(default_factory=dict)
 
 
 class PlanFailed(PlanEvent):
@@ -110,10 +113,11 @@ class PlanPartiallyCompleted(PlanEvent, AdditiveFields):
     `outputs` holds the spec's outputs that could be resolved from the steps that completed.
     """
 
-    additive_fields: ClassVar[frozenset[str]] = frozenset({"outputs"})
+    additive_fields: ClassVar[frozenset[str]] = frozenset({"outputs", "output_refs"})
 
     reason: str
     outputs: JsonObject = Field(default_factory=dict)
+    output_refs: dict[str, BlobRef] = Field(default_factory=dict)
 
 
 class PlanCancelled(PlanEvent):
