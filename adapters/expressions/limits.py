@@ -7,12 +7,14 @@ its arguments (`len(s) * n`, occurrences times the growth of a `replace`, the pa
 and refused above `MAX_BUILT`; everything built is also charged to a budget for the whole
 evaluation (`EVALUATION_BUDGET`), so many small values cannot add up to a large one. A deadline
 (`TIME_LIMIT_S`) is checked at every operation the sandbox sees. Refusals are `SecurityError`s,
-which become `ExpressionError`s with the rest.
+which become `ExpressionError`s with the rest. `scripts/bench_expressions` measures the peak
+memory of the worst expressions these bounds accept.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -25,12 +27,16 @@ from jinja2.exceptions import SecurityError
 MAX_BUILT = 1_000_000
 """The most characters (or items) one operation may build."""
 
-EVALUATION_BUDGET = 10_000_000
-"""What all operations of one evaluation may build together: characters, and `ITEM_COST` for
-each item of a list or mapping."""
+EVALUATION_BUDGET = 40_000_000
+"""What all operations of one evaluation may build together, in bytes as CPython counts them
+(`sys.getsizeof`: a string's header and characters, a list's pointers and its new strings); an
+operation whose result is known only by its length is charged 4 bytes a character."""
 
 ITEM_COST = 8
-"""What one item of a built list or mapping is charged: a pointer, at least."""
+"""What one item of a built list or mapping costs beside the item itself: a pointer."""
+
+WIDEST_CHARACTER = 4
+"""Bytes per character of the widest strings (any character above U+FFFF)."""
 
 MAX_ITEMS = 100_000
 """The most pieces a string may be split into, or characters a filter may iterate over."""
@@ -55,7 +61,8 @@ class Budget:
         self.remaining -= size
         if self.remaining < 0:
             raise SecurityError(
-                f"{what}: the expression builds more than {EVALUATION_BUDGET} characters in all"
+                f"{what}: the expression builds more than {EVALUATION_BUDGET // 1_000_000} MB "
+                "in all"
             )
 
     def check_time(self) -> None:
@@ -85,10 +92,11 @@ def check_time() -> None:
 
 
 def would_build(size: int, what: str, limit: int = MAX_BUILT) -> None:
-    """Refuse an operation that would build more than `limit`; else charge what it builds."""
+    """Refuse an operation that would build more than `limit` characters (or items); else charge
+    what it builds, at the widest characters."""
     if size > limit:
         raise SecurityError(f"{what} would build more than {limit} characters")
-    charge(size, what)
+    charge(size * WIDEST_CHARACTER, what)
 
 
 def charge(size: int, what: str) -> None:
@@ -99,11 +107,21 @@ def charge(size: int, what: str) -> None:
 
 
 def size_of(value: Any) -> int:
-    """What a built value is charged: its characters, or `ITEM_COST` per item."""
+    """What a built value is charged: a string's bytes, a list's or mapping's pointers and the
+    strings in it (shared ones too: it errs on the side of more)."""
     if isinstance(value, str):
-        return len(value)
-    if isinstance(value, list | tuple | dict):
-        return len(value) * ITEM_COST
+        return sys.getsizeof(value)
+    if isinstance(value, list | tuple):
+        return ITEM_COST * len(value) + sum(
+            sys.getsizeof(item) for item in value if isinstance(item, str)
+        )
+    if isinstance(value, dict):
+        return 2 * ITEM_COST * len(value) + sum(
+            sys.getsizeof(item)
+            for pair in value.items()
+            for item in pair
+            if isinstance(item, str)
+        )
     return 0
 
 
@@ -161,7 +179,7 @@ def json_text(value: Any, indent: int | str | None) -> str:
         if length > MAX_BUILT:
             raise SecurityError(f"tojson would build more than {MAX_BUILT} characters")
         pieces.append(piece)
-    charge(length, "tojson")
+    charge(length * WIDEST_CHARACTER, "tojson")
     text = "".join(pieces)
     for char, escape in HTML_ESCAPES.items():
         text = text.replace(char, escape)

@@ -160,7 +160,7 @@ class Sandbox(ImmutableSandboxedEnvironment):
         total = sum(len(text) for text in texts)
         if total > limits.MAX_BUILT:
             raise SecurityError(f"'~' renders to more than {limits.MAX_BUILT} characters")
-        limits.charge(total, "'~'")
+        limits.charge(total * limits.WIDEST_CHARACTER, "'~'")
         return "".join(texts)
 
 

@@ -38,7 +38,7 @@ BOMBS = [
     ("{{ ('x' * 99999 ~ 'y' * 99999)|list|length }}", "filter 'list' over 199998 characters"),
     (
         "{{ [" + ", ".join(["('x'*99999)|join('-')"] * 40) + "]|length }}",
-        "builds more than 10000000 characters in all",
+        "builds more than 40 MB in all",
     ),
 ]
 
