@@ -117,10 +117,7 @@ def size_of(value: Any) -> int:
         )
     if isinstance(value, dict):
         return 2 * ITEM_COST * len(value) + sum(
-            sys.getsizeof(item)
-            for pair in value.items()
-            for item in pair
-            if isinstance(item, str)
+            sys.getsizeof(item) for pair in value.items() for item in pair if isinstance(item, str)
         )
     return 0
 

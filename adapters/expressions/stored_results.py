@@ -9,6 +9,7 @@ after a large one often all read it.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import OrderedDict
 from typing import Any
 
@@ -25,6 +26,7 @@ class StoredResults:
     def __init__(self, blobs: BlobStore | None) -> None:
         self._blobs = blobs
         self._kept: OrderedDict[str, JsonValue] = OrderedDict()
+        self._lock = threading.Lock()  # engines of one process share it across threads
 
     def loaded(self, scope: JsonObject, source: str) -> JsonObject:
         """`scope` with every step result stored by reference replaced by its value."""
@@ -42,9 +44,10 @@ class StoredResults:
         return {**scope, "steps": loaded}
 
     def _value(self, ref: BlobRef, step_id: str, source: str) -> JsonValue:
-        if ref.digest in self._kept:
-            self._kept.move_to_end(ref.digest)
-            return self._kept[ref.digest]
+        with self._lock:
+            if ref.digest in self._kept:
+                self._kept.move_to_end(ref.digest)
+                return self._kept[ref.digest]
         if self._blobs is None:
             raise ExpressionError(
                 source, f"steps.{step_id}.result is stored by reference and no blob store is open"
@@ -60,7 +63,8 @@ class StoredResults:
                 source, f"steps.{step_id}.result does not match its digest {ref.digest}"
             )
         value: JsonValue = orjson.loads(content)
-        self._kept[ref.digest] = value
-        if len(self._kept) > KEPT:
-            self._kept.popitem(last=False)
+        with self._lock:
+            self._kept[ref.digest] = value
+            if len(self._kept) > KEPT:
+                self._kept.popitem(last=False)
         return value
