@@ -2,10 +2,11 @@
 
 The library would open any file it is given: a YAML file fails deep inside it (`file is not a
 database`), and another application's database whose `stored_events` table has other columns
-fails later still (`IndexError`). Both are refused here, by reading the file's header and the
-table's columns without writing a byte. A file (or directory) that cannot be written, such as an
-auditor's copy on a read-only filesystem, is opened read-only: commands that only read work on
-it, and one that writes is refused with a clear error instead of failing half-way.
+fails later still (`IndexError`). Both are refused here, by reading the file (through SQLite,
+read-only) and the table's columns without writing a byte. A file (or directory) that cannot be
+written, such as an auditor's copy on a read-only filesystem, is opened read-only: commands
+that only read work on it, and one that writes is refused with a clear error instead of failing
+half-way.
 """
 
 from __future__ import annotations
@@ -18,9 +19,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 from core import InvalidStoreUrlError
-
-SQLITE_HEADER = b"SQLite format 3\x00"
-"""The first 16 bytes of every SQLite database file."""
 
 EVENTS_TABLE = "stored_events"
 EVENT_COLUMNS = frozenset({"originator_id", "originator_version", "topic", "state"})
@@ -38,24 +36,20 @@ class SqliteFile:
 def inspect_sqlite_file(url: str, path: str) -> SqliteFile:
     """Check the file a `sqlite:///` URL names; raise `InvalidStoreUrlError` if it is not a store.
 
-    A file that does not exist yet is fine: it becomes a new store on first use.
+    A file that does not exist yet is fine: it becomes a new store on first use. The file is
+    read only through SQLite, never opened directly: closing a descriptor of a file drops every
+    POSIX lock this process holds on it, SQLite's included, and an engine that already has
+    the store open would then write past another process's locks.
     """
     file = Path(path)
     if not file.exists():
         return SqliteFile(path)
     if file.is_dir():
         raise InvalidStoreUrlError(url, f"{path!r} is a directory, not an SQLite database file")
-    with file.open("rb") as opened:
-        header = opened.read(len(SQLITE_HEADER))
-    if header and header != SQLITE_HEADER:
-        raise InvalidStoreUrlError(
-            url, f"{path!r} is not an SQLite database (it is another kind of file)"
-        )
     read_only = not (os.access(file, os.W_OK) and os.access(file.parent, os.W_OK))
-    checked = SqliteFile(_read_only_uri(file) if read_only else path, read_only)
-    if header:
-        _refuse_foreign_events_table(url, file)
-    return checked
+    uri = _read_only_uri(file)
+    _refuse_foreign_events_table(url, path, uri)
+    return SqliteFile(uri if read_only else path, read_only)
 
 
 def _read_only_uri(file: Path) -> str:
@@ -75,18 +69,22 @@ def _read_only_uri(file: Path) -> str:
     return f"file:{location}?immutable=1"
 
 
-def _refuse_foreign_events_table(url: str, file: Path) -> None:
-    """Refuse a database whose `stored_events` table belongs to another application."""
-    uri = f"file:{quote(str(file.resolve()))}?immutable=1"
+def _refuse_foreign_events_table(url: str, path: str, uri: str) -> None:
+    """Refuse a file that is no SQLite database, or whose `stored_events` table belongs to
+    another application (read through `uri`, read-only)."""
     try:
         with contextlib.closing(sqlite3.connect(uri, uri=True)) as connection:
             rows = connection.execute(f"PRAGMA table_info({EVENTS_TABLE})").fetchall()
     except sqlite3.DatabaseError as error:
-        raise InvalidStoreUrlError(url, f"{file} cannot be read as a database: {error}") from None
+        if "not a database" in str(error):
+            raise InvalidStoreUrlError(
+                url, f"{path!r} is not an SQLite database (it is another kind of file)"
+            ) from None
+        raise InvalidStoreUrlError(url, f"{path!r} cannot be read as a database: {error}") from None
     columns = {str(row[1]) for row in rows}
     if columns and not columns >= EVENT_COLUMNS:
         raise InvalidStoreUrlError(
             url,
-            f"{file} has a {EVENTS_TABLE} table of another application "
+            f"{path} has a {EVENTS_TABLE} table of another application "
             f"(columns {', '.join(sorted(columns))}): it is not a planledger store",
         )
