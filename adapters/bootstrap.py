@@ -22,6 +22,7 @@ from adapters.read_models import (
     open_read_model_database,
     open_read_side,
 )
+from adapters.secrets import EnvelopeVault, open_data_keys
 from adapters.settings import Settings
 from adapters.signing import (
     EventSigner,
@@ -40,6 +41,7 @@ from adapters.store import (
     parse_store_url,
 )
 from adapters.store.append_only_guard import guard_problems_at
+from adapters.store.blob_store import open_blob_store
 from adapters.store.event_store import POSTGRES_EVENTS_TABLE
 from adapters.store.library_errors import translated_errors
 from adapters.system_clock import RandomIds, SystemClock
@@ -51,6 +53,7 @@ from core import (
     Callbacks,
     ChangeHooks,
     JsonObject,
+    LargeResults,
     NotebookService,
     NotebookTools,
     PlanGenerator,
@@ -66,7 +69,7 @@ from projections import PROJECTIONS
 
 def build_tools(settings: Settings) -> ToolRegistry:
     """The built-in tools this deployment enables."""
-    return builtin_registry(settings.enabled_tools)
+    return builtin_registry(settings.enabled_tools, settings.python_modules)
 
 
 def validate_spec_data(data: object, settings: Settings) -> PlanSpec:
@@ -135,11 +138,31 @@ def build_service(
         tools if tools is not None else build_tools(settings),
         SystemClock(),
         RandomIds(),
-        expressions=JinjaExpressions(),
+        expressions=JinjaExpressions(open_blob_store(parse_store_url(settings.store_url))),
         json_schemas=JsonSchemaChecker(),
         worker=settings.worker_id,
         callbacks=callbacks,
         poll_interval_s=settings.poll_interval_s,
+        secrets=secret_vault(settings),
+        results=large_results(settings),
+    )
+
+
+def large_results(settings: Settings) -> LargeResults:
+    """Where large results go: the blob table beside the configured store."""
+    return LargeResults(
+        open_blob_store(parse_store_url(settings.store_url)),
+        settings.inline_result_bytes,
+        settings.max_result_bytes,
+    )
+
+
+def secret_vault(settings: Settings) -> EnvelopeVault | None:
+    """The vault of secret inputs, when a master key file is configured."""
+    if settings.secrets_key_file is None:
+        return None
+    return EnvelopeVault(
+        settings.secrets_key_file, open_data_keys(parse_store_url(settings.store_url))
     )
 
 
@@ -338,7 +361,8 @@ def catch_up_read_models(settings: Settings, store: LibraryEventStore) -> None:
     The command that wrote has succeeded by then; a view that lags is repaired by the next
     catch-up. A `memory://` store lives only in this process, so it has nobody to serve.
     """
-    if parse_store_url(settings.store_url).kind == "memory":
+    config = parse_store_url(settings.store_url)
+    if config.kind == "memory" or config.read_only:
         return
     try:
         with read_side(settings, store) as side:

@@ -9,8 +9,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from adapters.llm.llm_settings import LlmSettings
+from adapters.store.password_file import with_password_file
 from adapters.store.wakeup import POLL_INTERVAL_S
 from adapters.telemetry.trace_settings import requested_trace_exporters
+from core import DEFAULT_INLINE_BYTES, DEFAULT_MAX_BYTES, InvalidInputError
 
 DEFAULT_STORE = "sqlite:///planledger.db"
 
@@ -108,6 +110,18 @@ class Settings:
         notebook_max_subtasks: the subtask limit of a notebook plan created from here
             (`PLANLEDGER_NOTEBOOK_MAX_SUBTASKS`, default 20; 0: no limit).
         llm: the model `generate` asks (`PLANLEDGER_LLM_*`, see `adapters.llm.llm_settings`).
+        secrets_key_file: the master key of secret inputs (`PLANLEDGER_SECRETS_KEY`, a path);
+            unset: a plan with secret inputs is refused.
+        python_modules: the modules the `python` tool may call (`PLANLEDGER_PYTHON_MODULES`,
+            comma-separated; empty: any).
+        inline_result_bytes: results and outputs whose JSON is larger go to the blob table,
+            the event recording their digest (`PLANLEDGER_INLINE_RESULT_BYTES`, 65536).
+        max_result_bytes: a larger result fails its step (`PLANLEDGER_MAX_RESULT_BYTES`,
+            67108864).
+
+    The store's password may come from a file (`PLANLEDGER_STORE_PASSWORD_FILE`) rather than
+    the URL, which then holds none; with neither, libpq's own password file (`~/.pgpass`,
+    `PGPASSFILE`) is used as usual.
     """
 
     store_url: str = DEFAULT_STORE
@@ -124,6 +138,10 @@ class Settings:
     server: ServerSettings = ServerSettings()
     notebook_max_subtasks: int | None = 20
     llm: LlmSettings = field(default_factory=LlmSettings)
+    secrets_key_file: str | None = None
+    python_modules: tuple[str, ...] = ()
+    inline_result_bytes: int = DEFAULT_INLINE_BYTES
+    max_result_bytes: int = DEFAULT_MAX_BYTES
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -131,7 +149,10 @@ class Settings:
         env = os.environ if environ is None else environ
         tools = env.get("PLANLEDGER_TOOLS")
         return cls(
-            store_url=env.get("PLANLEDGER_STORE", DEFAULT_STORE),
+            store_url=with_password_file(
+                env.get("PLANLEDGER_STORE", DEFAULT_STORE),
+                env.get("PLANLEDGER_STORE_PASSWORD_FILE"),
+            ),
             actor=env.get("PLANLEDGER_ACTOR") or env.get("USER") or "cli",
             worker_id=env.get("PLANLEDGER_WORKER") or _default_worker_id(),
             enabled_tools=tuple(t.strip() for t in tools.split(",") if t.strip())
@@ -147,12 +168,29 @@ class Settings:
             server=ServerSettings.from_env(env),
             notebook_max_subtasks=int(env.get("PLANLEDGER_NOTEBOOK_MAX_SUBTASKS", "20")) or None,
             llm=LlmSettings.from_env(env),
+            secrets_key_file=env.get("PLANLEDGER_SECRETS_KEY") or None,
+            python_modules=_names(env.get("PLANLEDGER_PYTHON_MODULES", "")),
+            inline_result_bytes=_size(env, "PLANLEDGER_INLINE_RESULT_BYTES", DEFAULT_INLINE_BYTES),
+            max_result_bytes=_size(env, "PLANLEDGER_MAX_RESULT_BYTES", DEFAULT_MAX_BYTES),
         )
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the given fields replaced (CLI options win over the environment)."""
         given = {key: value for key, value in changes.items() if value is not None}
         return replace(self, **given)  # type: ignore[arg-type]
+
+
+def _size(env: Mapping[str, str], name: str, default: int) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise InvalidInputError(f"{name} must be a number of bytes (at least 1), not {text!r}")
+    return int(text)
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in text.split(",") if name.strip())
 
 
 def _default_worker_id() -> str:

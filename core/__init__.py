@@ -48,6 +48,7 @@ from core.domain.errors import (
     PlanNotFoundError,
     PlanNotGeneratedError,
     RevisionRefusedError,
+    SecretsUnavailableError,
     SeparationOfDutiesError,
     SpecProblem,
     StepNotFoundError,
@@ -78,6 +79,7 @@ from core.domain.events import (
     PlanPartiallyCompleted,
     PlanPaused,
     PlanQuarantined,
+    PlanQuarantinedAfterCrashes,
     PlanRejected,
     PlanReopened,
     PlanResumed,
@@ -171,6 +173,10 @@ from core.domain.ports import (
 from core.domain.progress import (
     progress,
 )
+from core.domain.result_refs import (
+    BlobRef,
+    BlobStore,
+)
 from core.domain.roles import (
     ROLE_PREFIX,
     Role,
@@ -180,6 +186,11 @@ from core.domain.scheduler import (
     Schedule,
     decide,
     elapsed_ms,
+)
+from core.domain.secret_inputs import (
+    REDACTED,
+    SealedInputs,
+    SecretVault,
 )
 from core.domain.spec import (
     MAX_STEPS,
@@ -225,6 +236,11 @@ from core.runtime.change_hooks import (
     ChangeHook,
     ChangeHooks,
 )
+from core.runtime.large_results import (
+    DEFAULT_INLINE_BYTES,
+    DEFAULT_MAX_BYTES,
+    LargeResults,
+)
 from core.runtime.notebook_service import (
     NotebookService,
 )
@@ -251,6 +267,8 @@ from core.runtime.tools import (
 )
 
 __all__ = [
+    "DEFAULT_INLINE_BYTES",
+    "DEFAULT_MAX_BYTES",
     "EVENT_TYPES",
     "EXTERNAL_FAILURE",
     "EXTERNAL_TOOL",
@@ -258,6 +276,7 @@ __all__ = [
     "ITEMS_FAILED",
     "MAX_STEPS",
     "PAUSE_EVENTS",
+    "REDACTED",
     "ROLE_PREFIX",
     "SEAL_FIELDS",
     "TERMINAL_EVENTS",
@@ -265,6 +284,8 @@ __all__ = [
     "ApprovalVoided",
     "ApproverRequiredError",
     "AttemptOutcome",
+    "BlobRef",
+    "BlobStore",
     "CallSlots",
     "Callbacks",
     "ChainFinding",
@@ -295,6 +316,7 @@ __all__ = [
     "JsonObject",
     "JsonSchemas",
     "JsonValue",
+    "LargeResults",
     "NodeKind",
     "NotAnApproverError",
     "NotInHistoryError",
@@ -328,6 +350,7 @@ __all__ = [
     "PlanPartiallyCompleted",
     "PlanPaused",
     "PlanQuarantined",
+    "PlanQuarantinedAfterCrashes",
     "PlanRejected",
     "PlanReopened",
     "PlanResumed",
@@ -343,6 +366,9 @@ __all__ = [
     "Round",
     "RuntimeClock",
     "Schedule",
+    "SealedInputs",
+    "SecretVault",
+    "SecretsUnavailableError",
     "SeparationOfDutiesError",
     "SpanMoment",
     "SpanRecord",

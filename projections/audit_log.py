@@ -11,6 +11,7 @@ from core import (
     PlanEvent,
     PlanPaused,
     PlanQuarantined,
+    PlanQuarantinedAfterCrashes,
     PlanRejected,
     PlanResumed,
     PlanUnpaused,
@@ -53,6 +54,8 @@ class AuditLogProjection:
                 return [_row(event, "cancelled", by, reason)]
             case PlanResumed(by=by):
                 return [_row(event, "resumed", by, None)]
+            case PlanQuarantinedAfterCrashes(by=by, crashes=crashes, reason=reason):
+                return [_row(event, "quarantined", by, f"after {crashes} crashes: {reason}")]
             case PlanPaused(by=by, reason=reason):
                 return [_row(event, "paused", by, reason or None)]
             case PlanUnpaused(by=by, reason=reason):

@@ -17,6 +17,7 @@ from core import (
     PlanFailed,
     PlanForked,
     PlanPartiallyCompleted,
+    PlanQuarantinedAfterCrashes,
     PlanRejected,
     PlanReopened,
     PlanStatus,
@@ -200,6 +201,7 @@ def _plan_changed(summary: PlanSummaryRow, event: PlanEvent) -> PlanSummaryRow:
             PlanCancelled(reason=reason)
             | PlanFailed(reason=reason)
             | PlanPartiallyCompleted(reason=reason)
+            | PlanQuarantinedAfterCrashes(reason=reason)
         ):
             summary = updated(summary, reason=reason)
         case PlanCompleted():

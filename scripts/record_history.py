@@ -145,6 +145,30 @@ def resumed_after_crash(service: PlanService, store: EventStore) -> UUID:
     return plan_id
 
 
+def quarantined_after_crashes(service: PlanService, store: EventStore) -> UUID:
+    """An attempt left running by engines that kept crashing; a worker sets the plan aside."""
+    spec = {
+        "description": "a plan whose processing crashed its engines three times",
+        "steps": [
+            {"id": "first", "tool": "echo", "parameters": {"value": 1}},
+            {"id": "second", "tool": "echo", "parameters": {"value": 2}, "depends_on": ["first"]},
+        ],
+    }
+    plan_id = service.create_plan(spec, by="erin")
+    clock, ids = SystemClock(), RandomIds()
+    plan = fold(store.load(plan_id))
+    store.append(start_execution(plan, now=clock.now(), correlation_id=ids.new_id()))
+    plan = fold(store.load(plan_id))
+    schedule = decide(plan, clock.now(), JinjaExpressions())
+    store.append(
+        apply_decisions(
+            plan, schedule.decisions, now=clock.now(), worker="w-dead", correlation_id=ids.new_id()
+        )
+    )
+    service.quarantine(plan_id, by="w-2", crashes=3, reason="MemoryError: out of memory")
+    return plan_id
+
+
 def cancelled_while_waiting(service: PlanService, store: EventStore) -> UUID:
     spec = {
         "description": "cancelled while waiting for approval",
@@ -332,6 +356,7 @@ SCENARIOS: dict[str, Callable[[PlanService, EventStore], UUID]] = {
     "traced_child": traced_child,
     "approval_voided_by_revision": approval_voided_by_revision,
     "quarantined_after_a_forgery": quarantined_after_a_forgery,
+    "quarantined_after_crashes": quarantined_after_crashes,
 }
 
 

@@ -39,6 +39,7 @@ from adapters.cli.read_commands import print_timeline, register_read_commands
 from adapters.cli.remote_commands import execute_remotely
 from adapters.cli.render import ProgressPrinter, render_history, status_view
 from adapters.cli.revision_commands import register_revision_commands
+from adapters.cli.secret_commands import secrets_app
 from adapters.cli.serve_commands import register_serve_commands
 from adapters.cli.spec_file import read_plan_spec_file
 from adapters.cli.step_commands import step_app
@@ -46,6 +47,7 @@ from adapters.cli.worker_commands import register_worker_commands
 from adapters.ledger.local_ledger import spec_schema
 from adapters.logging_setup import configure_logging, log_event
 from adapters.settings import Settings
+from adapters.tools.isolation import isolate_engine_process
 from core import Callbacks, PlanEvent, PlanService, PlanState
 
 app = typer.Typer(
@@ -58,6 +60,7 @@ app = typer.Typer(
 
 
 @app.callback()
+@handles_errors
 def configure(
     store: Annotated[
         str | None,
@@ -85,6 +88,7 @@ def configure(
     )
     settings = current_settings()
     configure_logging(json_lines=settings.log_json, level=settings.log_level)
+    isolate_engine_process()  # settings are read: tools may not read them from this process
 
 
 def _callbacks(show_progress: bool, console: Console) -> Callbacks:
@@ -196,13 +200,18 @@ def cancel(
 @app.command()
 @handles_errors
 def execute(plan_id: IdArg, as_json: JsonOpt = False) -> None:
-    """Execute an approved plan (or go on with an executing one) to the end."""
+    """Execute an approved plan (or go on with an executing one) to the end.
+
+    Attempts another process left running are refused with a pointer to `resume`.
+    """
     console = stderr_console() if as_json else Console()
     if current_settings().server.url is not None:
         finish_view(execute_remotely(current_settings(), parse_id(plan_id), console), as_json)
     with _engine_showing_progress(console) as service:
         plan = service.execute(
-            parse_id(plan_id), on_loaded=functools.partial(say_if_paused, console)
+            parse_id(plan_id),
+            on_loaded=functools.partial(say_if_paused, console),
+            refuse_left_running=True,
         )
     _finish(plan, as_json)
 
@@ -296,6 +305,7 @@ app.add_typer(step_app, name="step")
 app.add_typer(agent_app, name="agent")
 app.command("mcp")(mcp_command)
 app.command("generate")(generate_command)
+app.add_typer(secrets_app, name="secrets")
 app.command()(show)
 register_read_commands(app)
 register_worker_commands(app)

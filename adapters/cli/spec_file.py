@@ -1,4 +1,9 @@
-"""Reading a plan spec file (YAML or JSON) into plain data, with problems named by file and line."""
+"""Reading a plan spec file (YAML or JSON) into plain data, with problems named by file and line.
+
+YAML anchors and aliases are allowed, but a document whose aliases expand to more than
+`MAX_EXPANDED_NODES` values (a "billion laughs"), or refer to themselves, is refused as soon as
+it is loaded, before anything walks its expansion; so is one nested too deep to parse.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,9 @@ from core import InvalidPlanSpecError, SpecProblem
 
 MAX_SPEC_BYTES = 16 * 1024 * 1024
 
+MAX_EXPANDED_NODES = 5_000_000
+"""How many values a spec may hold once its aliases are expanded (100,000 steps fit)."""
+
 
 def read_spec_file(path: Path) -> object:
     """Parse a spec file; YAML is a superset of JSON, so one parser reads both."""
@@ -21,6 +29,10 @@ def read_spec_file(path: Path) -> object:
     text = path.read_text(encoding="utf-8", errors="replace")
     try:
         data = yaml.safe_load(text)
+    except RecursionError:
+        raise InvalidPlanSpecError(
+            [SpecProblem(str(path), "nested too deeply to read (lists and mappings)")]
+        ) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
@@ -30,7 +42,42 @@ def read_spec_file(path: Path) -> object:
         ) from None
     if data is None:
         raise InvalidPlanSpecError([SpecProblem(str(path), "file is empty")])
+    problem = _expansion_problem(data)
+    if problem is not None:
+        raise InvalidPlanSpecError([SpecProblem(str(path), problem)])
     return data
+
+
+def _expansion_problem(data: object) -> str | None:
+    """Why the aliases in `data` cannot be expanded: too many values, or a cycle.
+
+    Each mapping or list is sized once (aliases share the loaded object), so this costs the
+    size of the document as written, not of its expansion.
+    """
+    sizes: dict[int, int] = {}
+    open_ids: set[int] = set()
+    stack: list[tuple[object, bool]] = [(data, False)]
+    while stack:
+        value, children_done = stack.pop()
+        if not isinstance(value, dict | list):
+            continue
+        children = list(value.values()) if isinstance(value, dict) else value
+        key = id(value)
+        if children_done:
+            open_ids.discard(key)
+            sizes[key] = 1 + sum(sizes.get(id(child), 1) for child in children)
+            if sizes[key] > MAX_EXPANDED_NODES:
+                return (
+                    f"its aliases expand to more than {MAX_EXPANDED_NODES} values "
+                    "(YAML anchors used as a memory bomb?)"
+                )
+        elif key in open_ids:
+            return "an alias refers to a mapping or list that contains it (a cycle)"
+        elif key not in sizes:
+            open_ids.add(key)
+            stack.append((value, True))
+            stack.extend((child, False) for child in children)
+    return None
 
 
 MAX_FILE_NESTING = 100

@@ -206,6 +206,14 @@ def worker_command(
             help="On SIGTERM/SIGINT, how long running steps may take to finish.",
         ),
     ] = 30.0,
+    max_crashes: Annotated[
+        int,
+        typer.Option(
+            "--max-crashes",
+            min=1,
+            help="Quarantine a plan whose processing crashed engines this many times in a row.",
+        ),
+    ] = 3,
     store: StoreOpt = None,
     metrics_port: MetricsPortOpt = None,
     metrics_host: MetricsHostOpt = DEFAULT_METRICS_HOST,
@@ -222,6 +230,7 @@ def worker_command(
         lease_s=lease_s,
         grace_s=grace_s,
         poll_s=min(1.0, lease_s / 4),
+        max_crashes=max_crashes,
     )
     stop = threading.Event()
 

@@ -2,7 +2,9 @@
 
 A template that is one lone `{{ expr }}` evaluates to the expression's own JSON value (a
 number stays a number); any other template renders to text, values embedded as JSON. Every
-Jinja, sandbox or Python error on the way becomes an `ExpressionError` here.
+evaluation runs under the bounds of `limits` (size built, time), and text is rendered piece by
+piece so that it stops as soon as it is too long. Every Jinja, sandbox or Python error on the
+way (`MemoryError` and `RecursionError` included) becomes an `ExpressionError` here.
 """
 
 from __future__ import annotations
@@ -16,20 +18,16 @@ from jinja2 import TemplateError, Undefined, nodes
 from jinja2.environment import Template
 from jinja2.parser import Parser
 
+from adapters.expressions.limits import evaluation_budget
 from adapters.expressions.references import ITEM_NAMES, NAMES, References, checked_references
 from adapters.expressions.sandbox import Sandbox
-from core import ExpressionError, JsonObject, JsonValue
+from adapters.expressions.stored_results import StoredResults
+from core import BlobStore, ExpressionError, JsonObject, JsonValue
 
-EVALUATION_ERRORS = (
-    TemplateError,
-    TypeError,
-    ValueError,
-    ArithmeticError,
-    LookupError,
-    AttributeError,
-    RecursionError,
-)
-"""What evaluating a checked expression can still raise (sandbox refusals are TemplateErrors)."""
+EVALUATION_ERRORS = (Exception,)
+"""What compiling or evaluating an expression may raise, every kind of it: the expression is
+untrusted input, so a failure is its problem (sandbox refusals are TemplateErrors; a
+`MemoryError` or `RecursionError` is the expression's too, never the engine's)."""
 
 MAX_CACHED = 4096
 
@@ -45,11 +43,15 @@ class _Compiled:
 
 
 class JinjaExpressions:
-    """Templates and conditions, parsed and checked once per source text."""
+    """Templates and conditions, parsed and checked once per source text.
 
-    def __init__(self) -> None:
+    `blobs` is where results stored by reference are read (see `stored_results`).
+    """
+
+    def __init__(self, blobs: BlobStore | None = None) -> None:
         self._sandbox = Sandbox()
         self._cache: dict[tuple[str, bool, bool], _Compiled] = {}
+        self._results = StoredResults(blobs)
 
     def step_references(
         self, source: str, *, condition: bool, per_item: bool = False
@@ -63,22 +65,21 @@ class JinjaExpressions:
 
     def render(self, source: str, scope: JsonObject) -> JsonValue:
         compiled = self._compiled(source, condition=False, per_item="item" in scope)
-        if compiled.whole_value:
-            with _translated(source):
-                value = _value(compiled.template, scope)
+        scope = self._results.loaded(scope, source)
+        with _translated(source), evaluation_budget():
+            if not compiled.whole_value:
+                return _text(compiled.template, scope, source)
+            value = _value(compiled.template, scope)
             if not isinstance(value, str):
                 return _json(value, source)
-            text = value
-        else:
-            with _translated(source):
-                text = compiled.template.render(scope)
-        if len(text) > MAX_TEXT:
+        if len(value) > MAX_TEXT:
             raise ExpressionError(source, f"renders to more than {MAX_TEXT} characters")
-        return str(text)
+        return str(value)
 
     def test(self, source: str, scope: JsonObject) -> bool:
         compiled = self._compiled(source, condition=True, per_item="item" in scope)
-        with _translated(source):
+        scope = self._results.loaded(scope, source)
+        with _translated(source), evaluation_budget():
             return bool(_value(compiled.template, scope))
 
     def _compiled(self, source: str, condition: bool, per_item: bool) -> _Compiled:
@@ -130,6 +131,18 @@ def _lone_expression(tree: nodes.Template) -> nodes.Expr | None:
     return parts[0]
 
 
+def _text(template: Template, scope: JsonObject, source: str) -> str:
+    """Render piece by piece, stopping as soon as the text grows past `MAX_TEXT`."""
+    pieces: list[str] = []
+    length = 0
+    for piece in template.root_render_func(template.new_context(scope)):
+        length += len(piece)
+        if length > MAX_TEXT:
+            raise ExpressionError(source, f"renders to more than {MAX_TEXT} characters")
+        pieces.append(piece)
+    return "".join(pieces)
+
+
 def _value(template: Template, scope: JsonObject) -> Any:
     """Run an expression template and take its `result` (jinja's `compile_expression` way)."""
     context = template.new_context(scope)
@@ -159,6 +172,8 @@ def _translated(source: str) -> Iterator[None]:
     """Turns whatever the template engine raises into an `ExpressionError`."""
     try:
         yield
+    except ExpressionError:
+        raise
     except EVALUATION_ERRORS as error:
         text = (error.message if isinstance(error, TemplateError) else None) or str(error)
         message = text.strip().splitlines()[0] if text.strip() else type(error).__name__

@@ -16,9 +16,10 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import psycopg
+from psycopg.types.json import set_json_loads
 
 from adapters.read_models.database_errors import translated_database_errors
-from adapters.read_models.dialect import POSTGRES, SQLITE, Dialect
+from adapters.read_models.dialect import POSTGRES, SQLITE, Dialect, jsonb_loads
 
 SQLITE_LOCK_TIMEOUT_S = 30.0
 
@@ -106,6 +107,7 @@ class PostgresSession(Session):
 
     def __init__(self, conninfo: str, schema: str) -> None:
         self._connection = psycopg.connect(conninfo, autocommit=True, options=_options(schema))
+        set_json_loads(jsonb_loads, self._connection)
 
     def execute(self, statement: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         cursor = self._connection.execute(POSTGRES.convert(statement), params)

@@ -20,8 +20,10 @@ UNAVAILABLE: tuple[type[Exception], ...] = (
     sqlite3.OperationalError,
     psycopg.OperationalError,
     psycopg.InterfaceError,
+    psycopg.errors.InsufficientPrivilege,
 )
-"""Failures of the database, not of the rows: retried later, never recorded."""
+"""Failures of the database, not of the rows: retried later, never recorded (a role that may
+only read, as an auditor's, cannot write any row)."""
 
 STATEMENT_FAILURES: tuple[type[Exception], ...] = (sqlite3.Error, psycopg.Error)
 """Every other driver error: the rows or statement were refused (a projection failure)."""
@@ -30,6 +32,7 @@ TRANSLATED: dict[type[Exception], type[Exception]] = {
     sqlite3.OperationalError: StoreUnavailableError,
     psycopg.OperationalError: StoreUnavailableError,
     psycopg.InterfaceError: StoreUnavailableError,
+    psycopg.errors.InsufficientPrivilege: StoreUnavailableError,
 }
 """Driver exception -> the core error it becomes at this boundary (pinned by a test)."""
 

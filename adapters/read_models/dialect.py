@@ -17,6 +17,14 @@ import orjson
 from psycopg.types.json import Jsonb
 
 from adapters.read_models.tables import ColumnKind
+from adapters.read_models.text_escapes import (
+    ESCAPE,
+    escaped,
+    escaped_value,
+    needs_escaping,
+    unescaped,
+    unescaped_value,
+)
 
 Codec = Callable[[Any], object]
 """Converts one non-NULL value between the row dataclass and the database."""
@@ -31,11 +39,26 @@ def _json_text(value: object) -> str:
 
 
 def _jsonb(value: object) -> Jsonb:
-    return Jsonb(value, dumps=_json_text)
+    return Jsonb(value, dumps=_escaped_json_text)
+
+
+def _escaped_json_text(value: object) -> str:
+    text = _json_text(value)
+    return _json_text(escaped_value(value)) if needs_escaping(text) else text
 
 
 def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
+
+
+_ESCAPE_BYTES = ESCAPE.encode()
+
+
+def jsonb_loads(data: str | bytes) -> Any:
+    """How psycopg reads `jsonb` here: strings escaped on the way in are unescaped."""
+    value = orjson.loads(data)
+    marker = _ESCAPE_BYTES if isinstance(data, bytes) else ESCAPE
+    return unescaped_value(value) if marker in data else value  # type: ignore[operator]
 
 
 class Dialect:
@@ -113,8 +136,15 @@ class PostgresDialect(Dialect):
         ColumnKind.TIMESTAMP: "timestamptz",
         ColumnKind.JSON: "jsonb",
     }
-    encoders: ClassVar[dict[ColumnKind, Codec]] = {ColumnKind.JSON: _jsonb}
-    decoders: ClassVar[dict[ColumnKind, Codec]] = {ColumnKind.TIMESTAMP: _utc}
+    encoders: ClassVar[dict[ColumnKind, Codec]] = {
+        ColumnKind.JSON: _jsonb,
+        ColumnKind.TEXT: escaped,
+    }
+    decoders: ClassVar[dict[ColumnKind, Codec]] = {
+        ColumnKind.TIMESTAMP: _utc,
+        ColumnKind.TEXT: unescaped,
+    }
+    """Text and JSON go through `text_escapes`: PostgreSQL stores no NUL character."""
     like: ClassVar[str] = "ILIKE"
     lock_rows: ClassVar[str] = " FOR UPDATE"
     notification_id: ClassVar[str] = "notification_id"

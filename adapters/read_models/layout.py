@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from adapters.read_models.database import Session
+from adapters.read_models.database import ReadModelDatabase, Session
 from adapters.read_models.event_log import EventLog
 from adapters.read_models.projector import BATCH_SIZE, apply_entries, batch_views, write_applied
 from adapters.read_models.schema import (
@@ -68,6 +68,12 @@ def read_layout(session: Session) -> Layout:
     else:
         version = LAYOUT_VERSION
     return Layout(frozenset(wanted - existing), version)
+
+
+def read_models_present(database: ReadModelDatabase) -> bool:
+    """True when every read-model table exists (a read-only copy may have none)."""
+    with database.session() as session:
+        return not read_layout(session).missing
 
 
 def upgrade(session: Session, layout: Layout, log: EventLog | None) -> None:

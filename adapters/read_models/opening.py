@@ -36,7 +36,8 @@ def open_read_model_database(config: StoreConfig) -> ReadModelDatabase:
         path = config.env.get("SQLITE_DBNAME") or _private_memory_database()
         database = ReadModelDatabase(lambda: SqliteSession(path), SQLITE, config.display)
     try:
-        ensure_layout(database, config)
+        if not config.read_only:  # a read-only copy is read as it is
+            ensure_layout(database, config)
     except BaseException:
         database.close()
         raise

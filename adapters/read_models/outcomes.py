@@ -16,6 +16,12 @@ class ProjectionFailure:
     plan_id: UUID | None
     error: str
 
+    @property
+    def cause(self) -> str:
+        """The event (its type and plan) and the error: what the tracking row records."""
+        plan = f" of plan {self.plan_id}" if self.plan_id is not None else ""
+        return f"{self.event_type}{plan}: {self.error}"
+
     def __str__(self) -> str:
         plan = f" of plan {self.plan_id}" if self.plan_id is not None else ""
         return (

@@ -316,7 +316,7 @@ class Projector:
             error=failure.error,
         )
         with self._database.transaction(write_lock=True) as session:
-            record_failure(session, failure.name, failure.position, failure.error)
+            record_failure(session, failure.name, failure.position, failure.cause)
 
 
 def batch_views(

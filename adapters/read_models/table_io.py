@@ -16,6 +16,7 @@ import orjson
 from adapters.read_models.database import Session
 from adapters.read_models.dialect import Codec, Dialect
 from adapters.read_models.tables import TABLE_NAMES, TableSpec
+from adapters.read_models.text_escapes import escaped_value, needs_escaping
 from projections.rows import Row
 
 RowEncoder = Callable[[Row], tuple[object, ...]]
@@ -95,6 +96,8 @@ def upsert_rows(session: Session, spec: TableSpec, table: str, rows: Sequence[Ro
     dialect = session.dialect
     if dialect.bulk_upsert:
         document = orjson.dumps(list(rows)).decode()
+        if needs_escaping(document):  # rare: a NUL PostgreSQL would refuse (see text_escapes)
+            document = orjson.dumps(escaped_value(orjson.loads(document))).decode()
         session.execute(bulk_upsert_statement(dialect, spec, table), [document])
     else:
         encode = row_encoder(dialect, spec)

@@ -82,7 +82,7 @@ def record_failure(session: Session, name: str, failed_position: int, error: str
     session.execute(
         f"UPDATE {TRACKING_TABLE} SET last_error = ?, failed_position = ?, updated_at = ? "
         "WHERE name = ?",
-        [error, failed_position, _now(session), name],
+        [session.dialect.encode(ColumnKind.TEXT, error), failed_position, _now(session), name],
     )
 
 

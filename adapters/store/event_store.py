@@ -19,7 +19,13 @@ from adapters.store.postgres_recorder import PlanLedgerPostgresRecorder
 from adapters.store.postgres_setup import refuse_changes_to_events, schema_lock
 from adapters.store.pydantic_mapper import DECODE_ERRORS, OrjsonTranscoder, PydanticMapper
 from adapters.store.store_url import StoreConfig
-from core import CorruptHistoryError, PlanEvent, StoreTamperedError, UntrustedHistoryError
+from core import (
+    CorruptHistoryError,
+    PlanEvent,
+    StoreTamperedError,
+    StoreUnavailableError,
+    UntrustedHistoryError,
+)
 
 
 class PlanLedgerApplication(Application[UUID]):
@@ -34,6 +40,11 @@ class PlanLedgerApplication(Application[UUID]):
         return PydanticMapper(OrjsonTranscoder(), catalogue_topics())
 
 
+READ_ONLY_REASON = (
+    "it is read-only (a file or filesystem that cannot be written): commands that only read "
+    "work on it, this one would write"
+)
+
 POSTGRES_EVENTS_TABLE = f"{PlanLedgerApplication.name}_events"
 """The library names an application's PostgreSQL events table after the application."""
 
@@ -43,7 +54,8 @@ class LibraryEventStore:
 
     With a `signer`, every appended event is signed by this writer's key; with `trusted` keys,
     loading a plan that holds an event not signed by one of them raises `UntrustedHistoryError`,
-    so nothing built on this store acts on it.
+    so nothing built on this store acts on it. A `read_only` store (a copy an auditor may not
+    write) loads and refuses every append.
     """
 
     def __init__(
@@ -53,11 +65,13 @@ class LibraryEventStore:
         *,
         signer: EventSigner | None = None,
         trusted: TrustedKeys | None = None,
+        read_only: bool = False,
     ) -> None:
         self.application = application
         self.display = display
         self.signer = signer
         self.trusted = trusted
+        self.read_only = read_only
 
     def load(
         self, plan_id: UUID, after_version: int = 0, up_to_version: int | None = None
@@ -98,6 +112,8 @@ class LibraryEventStore:
         """Append all events in one transaction, or none."""
         if not events:
             return
+        if self.read_only:
+            raise StoreUnavailableError(self.display, READ_ONLY_REASON)
         if self.signer is not None:
             events = [self.signer.sign(event) for event in events]
         to_stored = self.application.mapper.to_stored_event
@@ -129,7 +145,13 @@ def open_event_store(
     with translated_errors(config.display):
         if config.kind != "postgresql":
             application = PlanLedgerApplication(env=env)
-            return LibraryEventStore(application, config.display, signer=signer, trusted=trusted)
+            return LibraryEventStore(
+                application,
+                config.display,
+                signer=signer,
+                trusted=trusted,
+                read_only=config.read_only,
+            )
         application = PlanLedgerApplication(env={**env, "CREATE_TABLE": "n"})
         try:
             _make_current(application, config, may_create=strtobool(env.get("CREATE_TABLE", "y")))

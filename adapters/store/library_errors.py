@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from uuid import UUID
@@ -22,6 +23,8 @@ TRANSLATED: dict[type[Exception], type[Exception]] = {
     InterfaceError: StoreUnavailableError,
     PersistenceError: StoreUnavailableError,
     psycopg.OperationalError: StoreUnavailableError,
+    psycopg.Error: StoreUnavailableError,
+    sqlite3.Error: StoreUnavailableError,
 }
 """Library exception -> the core error it becomes (pinned by a test)."""
 
@@ -33,7 +36,9 @@ def translated_errors(store: str, plan_id: UUID | None = None, version: int = 0)
         yield
     except IntegrityError:
         raise ConcurrencyError(plan_id or UUID(int=0), version) from None
-    except (PersistenceError, psycopg.OperationalError) as error:
+    except (PersistenceError, psycopg.Error, sqlite3.Error) as error:
+        # the drivers' own errors escape the library where it sets a connection up, and a
+        # role without the rights to a table is refused by psycopg directly
         raise StoreUnavailableError(store, _first_line(error)) from None
 
 

@@ -45,6 +45,20 @@ def schema_lock(conninfo: str, schema: str) -> Iterator[psycopg.Connection[tuple
             connection.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK_KEY,))
 
 
+def is_set_up(conninfo: str, schema: str, table: str) -> bool:
+    """True when the events table and its append-only guard exist: nothing to create.
+
+    Checked with reads only, so a role that may only read the store (an auditor's) opens it.
+    """
+    name = sql.Identifier(schema, table)
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        qualified = name.as_string(connection)
+        rows = connection.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = to_regclass(%s)", (qualified,)
+        ).fetchall()
+    return {ROW_TRIGGER, TRUNCATE_TRIGGER} <= {row[0] for row in rows}
+
+
 def refuse_changes_to_events(
     connection: psycopg.Connection[tuple[object, ...]], schema: str, table: str
 ) -> None:

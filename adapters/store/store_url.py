@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from adapters.store.sqlite_file import inspect_sqlite_file
 from core import InvalidStoreUrlError
 
 SCHEMES = ("sqlite", "postgresql", "postgres", "memory")
@@ -16,13 +17,17 @@ POSTGRES_PERSISTENCE = "adapters.store.postgres_recorder:PlanLedgerPostgresFacto
 
 @dataclass(frozen=True)
 class StoreConfig:
-    """A parsed store URL: which backend, the library settings, and what to show users."""
+    """A parsed store URL: which backend, the library settings, and what to show users.
+
+    `read_only` is set for an SQLite file that cannot be written (see `sqlite_file`).
+    """
 
     kind: str
     env: dict[str, str] = field(default_factory=dict)
     display: str = ""
     schema: str | None = None
     conninfo: str | None = None
+    read_only: bool = False
 
 
 def parse_store_url(url: str) -> StoreConfig:
@@ -48,16 +53,24 @@ def _sqlite(url: str, host: str, path: str) -> StoreConfig:
     if path in ("", "/"):
         raise InvalidStoreUrlError(url, "a sqlite URL needs a file path")
     database = unquote(path[1:])
+    display = f"sqlite:///{database}"
+    read_only = False
     if database == ":memory:":
         database = "file:planledger?mode=memory&cache=shared"
+        display = f"sqlite:///{database}"
     elif not Path(database).parent.is_dir() and Path(database).parent != Path(""):
         raise InvalidStoreUrlError(url, f"directory {str(Path(database).parent)!r} does not exist")
+    else:
+        checked = inspect_sqlite_file(url, database)
+        database, read_only = checked.database, checked.read_only
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": database,
         "SQLITE_LOCK_TIMEOUT": "30",
     }
-    return StoreConfig("sqlite", env, f"sqlite:///{database}")
+    if read_only:
+        env["CREATE_TABLE"] = "n"
+    return StoreConfig("sqlite", env, display, read_only=read_only)
 
 
 def _postgres(url: str) -> StoreConfig:

@@ -20,8 +20,12 @@ BUILTIN_TOOL_NAMES: tuple[str, ...] = tuple(_REGISTRARS)
 """The names of every built-in tool."""
 
 
-def builtin_registry(enabled: Collection[str] | None = None) -> ToolRegistry:
+def builtin_registry(
+    enabled: Collection[str] | None = None, python_modules: tuple[str, ...] = ()
+) -> ToolRegistry:
     """A registry of the built-in tools: all of them, or only those named in `enabled`.
+
+    `python_modules` limits what the `python` tool may call (empty: any module).
 
     Raises:
         ValueError: `enabled` names a tool that is not built in.
@@ -37,6 +41,8 @@ def builtin_registry(enabled: Collection[str] | None = None) -> ToolRegistry:
         )
     registry = ToolRegistry()
     for name in BUILTIN_TOOL_NAMES:
-        if name in wanted:
+        if name == python_tool.TOOL_NAME and name in wanted:
+            python_tool.register(registry, python_modules)
+        elif name in wanted:
             _REGISTRARS[name](registry)
     return registry

@@ -6,7 +6,7 @@ import importlib
 import json
 from collections.abc import Callable
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
 
 from adapters.tools.tool_trace_context import current_trace_context
 from core import ToolContext, ToolFailedError, ToolRegistry
@@ -49,14 +49,41 @@ def run_python(params: PythonParameters, context: ToolContext) -> JsonValue:
     return decoded
 
 
-def register(registry: ToolRegistry) -> None:
-    """Add the `python` tool to `registry`."""
+def register(registry: ToolRegistry, allowed_modules: tuple[str, ...] = ()) -> None:
+    """Add the `python` tool to `registry`; with `allowed_modules`, only functions of those
+    modules (or modules below them) may be called (`PLANLEDGER_PYTHON_MODULES`)."""
     registry.register(
         TOOL_NAME,
-        PythonParameters,
+        parameters_allowing(allowed_modules),
         run_python,
         "Call a Python function, given as module.path:function_name, with keyword arguments.",
     )
+
+
+def parameters_allowing(allowed_modules: tuple[str, ...]) -> type[PythonParameters]:
+    """The parameter model that refuses a `function` outside `allowed_modules` (any if empty).
+
+    The python tool runs in the engine's own process and can do whatever it can (read its
+    settings, call `os:system`): where plans are not trusted, name the modules they may call.
+    The check is the model's, so a spec that names another module is refused when validated,
+    and an engine with a stricter list refuses it again at the call.
+    """
+    if not allowed_modules:
+        return PythonParameters
+
+    class AllowedPythonParameters(PythonParameters):
+        @field_validator("function")
+        @classmethod
+        def _in_allowed_modules(cls, function: str) -> str:
+            module = function.partition(":")[0]
+            if not any(module == m or module.startswith(f"{m}.") for m in allowed_modules):
+                raise ValueError(
+                    f"module {module!r} is not allowed here "
+                    f"(PLANLEDGER_PYTHON_MODULES: {', '.join(allowed_modules)})"
+                )
+            return function
+
+    return AllowedPythonParameters
 
 
 def _resolve(reference: str) -> Callable[..., object]:

@@ -2,6 +2,7 @@
 
 The command also sees `TRACEPARENT`, the W3C trace context of its attempt's span, so a program
 that traces (an OpenTelemetry SDK reading it, a `planledger` it runs) joins the plan's trace.
+It cannot read the engine's environment or memory (see `isolation`).
 """
 
 from __future__ import annotations
@@ -16,11 +17,18 @@ from typing import Annotated, Self, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from adapters.tools.isolation import unprivileged_argv
 from core import ToolContext, ToolFailedError, ToolRegistry
 
 TOOL_NAME = "shell"
 PASSED_THROUGH_VARIABLES = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR")
 """The only variables of the engine's environment a command sees unless `inherit_env` is set."""
+
+CREDENTIAL_VARIABLES = frozenset(
+    {"PLANLEDGER_STORE", "PLANLEDGER_STORE_PASSWORD_FILE", "PLANLEDGER_SECRETS_KEY"}
+)
+"""The engine's own credentials (the store URL may hold a password): never given to a command,
+not even with `inherit_env`."""
 
 TRACEPARENT_VARIABLE = "TRACEPARENT"
 """The attempt's trace context, set unless the spec's `env` gives the variable itself."""
@@ -80,14 +88,15 @@ class ShellParameters(BaseModel):
 def run_shell(params: ShellParameters, context: ToolContext) -> dict[str, int | str]:
     """Run the command; a non-zero exit code fails the call with the captured output."""
     argv = params.argv()
+    environment = _environment(params, context)
     try:
         process = subprocess.Popen(
-            argv,
+            unprivileged_argv(argv, environment.get("PATH"), params.cwd),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             cwd=params.cwd,
-            env=_environment(params, context),
+            env=environment,
             start_new_session=True,
         )
     except OSError as error:
@@ -119,7 +128,7 @@ def register(registry: ToolRegistry) -> None:
 
 def _environment(params: ShellParameters, context: ToolContext) -> dict[str, str]:
     if params.inherit_env:
-        base = dict(os.environ)
+        base = {k: v for k, v in os.environ.items() if k not in CREDENTIAL_VARIABLES}
     else:
         base = {name: os.environ[name] for name in PASSED_THROUGH_VARIABLES if name in os.environ}
     if context.traceparent is not None:

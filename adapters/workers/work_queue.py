@@ -21,11 +21,13 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import psycopg
+from psycopg import sql
 
 from adapters.store.event_store import POSTGRES_EVENTS_TABLE
+from adapters.store.postgres_setup import schema_lock
 from adapters.store.store_url import StoreConfig
 from adapters.workers.errors import NeedsPostgresError, StoreNotInitialisedError
-from adapters.workers.work_schema import WORK_TABLE
+from adapters.workers.work_schema import CRASH_COLUMNS_DDL, WORK_TABLE
 from core import StoreUnavailableError
 
 T = TypeVar("T")
@@ -51,12 +53,15 @@ WITH candidate AS (
 )
 UPDATE {WORK_TABLE} AS w
 SET owner = %(owner)s, expires_at = now() + %(lease_s)s * interval '1 second',
-    last_owner = coalesce(candidate.owner, w.last_owner)
+    last_owner = coalesce(candidate.owner, w.last_owner),
+    crashes = w.crashes + (candidate.owner IS NOT NULL)::int,
+    last_crash = CASE WHEN candidate.owner IS NULL THEN w.last_crash
+        ELSE 'worker ' || candidate.owner || ' stopped renewing its lease (it died or stalled)' END
 FROM candidate WHERE w.plan_id = candidate.plan_id
-RETURNING w.plan_id, candidate.owner
+RETURNING w.plan_id, candidate.owner, w.crashes, w.last_crash
 """
 """A free or expired lease on a plan with something new to do; an expired one (a dead or stalled
-owner) is always taken, since its plan may have attempts left running."""
+owner) is always taken, since its plan may have attempts left running, and counts as a crash."""
 
 RECENT_PLANS = f"""w.plan_id IN (
     SELECT originator_id FROM {POSTGRES_EVENTS_TABLE} WHERE notification_id >= %(after)s)"""
@@ -106,7 +111,7 @@ RETURNING plan_id
 
 RELEASE = f"""
 UPDATE {WORK_TABLE} AS w
-SET owner = NULL, expires_at = NULL, seen_version = %(seen)s, due_at = %(due)s,
+SET owner = NULL, expires_at = NULL, seen_version = %(seen)s, due_at = %(due)s, crashes = 0,
     done = %(done)s AND NOT EXISTS (
         SELECT 1 FROM {POSTGRES_EVENTS_TABLE} AS e
         WHERE e.originator_id = w.plan_id AND e.originator_version > %(seen)s)
@@ -115,13 +120,26 @@ WHERE plan_id = %(plan_id)s AND owner = %(owner)s
 """A plan reopened while its worker was handing it back is not marked done; one reopened by an
 append that commits just after is opened again by the next look (`UNDONE`)."""
 
+CRASHED = f"""
+UPDATE {WORK_TABLE} SET owner = NULL, expires_at = NULL, due_at = now(),
+    crashes = crashes + 1, last_crash = %(error)s
+WHERE plan_id = %(plan_id)s AND owner = %(owner)s
+"""
+"""Processing the plan raised out of the engine: count it, and let any worker try again now."""
+
 
 @dataclass(frozen=True)
 class Claim:
-    """A plan this worker now holds; `expired_owner` held it before and let its lease lapse."""
+    """A plan this worker now holds; `expired_owner` held it before and let its lease lapse.
+
+    `crashes` counts the times in a row its processing crashed an engine (this takeover of an
+    expired lease included), `last_crash` says how the last one did.
+    """
 
     plan_id: UUID
     expired_owner: str | None
+    crashes: int = 0
+    last_crash: str | None = None
 
 
 class WorkQueue:
@@ -150,9 +168,23 @@ class WorkQueue:
                 self._connection = None
 
     def require_initialised(self) -> None:
-        """Raise `StoreNotInitialisedError` unless `planledger db init` has run."""
+        """Raise `StoreNotInitialisedError` unless `planledger db init` has run.
+
+        A work table made by an earlier version gets the columns added since.
+        """
         if not self.initialised():
             raise StoreNotInitialisedError(self.display)
+        found = self._run(
+            lambda c: c.execute(
+                "SELECT 1 FROM information_schema.columns WHERE table_schema = %s "
+                "AND table_name = %s AND column_name = 'crashes'",
+                (self._schema, WORK_TABLE),
+            ).fetchone()
+        )
+        if found is None:
+            table = sql.Identifier(self._schema, WORK_TABLE)
+            with schema_lock(self._conninfo, self._schema) as connection:
+                connection.execute(sql.SQL(CRASH_COLUMNS_DDL).format(table=table))
 
     def initialised(self) -> bool:
         """True once `planledger db init` has created the work table."""
@@ -193,7 +225,7 @@ class WorkQueue:
                 CLAIM, {"owner": owner, "limit": limit, "lease_s": lease_s}
             ).fetchall()
         )
-        return [Claim(UUID(str(row[0])), row[1]) for row in rows]
+        return [Claim(UUID(str(row[0])), row[1], int(row[2]), row[3]) for row in rows]
 
     def depth(self) -> tuple[int, int]:
         """How many plans a claim would take now, and how many are held by a live lease."""
@@ -231,6 +263,12 @@ class WorkQueue:
         }
 
         self._run(lambda connection: connection.execute(RELEASE, params))
+
+    def record_crash(self, owner: str, plan_id: UUID, error: str) -> None:
+        """Count a crash of the plan's processing and free its lease at once."""
+        self._run(
+            lambda c: c.execute(CRASHED, {"owner": owner, "plan_id": plan_id, "error": error})
+        )
 
     def release_all(self, owner: str) -> int:
         """Free every lease `owner` still holds, claimable at once by anyone; return how many."""

@@ -31,10 +31,20 @@ WORK_TABLE_DDL = (
     " seen_version integer NOT NULL DEFAULT 0,"
     " due_at timestamptz,"
     " done boolean NOT NULL DEFAULT false,"
-    " last_owner text)"
+    " last_owner text,"
+    " crashes integer NOT NULL DEFAULT 0,"
+    " last_crash text)"
 )
 """`owner`/`expires_at` are the lease; a plan is claimable when its lease is free or expired and
-it has events newer than `seen_version` or `due_at` has come (an approval deadline)."""
+it has events newer than `seen_version` or `due_at` has come (an approval deadline). `crashes`
+counts the times in a row its processing crashed an engine (`last_crash` says how); a clean
+hand-back sets it to 0."""
+
+CRASH_COLUMNS_DDL = (
+    "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS crashes integer NOT NULL DEFAULT 0,"
+    " ADD COLUMN IF NOT EXISTS last_crash text"
+)
+"""The crash count came later: a work table made before it gets its columns here."""
 
 OPEN_WORK_INDEX_DDL = "CREATE INDEX IF NOT EXISTS {index} ON {table} (submitted_at) WHERE NOT done"
 
@@ -95,6 +105,7 @@ def create_work_table(connection: psycopg.Connection[tuple[object, ...]], schema
     """The work table and its index of open plans."""
     table = sql.Identifier(schema, WORK_TABLE)
     connection.execute(sql.SQL(WORK_TABLE_DDL).format(table=table))
+    connection.execute(sql.SQL(CRASH_COLUMNS_DDL).format(table=table))
     connection.execute(
         sql.SQL(OPEN_WORK_INDEX_DDL).format(index=sql.Identifier(f"{WORK_TABLE}_open"), table=table)
     )

@@ -28,6 +28,7 @@ from adapters.workers.work_queue import Claim, WorkQueue
 from core import (
     CallSlots,
     CorruptHistoryError,
+    InvalidInputError,
     PlanLedgerError,
     PlanService,
     PlanState,
@@ -60,6 +61,9 @@ class WorkerOptions:
         lease_s: how long a lease lasts unrenewed: the bound on taking over a dead worker's plans.
         grace_s: on SIGTERM/SIGINT, how long running steps may take to finish.
         poll_s: the longest wait without a notification before looking for work again.
+        max_crashes: after this many crashes in a row of one plan's processing (an exception
+            out of the engine, or a worker that died holding it), the plan is quarantined
+            (`PlanQuarantinedAfterCrashes`) instead of run again, and the others go on.
     """
 
     worker_id: str
@@ -68,6 +72,7 @@ class WorkerOptions:
     lease_s: float = 15.0
     grace_s: float = 30.0
     poll_s: float = 1.0
+    max_crashes: int = 3
 
 
 @dataclass
@@ -98,7 +103,7 @@ class Worker:
         self._on_claim = on_claim
         self._queue = queue
         self._wakeup = wakeup
-        self._quarantine = quarantine
+        self._refuse_untrusted = quarantine
         self.options = options
         self._slots = CallSlots(options.concurrency)
         self._runs: dict[UUID, _PlanRun] = {}
@@ -168,6 +173,9 @@ class Worker:
         backoff = Backoff()
         plan_id = run.claim.plan_id
         try:
+            if run.claim.crashes >= self.options.max_crashes:
+                self._quarantine(run)
+                return
             while not run.lost:
                 try:
                     self._service.recover(plan_id, by=self.options.worker_id)
@@ -184,8 +192,8 @@ class Worker:
                     return
                 except CorruptHistoryError as error:
                     self._log.error("plan_cannot_be_folded", plan_id=str(plan_id), error=str(error))
-                    if isinstance(error, UntrustedHistoryError) and self._quarantine is not None:
-                        self._quarantine(error)
+                    if isinstance(error, UntrustedHistoryError) and self._refuse_untrusted:
+                        self._refuse_untrusted(error)
                     self._queue.release(
                         self.options.worker_id, plan_id, seen_version=NEVER_AGAIN, due_at=None
                     )
@@ -195,13 +203,39 @@ class Worker:
                     self._log.warning("plan_run_failed", plan_id=str(plan_id), error=str(error))
                     if run.stop.wait(delay) and not self._still_useful(run):
                         return
-        except Exception:
+        except Exception as error:
             self._log.exception("plan_run_crashed", plan_id=str(plan_id))
+            self._record_crash(run, error)
         finally:
             with self._lock:
                 if self._runs.get(plan_id) is run:
                     del self._runs[plan_id]
             self._run_ended.set()
+
+    def _quarantine(self, run: _PlanRun) -> None:
+        """Set aside a plan whose processing crashed engines `max_crashes` times in a row."""
+        claim = run.claim
+        reason = claim.last_crash or "unknown"
+        self._log.error("plan_quarantined", plan_id=str(claim.plan_id), crashes=claim.crashes)
+        try:
+            plan = self._service.quarantine(
+                claim.plan_id, by=self.options.worker_id, crashes=claim.crashes, reason=reason
+            )
+        except InvalidInputError:  # it ended meanwhile: nothing to set aside
+            plan = self._service.get_plan(claim.plan_id)
+        self._hand_back(run, plan)
+
+    def _record_crash(self, run: _PlanRun, error: BaseException) -> None:
+        """Count the crash in the work table, so that whichever worker claims it next knows."""
+        text = str(error).strip().splitlines()
+        try:
+            self._queue.record_crash(
+                self.options.worker_id,
+                run.claim.plan_id,
+                f"{type(error).__name__}: {text[0] if text else ''}".rstrip(": "),
+            )
+        except PlanLedgerError as unrecorded:
+            self._log.warning("crash_not_recorded", error=str(unrecorded))
 
     def _still_useful(self, run: _PlanRun) -> bool:
         """A stopped run goes on only to hand its plan back, which needs the database."""

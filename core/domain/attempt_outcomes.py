@@ -2,8 +2,8 @@
 
 The fold (`core.domain.step_transitions`), the plan summary, the step history and the tool
 statistics all read an attempt's end from here: the attempt's status, the step's status after
-it (pending when the step runs again), the error type and message, the result. A new event
-that ends an attempt is described here once, and they all follow.
+it (pending when the step runs again), the error type and message, the result (or its blob). A
+new event that ends an attempt is described here once, and they all follow.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from core.domain.events import (
 )
 from core.domain.json_value import JsonValue
 from core.domain.plan_state import StepError
+from core.domain.result_refs import BlobRef
 from core.domain.status import StepStatus
 
 TIMEOUT = "timeout"
@@ -61,6 +62,7 @@ class AttemptOutcome(NamedTuple):
     error: StepError | None = None
     duration_ms: int | None = None
     result: JsonValue = None
+    result_ref: BlobRef | None = None
     retry: bool = False
     retry_at: datetime | None = None
     cancel_reason: str | None = None
@@ -94,6 +96,7 @@ def attempt_outcome(event: PlanEvent) -> AttemptOutcome | None:
                 StepStatus.COMPLETED,
                 duration_ms=event.duration_ms,
                 result=event.result,
+                result_ref=event.result_ref,
                 tool=event.tool,
             )
         case StepFailed():

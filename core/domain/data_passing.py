@@ -20,6 +20,15 @@ CONDITION_ERROR = "condition_error"
 PARAMETER_ERROR = "parameter_error"
 
 
+def failure_text(error: Exception) -> str:
+    """How a preparation failure is recorded. Any exception on the way (a `MemoryError`, a
+    `RecursionError`, a fault of the expression language itself) fails the step that asked,
+    never the engine that evaluates it: the plan is untrusted input."""
+    if isinstance(error, ExpressionError):
+        return str(error)
+    return f"{type(error).__name__}: {error}".rstrip(": ")
+
+
 def is_template(text: str) -> bool:
     """True when a string is a template rather than a literal."""
     return "{{" in text or "{%" in text or "{#" in text
@@ -38,15 +47,16 @@ def templates_in(value: JsonValue, path: str) -> Iterator[tuple[str, str]]:
             yield from templates_in(child, f"{path}[{index}]")
 
 
-def scope(plan: PlanState, step_ids: Iterable[str]) -> JsonObject:
-    """What an expression may read: the named steps and the plan's inputs."""
+def scope(plan: PlanState, step_ids: Iterable[str], inputs: JsonObject | None = None) -> JsonObject:
+    """What an expression may read: the named steps and the plan's inputs (`inputs` if given:
+    the clear secret values, for the tool call alone)."""
     return {
         "steps": {
             step_id: _step_scope(plan.steps[step_id])
             for step_id in step_ids
             if step_id in plan.steps
         },
-        "plan": {"inputs": plan.inputs},
+        "plan": {"inputs": plan.inputs if inputs is None else inputs},
     }
 
 
@@ -54,11 +64,16 @@ def _step_scope(step: StepState) -> JsonObject:
     error = None
     if step.error is not None:
         error = {"type": step.error.error_type, "message": step.error.message}
-    return {"result": step.result, "status": step.status.value, "error": error}
+    result = step.result_ref if step.result_ref is not None else step.result
+    return {"result": result, "status": step.status.value, "error": error}
 
 
 def resolve(
-    value: JsonValue, plan: PlanState, expressions: Expressions, item: JsonObject | None = None
+    value: JsonValue,
+    plan: PlanState,
+    expressions: Expressions,
+    item: JsonObject | None = None,
+    inputs: JsonObject | None = None,
 ) -> JsonValue:
     """`value` with every template in it replaced by its value (raises `ExpressionError`).
 
@@ -69,11 +84,11 @@ def resolve(
             return value
         per_item = item is not None
         references = expressions.step_references(value, condition=False, per_item=per_item)
-        return expressions.render(value, scope(plan, references) | (item or {}))
+        return expressions.render(value, scope(plan, references, inputs) | (item or {}))
     if isinstance(value, dict):
-        return {key: resolve(child, plan, expressions, item) for key, child in value.items()}
+        return {k: resolve(child, plan, expressions, item, inputs) for k, child in value.items()}
     if isinstance(value, list | tuple):
-        return [resolve(child, plan, expressions, item) for child in value]
+        return [resolve(child, plan, expressions, item, inputs) for child in value]
     return value
 
 
@@ -103,16 +118,17 @@ def condition_holds(
     try:
         references = expressions.step_references(condition, condition=True)
         return expressions.test(condition, scope(plan, references))
-    except ExpressionError as error:
-        return Unprepared("when", CONDITION_ERROR, str(error))
+    except Exception as error:
+        return Unprepared("when", CONDITION_ERROR, failure_text(error))
 
 
 def resolve_parameters(
-    plan: PlanState, step: StepState, expressions: Expressions
+    plan: PlanState, step: StepState, expressions: Expressions, inputs: JsonObject | None = None
 ) -> JsonObject | Unprepared:
     """The parameters the step's tool receives (recorded in `StepStarted`), or why not.
 
-    A plan step's parameters are its child's `inputs`, resolved the same way.
+    A plan step's parameters are its child's `inputs`, resolved the same way. `inputs` replaces
+    the plan's (redacted) inputs: the engine's resolution for the call, with secrets in clear.
     """
     resolved: JsonObject = {}
     item = item_scope(step)
@@ -122,10 +138,10 @@ def resolve_parameters(
     )
     for name, value in values.items():
         try:
-            resolved[name] = resolve(value, plan, expressions, item)
-        except ExpressionError as error:
-            return Unprepared(f"{prefix}.{name}", PARAMETER_ERROR, str(error))
-        unstorable = unstorable_part(resolved[name], f"{prefix}.{name}")
+            resolved[name] = resolve(value, plan, expressions, item, inputs)
+            unstorable = unstorable_part(resolved[name], f"{prefix}.{name}")
+        except Exception as error:
+            return Unprepared(f"{prefix}.{name}", PARAMETER_ERROR, failure_text(error))
         if unstorable is not None:
             return Unprepared(f"{prefix}.{name}", PARAMETER_ERROR, unstorable)
     return resolved
@@ -138,8 +154,8 @@ def resolve_outputs(plan: PlanState, expressions: Expressions) -> tuple[JsonObje
     for name, template in plan.spec.outputs.items():
         try:
             value = resolve(template, plan, expressions)
-        except ExpressionError as error:
-            problems.append(f"output {name!r}: {error}")
+        except Exception as error:
+            problems.append(f"output {name!r}: {failure_text(error)}")
             continue
         unstorable = unstorable_part(value, f"outputs.{name}")
         if unstorable is not None:

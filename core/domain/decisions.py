@@ -15,7 +15,11 @@ from uuid import UUID
 
 from core.domain.approval_binding import check_approval, may_approve, plan_digest, spec_digest
 from core.domain.attempt_outcomes import INTERRUPTED
-from core.domain.errors import InvalidTransitionError, NotAnApproverError
+from core.domain.errors import (
+    InvalidTransitionError,
+    NotAnApproverError,
+    SeparationOfDutiesError,
+)
 from core.domain.events import (
     ENGINE_ACTOR,
     PlanApproved,
@@ -45,6 +49,7 @@ from core.domain.external_steps import EXTERNAL_WORKER, is_external, waits_outsi
 from core.domain.hash_chain import seal
 from core.domain.json_value import JsonObject, JsonValue
 from core.domain.plan import PlanState
+from core.domain.result_refs import BlobRef
 from core.domain.roles import names_approver
 from core.domain.scheduler import (
     CancelStep,
@@ -57,6 +62,7 @@ from core.domain.scheduler import (
     TimeOutStep,
     next_retry_at,
 )
+from core.domain.secret_inputs import SealedInputs
 from core.domain.spec import PlanSpec
 from core.domain.status import PlanStatus, StepStatus
 from core.domain.trace_context import parse_traceparent
@@ -110,6 +116,7 @@ class Outcome:
     error_type: str | None = None
     message: str = ""
     details: JsonValue = None
+    result_ref: BlobRef | None = None
 
 
 def create_plan(
@@ -121,17 +128,25 @@ def create_plan(
     correlation_id: UUID,
     inputs: JsonObject | None = None,
     traceparent: str | None = None,
+    sealed_inputs: SealedInputs | None = None,
 ) -> list[PlanEvent]:
     """Create and submit a plan with its (already checked) `inputs`; auto-approve if asked.
 
     `traceparent` links the plan's trace to its caller's; it is checked here (W3C format), so a
-    bad one raises `InvalidTraceparentError` and nothing is recorded.
+    bad one raises `InvalidTraceparentError` and nothing is recorded. Secret inputs come
+    redacted in `inputs` and encrypted in `sealed_inputs`.
     """
     if traceparent is not None:
         traceparent = parse_traceparent(traceparent).header
     stamp = EventStamper(plan_id, 1, now, by, correlation_id)
     inputs = inputs or {}
-    created = stamp(PlanCreated, spec=spec, inputs=inputs, traceparent=traceparent)
+    created = stamp(
+        PlanCreated,
+        spec=spec,
+        inputs=inputs,
+        traceparent=traceparent,
+        sealed_inputs=sealed_inputs,
+    )
     return [created, *submit(stamp, spec, now, inputs)]
 
 
@@ -286,6 +301,7 @@ def record_outcome(
                 tool=step.spec.tool,
                 result=outcome.result,
                 duration_ms=outcome.duration_ms,
+                result_ref=outcome.result_ref,
             )
         ]
     retry_at = next_retry_at(step.spec, outcome.attempt - step.retried_after, now)
@@ -361,10 +377,10 @@ def _decision_event(
             )
         case CancelStep(step_id, attempt, reason):
             return stamp(StepCancelled, step_id=step_id, attempt=attempt, reason=reason)
-        case FinishPlan(PlanStatus.COMPLETED, _, outputs):
-            return stamp(PlanCompleted, outputs=outputs)
-        case FinishPlan(PlanStatus.PARTIAL, reason, outputs):
-            return stamp(PlanPartiallyCompleted, reason=reason, outputs=outputs)
+        case FinishPlan(PlanStatus.COMPLETED, _, outputs, refs):
+            return stamp(PlanCompleted, outputs=outputs, output_refs=refs)
+        case FinishPlan(PlanStatus.PARTIAL, reason, outputs, refs):
+            return stamp(PlanPartiallyCompleted, reason=reason, outputs=outputs, output_refs=refs)
         case FinishPlan(status, reason):
             return stamp(_FINISH_EVENTS[status], reason=reason)
         case ExpandStep(step_id, items):
@@ -384,6 +400,20 @@ def _decision_event(
 
 
 _FINISH_EVENTS: dict[PlanStatus, type[PlanFailed]] = {PlanStatus.FAILED: PlanFailed}
+
+
+def check_may_approve(
+    spec: PlanSpec, by: str, *, created_by: str, roles: Collection[str] = ()
+) -> None:
+    """Raise unless `by` may approve a plan of this spec that `created_by` creates now.
+
+    `run --approve-as` asks before anything is written, so a refusal leaves no plan behind.
+    """
+    approvers = spec.options.approvers
+    if not names_approver(approvers, by, roles):
+        raise NotAnApproverError(None, by, approvers)
+    if spec.options.separation_of_duties and by == created_by:
+        raise SeparationOfDutiesError(None, by, "created")
 
 
 def _check_approver(plan: PlanState, by: str, roles: Collection[str], action: str) -> None:

@@ -16,7 +16,9 @@ PlanLedgerError
 │   ├── NotInHistoryError          a version or time before the plan existed or beyond its log
 │   ├── InvalidTraceparentError    a `traceparent` that is not a W3C trace context header
 │   ├── NotebookCallRefusedError   a notebook tool call that breaks a rule (says what to do)
-│   └── PlanNotGeneratedError      a model gave no valid plan within its repairs (each problem)
+│   ├── PlanNotGeneratedError      a model gave no valid plan within its repairs (each problem)
+│   ├── LeftRunningError           `execute` finds attempts another process left running
+│   └── SecretsUnavailableError    secret inputs without a secrets key, or a forgotten data key
 ├── ConcurrencyError               another writer appended first: reload and decide again
 │   └── ConflictRetriesExhaustedError  every attempt lost that race; the command gave up
 ├── StoreUnavailableError          the database cannot be reached (CLI exit 4)
@@ -98,12 +100,13 @@ class InvalidStoreUrlError(InvalidInputError):
 class NotAnApproverError(InvalidInputError):
     """Only the plan's `approvers` may approve or reject it."""
 
-    def __init__(self, plan_id: UUID, actor: str, approvers: Sequence[str]) -> None:
+    def __init__(self, plan_id: UUID | None, actor: str, approvers: Sequence[str]) -> None:
         self.plan_id = plan_id
         self.actor = actor
         self.approvers = tuple(approvers)
+        plan = f"plan {plan_id}" if plan_id is not None else "this plan (it was not created)"
         super().__init__(
-            f"{actor!r} may not approve or reject plan {plan_id}; "
+            f"{actor!r} may not approve or reject {plan}; "
             f"allowed approvers: {', '.join(self.approvers)}"
         )
 
@@ -125,12 +128,13 @@ class ApproverRequiredError(InvalidInputError):
 class SeparationOfDutiesError(InvalidInputError):
     """With `separation_of_duties`, whoever created or revised a plan may not approve it."""
 
-    def __init__(self, plan_id: UUID, actor: str, role: str) -> None:
+    def __init__(self, plan_id: UUID | None, actor: str, role: str) -> None:
         self.plan_id = plan_id
         self.actor = actor
         self.role = role
+        plan = f"plan {plan_id}" if plan_id is not None else "this plan (it was not created)"
         super().__init__(
-            f"{actor!r} may not approve plan {plan_id}: they {role} it, and the plan asks for "
+            f"{actor!r} may not approve {plan}: they {role} it, and the plan asks for "
             "separation of duties (someone else must approve)"
         )
 
@@ -186,6 +190,33 @@ class NotInHistoryError(InvalidInputError):
         self.at = at
         self.reason = reason
         super().__init__(f"plan {plan_id} has no state at {at}: {reason}")
+
+
+class LeftRunningError(InvalidInputError):
+    """`execute` found attempts another process started and never ended (`left`: step ->
+    worker). It cannot tell a stopped process from a live one, so it does not take them over:
+    `resume` is the operator's word that the process has stopped."""
+
+    def __init__(self, plan_id: UUID, left: dict[str, str]) -> None:
+        self.plan_id = plan_id
+        self.left = dict(left)
+        steps = ", ".join(f"{step} (on {worker})" for step, worker in sorted(self.left.items()))
+        super().__init__(
+            f"plan {plan_id} has attempts left running by another process: {steps}; if that "
+            f"process has stopped (a crash, kill -9), `planledger resume {plan_id}` records "
+            "them as interrupted and goes on"
+        )
+
+
+class SecretsUnavailableError(InvalidInputError):
+    """A plan's secret inputs cannot be sealed or read: `reason` says why (no secrets key is
+    configured, the plan's data key was forgotten, or another master key sealed them)."""
+
+    def __init__(self, plan_id: UUID | None, reason: str) -> None:
+        self.plan_id = plan_id
+        self.reason = reason
+        plan = f"plan {plan_id}" if plan_id is not None else "the plan"
+        super().__init__(f"secret inputs of {plan}: {reason}")
 
 
 class InvalidTraceparentError(InvalidInputError):

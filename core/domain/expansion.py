@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from core.domain.data_passing import Unprepared, scope
-from core.domain.errors import ExpressionError
+from core.domain.data_passing import Unprepared, failure_text, scope
 from core.domain.json_value import JsonValue, unstorable_part
 from core.domain.plan_state import PlanState, StepState
 from core.domain.ports import Expressions
@@ -49,8 +48,8 @@ def items_of(plan: PlanState, step: StepState, expressions: Expressions) -> Expa
     try:
         references = expressions.step_references(source, condition=False)
         items = expressions.render(source, scope(plan, references))
-    except ExpressionError as error:
-        return Unprepared("for_each", FOR_EACH_ERROR, str(error))
+    except Exception as error:
+        return Unprepared("for_each", FOR_EACH_ERROR, failure_text(error))
     if not isinstance(items, list):
         kind = "text" if isinstance(items, str) else type(items).__name__
         return Unprepared("for_each", FOR_EACH_ERROR, f"evaluates to {kind}, not a list")

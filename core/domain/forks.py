@@ -23,6 +23,7 @@ from core.domain.errors import (
 from core.domain.events import PlanCreated, PlanEvent, PlanForked, StepResultReused
 from core.domain.json_value import JsonObject
 from core.domain.plan import PlanState
+from core.domain.secret_inputs import SealedInputs
 from core.domain.spec import PlanSpec, StepSpec
 from core.domain.status import StepStatus
 
@@ -45,6 +46,7 @@ def fork_plan(
     by: str,
     now: datetime,
     correlation_id: UUID,
+    sealed_inputs: SealedInputs | None = None,
 ) -> list[PlanEvent]:
     """The new plan's first events: created, forked, reused results, then submitted."""
     check_fork(source, from_step)
@@ -54,7 +56,7 @@ def fork_plan(
         )
     stamp = EventStamper(plan_id, 1, now, by, correlation_id)
     events: list[PlanEvent] = [
-        stamp(PlanCreated, spec=spec, inputs=inputs),
+        stamp(PlanCreated, spec=spec, inputs=inputs, sealed_inputs=sealed_inputs),
         stamp(
             PlanForked,
             source_plan_id=source.plan_id,

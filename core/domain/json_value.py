@@ -14,13 +14,62 @@ JsonObject: TypeAlias = dict[str, Any]
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
+MAX_NESTING = 200
+"""How deep a value (or a spec document) may nest: the JSON encoder of the store stops at 254
+levels, and an event holds its values a level or two below its own top."""
+
+
+def too_deep(value: JsonValue, path: str, limit: int = MAX_NESTING) -> str | None:
+    """Where `value` nests deeper than `limit` levels, if it does; found without recursion."""
+    stack: list[tuple[str, JsonValue, int]] = [(path, value, 1)]
+    while stack:
+        where, item, depth = stack.pop()
+        if depth > limit:
+            return f"{where}: nests more than {limit} levels deep"
+        if isinstance(item, dict):
+            stack.extend((f"{where}.{key}", child, depth + 1) for key, child in item.items())
+        elif isinstance(item, list | tuple):
+            stack.extend((f"{where}[{i}]", child, depth + 1) for i, child in enumerate(item))
+    return None
+
+
+def unencodable_text(value: JsonValue, path: str) -> str | None:
+    """Where `value` holds text that is not valid Unicode (a lone surrogate such as `\\ud800`,
+    which a Python tool can return): no JSON encoder of the store writes it."""
+    stack: list[tuple[str, JsonValue]] = [(path, value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii() and not _encodes(item):
+                return f"{where}: text with a lone surrogate is not valid Unicode"
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if isinstance(key, str) and not key.isascii() and not _encodes(key):
+                    return f"{where}: a key with a lone surrogate is not valid Unicode"
+                stack.append((f"{where}.{key}", child))
+        elif isinstance(item, list | tuple):
+            stack.extend((f"{where}[{i}]", child) for i, child in enumerate(item))
+    return None
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
 
 def unstorable_part(value: JsonValue, path: str = "result") -> str | None:
     """Where `value` holds something the event store would not give back unchanged, if anywhere.
 
     Integers beyond 64 bits come back as floats and NaN or infinity as null, so a replay would
-    differ from the live run; such values are refused up front instead.
+    differ from the live run; such values are refused up front instead, as are values nested
+    deeper than the store can encode (`MAX_NESTING`).
     """
+    nested = too_deep(value, path) or unencodable_text(value, path)
+    if nested is not None:
+        return nested
     stack: list[tuple[str, JsonValue]] = [(path, value)]
     while stack:
         where, item = stack.pop()

@@ -33,6 +33,7 @@ from core.domain.events import (
     PlanPartiallyCompleted,
     PlanPaused,
     PlanQuarantined,
+    PlanQuarantinedAfterCrashes,
     PlanRejected,
     PlanReopened,
     PlanResumed,
@@ -106,6 +107,7 @@ def _created(event: PlanCreated) -> PlanState:
         created_by=event.actor,
         correlation_id=event.correlation_id,
         inputs=event.inputs,
+        sealed_inputs=event.sealed_inputs,
         last_event_at=event.timestamp,
         head_hash=event.hash,
         parent_plan_id=event.parent_plan_id,
@@ -198,7 +200,7 @@ def _apply(state: PlanState, event: PlanEvent) -> None:
         case PlanCompleted() | PlanPartiallyCompleted():
             state.reason = getattr(event, "reason", None)
             state.outputs = event.outputs
-        case PlanFailed():
+        case PlanFailed() | PlanQuarantinedAfterCrashes():
             state.reason = event.reason
         case PlanPaused() | PlanUnpaused():
             state.pause = pause_after(state.pause, event)

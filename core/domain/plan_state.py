@@ -14,6 +14,8 @@ from uuid import UUID
 
 from core.domain.json_value import JsonObject, JsonValue
 from core.domain.pause import Pause, holding
+from core.domain.result_refs import BlobRef
+from core.domain.secret_inputs import SealedInputs
 from core.domain.spec import PlanSpec, StepSpec
 from core.domain.status import PlanStatus, StepStatus
 from core.domain.trace_context import PlanTrace, plan_trace
@@ -47,6 +49,7 @@ class StepState:
     finished_at: datetime | None = None
     duration_ms: int | None = None
     result: JsonValue = None
+    result_ref: BlobRef | None = None
     error: StepError | None = None
     retry_at: datetime | None = None
     skip_reason: str | None = None
@@ -88,6 +91,8 @@ class PlanState:
     created_by: str
     correlation_id: UUID
     inputs: JsonObject = field(default_factory=dict)
+    sealed_inputs: SealedInputs | None = None
+    """The secret inputs, encrypted (`inputs` shows them as `***`)."""
     outputs: JsonObject = field(default_factory=dict)
     version: int = 1
     status: PlanStatus = PlanStatus.DRAFT

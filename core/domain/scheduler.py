@@ -27,6 +27,7 @@ from core.domain.expansion import ExpandStep, GatherItems, closing_gathers, gath
 from core.domain.json_value import JsonObject
 from core.domain.plan import PlanState, StepState
 from core.domain.ports import Expressions
+from core.domain.result_refs import BlobRef
 from core.domain.spec import StepSpec
 from core.domain.status import PlanStatus, StepStatus
 from core.domain.trigger_rules import TriggerRule
@@ -90,6 +91,7 @@ class FinishPlan:
     status: PlanStatus
     reason: str
     outputs: JsonObject = field(default_factory=dict, compare=False)
+    output_refs: dict[str, BlobRef] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)

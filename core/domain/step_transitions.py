@@ -124,6 +124,7 @@ def on_attempt_ended(state: PlanState, event: PlanEvent, outcome: AttemptOutcome
         case StepStatus.COMPLETED:
             set_status(state, step, StepStatus.COMPLETED)
             step.result = outcome.result
+            step.result_ref = outcome.result_ref
             settle(state, outcome.step_id, Ending.SUCCESS)
         case StepStatus.PENDING if outcome.retry:
             set_status(state, step, StepStatus.PENDING)

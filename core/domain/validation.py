@@ -15,6 +15,7 @@ from core.domain.data_passing import templates_in
 from core.domain.errors import InvalidPlanSpecError, SpecProblem
 from core.domain.external_steps import EXTERNAL_TOOL, ExternalParameters
 from core.domain.graph import find_cycles
+from core.domain.json_value import too_deep, unencodable_text
 from core.domain.ports import Expressions, JsonSchemas
 from core.domain.reference_checks import reference_problems, templated_locations
 from core.domain.roles import Role, unknown_roles
@@ -33,6 +34,11 @@ def validate_spec(
     (`steps[deploy].plan.steps[migrate].tool`), and their nesting checked against
     `max_sub_plan_depth`.
     """
+    nested = too_deep(data, "spec") or unencodable_text(data, "spec")
+    if nested is not None:
+        where, _, problem = nested.partition(": ")
+        location = _shortened(where.removeprefix("spec."))
+        raise InvalidPlanSpecError([SpecProblem(location, problem)])
     checks = _Checks(tools, expressions, json_schemas)
     spec, problems = checks.spec(data, depth=0, limit=None)
     if problems:
@@ -116,6 +122,11 @@ class _Checks:
             return
         for problem in self.json_schemas.instance_problems(dict(inputs), child.inputs_schema):
             yield SpecProblem(f"{label}.{problem.location}", problem.message)
+
+
+def _shortened(location: str, keep: int = 120) -> str:
+    """A location too long to read (a deep path) keeps its start and its end."""
+    return location if len(location) <= keep else f"{location[:60]}…{location[-60:]}"
 
 
 def _raw_steps(data: Mapping[Any, Any]) -> list[Mapping[str, Any]]:
@@ -219,6 +230,7 @@ def _tool_problems(
                     continue  # checked by the tool when the template is resolved
                 where = "".join(f".{part}" for part in item["loc"])
                 message = "unknown parameter" if item["type"] == "extra_forbidden" else item["msg"]
+                message = message.removeprefix("Value error, ")
                 yield SpecProblem(f"{label}.parameters{where}", f"{message} (tool {tool!r})")
 
 

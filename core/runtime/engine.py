@@ -14,12 +14,9 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from pydantic import ValidationError
-from pydantic_core import PydanticSerializationError, to_jsonable_python
-
 from core.domain.approval_binding import check_trusted
-from core.domain.decisions import Outcome, apply_decisions, record_outcome, start_execution
-from core.domain.errors import ConcurrencyError, ToolFailedError
+from core.domain.decisions import apply_decisions, record_outcome, start_execution
+from core.domain.errors import ConcurrencyError
 from core.domain.events import (
     PlanEvent,
     StepCancelled,
@@ -29,10 +26,9 @@ from core.domain.events import (
     SubPlanStarted,
 )
 from core.domain.external_steps import is_external
-from core.domain.json_value import unstorable_part
 from core.domain.plan import PlanState, evolve, fold
 from core.domain.ports import EventStore, Expressions, JsonSchemas
-from core.domain.scheduler import Decision, StartStep, decide, elapsed_ms
+from core.domain.scheduler import Decision, StartStep, decide
 from core.domain.status import PlanStatus
 from core.domain.sub_plans import child_plan_id, only_waits_on_children, waiting_children
 from core.runtime.call_slots import CallSlots
@@ -40,8 +36,12 @@ from core.runtime.call_threads import CallThreads
 from core.runtime.callbacks import Callbacks
 from core.runtime.conflict_retry import retry_on_conflict
 from core.runtime.engine_run import ChildLauncher, EngineRun
+from core.runtime.large_results import LargeResults
+from core.runtime.plan_inputs import PlanInputs
 from core.runtime.runtime_clock import RuntimeClock
+from core.runtime.secret_calls import call_secrets
 from core.runtime.sub_plan_runner import SubPlanRunner
+from core.runtime.tool_call import call_tool
 from core.runtime.tools import ToolContext, ToolRegistry
 
 CHILD_WIND_DOWN_S = 30.0
@@ -66,8 +66,12 @@ class Engine:
         worker: str,
         callbacks: Callbacks,
         poll_interval_s: float,
+        inputs: PlanInputs,
+        results: LargeResults,
     ) -> None:
         self._store = store
+        self._inputs = inputs
+        self._results = results
         self.sub_plans = SubPlanRunner(store, clock, json_schemas)
         self._expressions = expressions
         self._tools = tools
@@ -129,8 +133,8 @@ class Engine:
                 context.cancelled.set()
             run.threads.shutdown()
             run.child_threads.shutdown()
-            if run.slots is not None:
-                run.slots.give_back(len(run.holding))
+            if run.slots is not None:  # reserved ones too: an append that raised kept them
+                run.slots.give_back(len(run.holding) + run.reserved)
 
     def _turn(self, run: EngineRun) -> None:
         """Record finished calls and the decisions they lead to; retry on a conflict."""
@@ -171,7 +175,7 @@ class Engine:
         while True:
             schedule = decide(plan, now, self._expressions)
             run.wake_at = schedule.wake_at
-            decisions = _admitted(run, schedule.decisions)
+            decisions = [self._results.finished(d) for d in _admitted(run, schedule.decisions)]
             if decisions:
                 decided = apply_decisions(
                     plan, decisions, now=now, worker=self._worker, correlation_id=run.correlation_id
@@ -254,49 +258,15 @@ class Engine:
             timeout_ms=step.timeout_ms,
             traceparent=run.plan.trace.attempt_traceparent(event.step_id, event.attempt),
         )
-        future = run.threads.submit(lambda: self._call(event, context))
+        secrets = call_secrets(run.plan, event, self._inputs, self._expressions)
+        future = run.threads.submit(
+            lambda: call_tool(self._tools, self._clock, event, context, secrets, self._results)
+        )
         future.add_done_callback(run.wake)
         run.in_flight[(event.step_id, event.attempt)] = (future, context)
         if run.slots is not None and run.reserved > 0:
             run.reserved -= 1
             run.holding.add((event.step_id, event.attempt))
-
-    def _call(self, event: StepStarted, context: ToolContext) -> Outcome:
-        """Run one tool call; every way it can end becomes an `Outcome`, never an exception."""
-        started = self._clock.now()
-        result = None
-        error: tuple[str, str, object] | None = None
-        tool = self._tools.get(event.tool)
-        if tool is None:
-            error = ("unknown_tool", f"tool {event.tool!r} is not enabled here", None)
-        else:
-            try:
-                # stored as JSON: record what a reload gives back, so replay equals the live run
-                result = to_jsonable_python(tool.invoke(event.parameters, context))
-                unstorable = unstorable_part(result)
-                if unstorable is not None:
-                    error = ("invalid_result", f"the result cannot be stored: {unstorable}", None)
-            except ToolFailedError as failure:
-                details = to_jsonable_python(failure.details, fallback=repr)
-                error = (failure.error_type, failure.message, details)
-            except PydanticSerializationError as unserialisable:
-                error = ("invalid_result", f"the result is not JSON: {unserialisable}", None)
-            except ValidationError as invalid:
-                error = ("invalid_parameters", str(invalid), None)
-            except Exception as exc:  # a tool's own failure is a fact to record
-                error = (type(exc).__name__, str(exc) or repr(exc), None)
-        duration = elapsed_ms(started, self._clock.now())
-        if error is None:
-            return Outcome(event.step_id, event.attempt, duration, result=result)
-        error_type, message, details = error
-        return Outcome(
-            event.step_id,
-            event.attempt,
-            duration,
-            error_type=error_type,
-            message=message,
-            details=details,
-        )
 
     def _wait(self, run: EngineRun) -> None:
         """Sleep until a call ends, something falls due, or it is time to look for other writers.

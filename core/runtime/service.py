@@ -14,20 +14,27 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any
 from uuid import UUID
 
-from core.domain.decisions import apply_decisions, approve, cancel, create_plan, reject, resume
+from core.domain.decisions import (
+    apply_decisions,
+    approve,
+    cancel,
+    reject,
+    resume,
+)
 from core.domain.errors import (
-    InvalidInputsError,
     InvalidPlanSpecError,
     PlanNotFoundError,
     SpecProblem,
 )
 from core.domain.events import PlanEvent
-from core.domain.forks import check_fork, fork_plan
-from core.domain.json_value import JsonObject, unstorable_part
+from core.domain.json_value import JsonObject
+from core.domain.left_running import refuse_left_running as refuse_others_attempts
 from core.domain.plan import PlanState, evolve, fold
 from core.domain.ports import EventStore, Expressions, IdFactory, JsonSchemas
-from core.domain.revisions import add_step, remove_step, revise_step, spec_data
+from core.domain.quarantine import quarantine
+from core.domain.revisions import add_step, remove_step, revise_step
 from core.domain.scheduler import ExpireApproval, decide
+from core.domain.secret_inputs import SecretVault
 from core.domain.spec import PlanSpec
 from core.domain.status import PlanStatus
 from core.domain.sub_plans import only_children_run
@@ -37,8 +44,11 @@ from core.runtime.callbacks import Callbacks
 from core.runtime.conflict_retry import retry_on_conflict
 from core.runtime.engine import Engine
 from core.runtime.engine_run import ChildLauncher
+from core.runtime.large_results import LargeResults
 from core.runtime.operator_controls import OperatorControls
 from core.runtime.outside_reports import OutsideReports
+from core.runtime.plan_creation import PlanCreation
+from core.runtime.plan_inputs import PlanInputs
 from core.runtime.runtime_clock import RuntimeClock
 from core.runtime.tools import ToolRegistry
 
@@ -62,6 +72,8 @@ class PlanService(OutsideReports, OperatorControls):
         worker: str,
         callbacks: Callbacks | None = None,
         poll_interval_s: float = 0.5,
+        secrets: SecretVault | None = None,
+        results: LargeResults | None = None,
     ) -> None:
         self._store = store
         self._tools = tools
@@ -69,6 +81,8 @@ class PlanService(OutsideReports, OperatorControls):
         self._ids = ids
         self._expressions = expressions
         self._json_schemas = json_schemas
+        self._inputs = PlanInputs(json_schemas, secrets)
+        self._creation = PlanCreation(store, clock, ids, self.validate, self._inputs)
         self._engine = Engine(
             store,
             tools,
@@ -78,6 +92,8 @@ class PlanService(OutsideReports, OperatorControls):
             worker=worker,
             callbacks=callbacks or Callbacks(),
             poll_interval_s=poll_interval_s,
+            inputs=self._inputs,
+            results=results or LargeResults(),
         )
 
     @property
@@ -91,16 +107,7 @@ class PlanService(OutsideReports, OperatorControls):
 
     def check_inputs(self, spec: PlanSpec, inputs: object) -> JsonObject:
         """The inputs if they are a JSON object that passes the spec's `inputs_schema`."""
-        if not isinstance(inputs, dict) or not all(isinstance(key, str) for key in inputs):
-            raise InvalidInputsError([SpecProblem("inputs", "must be a mapping of names")])
-        unstorable = unstorable_part(inputs, "inputs")
-        if unstorable is not None:
-            raise InvalidInputsError([SpecProblem("inputs", unstorable)])
-        if spec.inputs_schema is not None:
-            problems = self._json_schemas.instance_problems(inputs, spec.inputs_schema)
-            if problems:
-                raise InvalidInputsError(problems)
-        return inputs
+        return self._inputs.checked(spec, inputs)
 
     def create_plan(
         self,
@@ -110,31 +117,24 @@ class PlanService(OutsideReports, OperatorControls):
         inputs: object = None,
         plan_id: UUID | None = None,
         traceparent: str | None = None,
+        approver: str | None = None,
     ) -> UUID:
         """Validate a spec and its inputs, record the new plan, and return its id.
 
         Nothing is written when either is refused, or `traceparent` (the caller's W3C trace
-        context, recorded so the plan's spans join the caller's trace) is malformed. `plan_id`
+        context, recorded so the plan's spans join the caller's trace) is malformed, or
+        `approver` (who is about to approve it) is not one of the spec's approvers. `plan_id`
         lets a caller that reserved an id first (an idempotent submission) use it; a plan that
         already has it raises `ConcurrencyError` and is left as it is.
         """
-        data = (
-            spec.model_dump(mode="json", exclude_unset=True) if isinstance(spec, PlanSpec) else spec
-        )
-        parsed = self.validate(data)
-        checked = self.check_inputs(parsed, {} if inputs is None else inputs)
-        plan_id = plan_id or self._ids.new_id()
-        events = create_plan(
-            plan_id,
-            parsed,
+        return self._creation.create(
+            spec,
             by=by,
-            now=self._clock.now(),
-            correlation_id=self._ids.new_id(),
-            inputs=checked,
+            inputs=inputs,
+            plan_id=plan_id,
             traceparent=traceparent,
+            approver=approver,
         )
-        self._store.append(events)
-        return plan_id
 
     def approve(
         self, plan_id: UUID, *, by: str, comment: str = "", roles: Collection[str] = ()
@@ -158,6 +158,14 @@ class PlanService(OutsideReports, OperatorControls):
             plan,
             reason=f"parent plan {plan_id} cancelled: {reason}",
             correlation_id=plan.correlation_id,
+        )
+        return plan
+
+    def quarantine(self, plan_id: UUID, *, by: str, crashes: int, reason: str) -> PlanState:
+        """End a plan whose processing crashed engines `crashes` times (see `core.quarantine`)."""
+        plan = self._decide(plan_id, quarantine, by=by, crashes=crashes, reason=reason)
+        self._engine.sub_plans.cancel_children(
+            plan, reason=f"parent plan {plan_id} quarantined", correlation_id=plan.correlation_id
         )
         return plan
 
@@ -193,22 +201,7 @@ class PlanService(OutsideReports, OperatorControls):
         then waits for approval or execution like any new plan.
         """
         source = self.record_due(plan_id)
-        check_fork(source, from_step)
-        parsed = self.validate(spec_data(source.spec) if spec is None else spec)
-        inputs = self.check_inputs(parsed, source.inputs)
-        fork_id = self._ids.new_id()
-        events = fork_plan(
-            source,
-            plan_id=fork_id,
-            from_step=from_step,
-            spec=parsed,
-            inputs=inputs,
-            by=by,
-            now=self._clock.now(),
-            correlation_id=self._ids.new_id(),
-        )
-        self._store.append(events)
-        return fork_id
+        return self._creation.fork(source, from_step=from_step, by=by, spec=spec)
 
     def execute(
         self,
@@ -219,9 +212,11 @@ class PlanService(OutsideReports, OperatorControls):
         launch_child: ChildLauncher | None = None,
         leave_when_paused: bool = False,
         on_loaded: PlanCallback | None = None,
+        refuse_left_running: bool = False,
     ) -> PlanState:
         """Execute an approved plan, or go on with an executing one, until it ends.
 
+        With `refuse_left_running`, attempts another process left running raise (see `resume`).
         What has fallen due is recorded first (an approval past its deadline expires); then
         `on_loaded` sees the plan before anything runs (a CLI says why a paused plan waits). A
         plan that is not approved yet, or has ended, is returned as it is (an ended sub-plan
@@ -239,6 +234,8 @@ class PlanService(OutsideReports, OperatorControls):
             self._engine.sub_plans.report_to_parent(plan, self._ids.new_id())
         if plan.status not in (PlanStatus.APPROVED, PlanStatus.EXECUTING):
             return plan
+        if refuse_left_running:
+            refuse_others_attempts(plan)
         return self._engine.execute(
             plan,
             self._ids.new_id(),
@@ -293,7 +290,9 @@ class PlanService(OutsideReports, OperatorControls):
         `on_created` learns the new plan's id before anything else happens to it, so a caller
         can name the plan while it runs; `comment` goes with the approval.
         """
-        plan_id = self.create_plan(spec, by=by, inputs=inputs, traceparent=traceparent)
+        plan_id = self.create_plan(
+            spec, by=by, inputs=inputs, traceparent=traceparent, approver=approve_as
+        )
         if on_created is not None:
             on_created(plan_id)
         plan = self.get_plan(plan_id)

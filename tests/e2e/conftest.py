@@ -50,13 +50,15 @@ class Cli:
     def __init__(self, cwd: Path, store: str) -> None:
         self.cwd = cwd
         self.store = store
+        self.env: dict[str, str] = {}
+        """Variables added to every call's environment (a test's `PLANLEDGER_*` settings)."""
 
     def __call__(self, *args: str, store: str | None = None) -> CliResult:
         argv = self._argv(args, store)
         completed = subprocess.run(
             argv,
             cwd=self.cwd,
-            env=self.environment(args),
+            env=self.environment(args) | self.env,
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
@@ -71,7 +73,7 @@ class Cli:
             return subprocess.Popen(
                 self._argv(args, None),
                 cwd=self.cwd,
-                env=self.environment(args),
+                env=self.environment(args) | self.env,
                 stdin=subprocess.DEVNULL,
                 stdout=stdout,
                 stderr=stderr,

@@ -211,6 +211,8 @@ def run_one_plan_of_each_kind(
     nested = service.run(plan_spec({"id": "outer", "plan": child_spec}), by="alice")
     child = nested.steps["outer"].child_plan_id
     assert child is not None
+    poisoned = service.create_plan(plan_spec(step("a")), by="alice")
+    service.quarantine(poisoned, by="w-1", crashes=3, reason="MemoryError")
     return [
         rejected,
         partial,
@@ -221,6 +223,7 @@ def run_one_plan_of_each_kind(
         mapped,
         nested.plan_id,
         child,
+        poisoned,
         run_an_operated_plan(service),
         *revised_and_forked(service),
         voided_then_quarantined(service, recording, clock),

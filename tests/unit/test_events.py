@@ -23,6 +23,7 @@ from core.domain.events import (
     PlanPartiallyCompleted,
     PlanPaused,
     PlanQuarantined,
+    PlanQuarantinedAfterCrashes,
     PlanRejected,
     PlanReopened,
     PlanResumed,
@@ -173,6 +174,7 @@ FIELDS: dict[type[PlanEvent], dict[str, Any]] = {
     },
     PlanQuarantined: {"by": "w1", "untrusted_version": 5, "reason": "unsigned PlanApproved"},
     **NOTEBOOK_FIELDS,
+    PlanQuarantinedAfterCrashes: {"by": "w-1", "crashes": 3, "reason": "MemoryError"},
 }
 
 

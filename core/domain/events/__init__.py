@@ -48,6 +48,7 @@ from core.domain.events.plan_events import (
     PlanResumed,
     PlanSubmitted,
 )
+from core.domain.events.quarantine_events import PlanQuarantinedAfterCrashes
 from core.domain.events.revision_events import (
     PlanForked,
     StepAdded,
@@ -109,6 +110,7 @@ EVENT_TYPES: tuple[type[PlanEvent], ...] = (
     SubtaskFinished,
     NotebookPlanFinished,
     NotebookPlanRecovered,
+    PlanQuarantinedAfterCrashes,
 )
 """Every concrete event class, in the order a plan usually meets them (a notebook's last)."""
 
@@ -118,6 +120,7 @@ TERMINAL_EVENTS: dict[type[PlanEvent], PlanStatus] = {
     PlanPartiallyCompleted: PlanStatus.PARTIAL,
     PlanCancelled: PlanStatus.CANCELLED,
     PlanRejected: PlanStatus.REJECTED,
+    PlanQuarantinedAfterCrashes: PlanStatus.FAILED,
 }
 """The events that end a plan, and the status each one leaves."""
 
@@ -144,6 +147,7 @@ __all__ = [
     "PlanPartiallyCompleted",
     "PlanPaused",
     "PlanQuarantined",
+    "PlanQuarantinedAfterCrashes",
     "PlanRejected",
     "PlanReopened",
     "PlanResumed",

@@ -11,6 +11,8 @@ from pydantic import Field
 from core.domain.additive_fields import AdditiveFields
 from core.domain.events.base import PlanEvent
 from core.domain.json_value import JsonObject
+from core.domain.result_refs import BlobRef
+from core.domain.secret_inputs import SealedInputs
 from core.domain.spec import PlanSpec
 
 
@@ -21,11 +23,21 @@ class PlanCreated(PlanEvent, AdditiveFields):
     A sub-plan names its link: the `parent_plan_id` and `parent_step_id` that started it, the
     `root_plan_id` of the whole tree and its `depth` below the root (0 for a root plan).
     `traceparent` (W3C trace context) links the plan's trace to its caller's: given at creation,
-    or, for a sub-plan, the span of the parent's attempt that started it.
+    or, for a sub-plan, the span of the parent's attempt that started it. Inputs the schema
+    marks secret are `***` in `inputs`; their values are in `sealed_inputs`, encrypted (see
+    `core.domain.secret_inputs`).
     """
 
     additive_fields: ClassVar[frozenset[str]] = frozenset(
-        {"inputs", "parent_plan_id", "parent_step_id", "root_plan_id", "depth", "traceparent"}
+        {
+            "inputs",
+            "parent_plan_id",
+            "parent_step_id",
+            "root_plan_id",
+            "depth",
+            "traceparent",
+            "sealed_inputs",
+        }
     )
 
     spec: PlanSpec
@@ -35,6 +47,7 @@ class PlanCreated(PlanEvent, AdditiveFields):
     root_plan_id: UUID | None = None
     depth: int = 0
     traceparent: str | None = None
+    sealed_inputs: SealedInputs | None = None
 
 
 class PlanSubmitted(PlanEvent, AdditiveFields):
@@ -91,12 +104,14 @@ class PlanResumed(PlanEvent):
 class PlanCompleted(PlanEvent, AdditiveFields):
     """Every step completed (or was skipped for a reason that is not a failure).
 
-    `outputs` are the spec's `outputs`, resolved from the step results at completion.
+    `outputs` are the spec's `outputs`, resolved from the step results at completion; one over
+    the inline limit is stored apart, named in `output_refs` and previewed in `outputs`.
     """
 
-    additive_fields: ClassVar[frozenset[str]] = frozenset({"outputs"})
+    additive_fields: ClassVar[frozenset[str]] = frozenset({"outputs", "output_refs"})
 
     outputs: JsonObject = Field(default_factory=dict)
+    output_refs: dict[str, BlobRef] = Field(default_factory=dict)
 
 
 class PlanFailed(PlanEvent):
@@ -111,10 +126,11 @@ class PlanPartiallyCompleted(PlanEvent, AdditiveFields):
     `outputs` holds the spec's outputs that could be resolved from the steps that completed.
     """
 
-    additive_fields: ClassVar[frozenset[str]] = frozenset({"outputs"})
+    additive_fields: ClassVar[frozenset[str]] = frozenset({"outputs", "output_refs"})
 
     reason: str
     outputs: JsonObject = Field(default_factory=dict)
+    output_refs: dict[str, BlobRef] = Field(default_factory=dict)
 
 
 class PlanCancelled(PlanEvent):

@@ -8,6 +8,7 @@ from typing import ClassVar
 from core.domain.additive_fields import AdditiveFields
 from core.domain.events.base import PlanEvent
 from core.domain.json_value import JsonObject, JsonValue
+from core.domain.result_refs import BlobRef
 
 
 class StepStarted(PlanEvent):
@@ -20,14 +21,21 @@ class StepStarted(PlanEvent):
     parameters: JsonObject
 
 
-class StepCompleted(PlanEvent):
-    """The attempt of `tool` succeeded with `result` after `duration_ms`."""
+class StepCompleted(PlanEvent, AdditiveFields):
+    """The attempt of `tool` succeeded with `result` after `duration_ms`.
+
+    A result over the inline limit is stored apart: `result_ref` names it (the chain covers its
+    digest) and `result` holds its preview (`BlobRef.view()`).
+    """
+
+    additive_fields: ClassVar[frozenset[str]] = frozenset({"result_ref"})
 
     step_id: str
     attempt: int
     tool: str
     result: JsonValue = None
     duration_ms: int
+    result_ref: BlobRef | None = None
 
 
 class StepFailed(PlanEvent):

@@ -1,0 +1,70 @@
+"""Results stored by reference, read for the templates that name them.
+
+The scope a template gets holds a `BlobRef` where a step's result was stored apart; here it is
+replaced by the value, read by its digest and checked against it, so a template reads a large
+result exactly as it would an inline one. The few most recent values are kept, since the steps
+after a large one often all read it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from typing import Any
+
+import orjson
+
+from core import BlobRef, BlobStore, ExpressionError, JsonObject, JsonValue
+
+KEPT = 4
+
+
+class StoredResults:
+    """Reads stored results from `blobs` (None: a ref cannot be read here)."""
+
+    def __init__(self, blobs: BlobStore | None) -> None:
+        self._blobs = blobs
+        self._kept: OrderedDict[str, JsonValue] = OrderedDict()
+        self._lock = threading.Lock()  # engines of one process share it across threads
+
+    def loaded(self, scope: JsonObject, source: str) -> JsonObject:
+        """`scope` with every step result stored by reference replaced by its value."""
+        steps = scope.get("steps")
+        if not isinstance(steps, dict) or not any(
+            isinstance(step.get("result"), BlobRef) for step in steps.values()
+        ):
+            return scope
+        loaded: dict[str, Any] = {}
+        for step_id, step in steps.items():
+            result = step.get("result")
+            if isinstance(result, BlobRef):
+                step = {**step, "result": self._value(result, step_id, source)}
+            loaded[step_id] = step
+        return {**scope, "steps": loaded}
+
+    def _value(self, ref: BlobRef, step_id: str, source: str) -> JsonValue:
+        with self._lock:
+            if ref.digest in self._kept:
+                self._kept.move_to_end(ref.digest)
+                return self._kept[ref.digest]
+        if self._blobs is None:
+            raise ExpressionError(
+                source, f"steps.{step_id}.result is stored by reference and no blob store is open"
+            )
+        try:
+            content = self._blobs.get(ref.digest)
+        except LookupError:
+            raise ExpressionError(
+                source, f"steps.{step_id}.result ({ref.digest}) is missing from the blob table"
+            ) from None
+        if f"sha256:{hashlib.sha256(content).hexdigest()}" != ref.digest:
+            raise ExpressionError(
+                source, f"steps.{step_id}.result does not match its digest {ref.digest}"
+            )
+        value: JsonValue = orjson.loads(content)
+        with self._lock:
+            self._kept[ref.digest] = value
+            if len(self._kept) > KEPT:
+                self._kept.popitem(last=False)
+        return value

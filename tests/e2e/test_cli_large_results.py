@@ -1,0 +1,95 @@
+"""Large results by reference, on SQLite and PostgreSQL: in the blob table once, named by digest.
+
+With small limits set for the test (inline up to 1,000 bytes of JSON, at most 100,000 per
+result): a 5,000-character output goes to the blob table and its event records the digest,
+size and media type, with a preview where the value was; views show that preview; the next
+step's template reads the whole value; a plan output that large is stored the same way; a
+result over the limit fails its step with `result_too_large`; and the chain still verifies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+
+import psycopg
+from psycopg import sql
+
+from .conftest import Cli
+
+SPEC = """\
+description: large results
+options: {continue_on_error: true}
+steps:
+  - id: big
+    tool: shell
+    parameters: {command: "head -c 5000 /dev/zero | tr '\\\\0' x", shell: true}
+  - id: measure
+    tool: echo
+    depends_on: [big]
+    parameters: {value: "{{ steps.big.result.stdout | length }}"}
+  - id: huge
+    tool: shell
+    parameters:
+      command: "head -c 200000 /dev/zero | tr '\\\\0' y"
+      shell: true
+      max_output_bytes: 300000
+outputs:
+  copy: "{{ steps.big.result.stdout }}"
+"""
+
+
+def blobs(cli: Cli) -> dict[str, bytes]:
+    """The blob table: digest -> content."""
+    if cli.store.startswith("sqlite"):
+        with sqlite3.connect(cli.cwd / "x.db") as connection:
+            rows = connection.execute("SELECT digest, content FROM planledger_blobs").fetchall()
+    else:
+        dsn, _, schema = cli.store.partition("?schema=")
+        with psycopg.connect(dsn) as connection:
+            rows = connection.execute(
+                sql.SQL("SELECT digest, content FROM {}").format(
+                    sql.Identifier(schema, "planledger_blobs")
+                )
+            ).fetchall()
+    return {str(digest): bytes(content) for digest, content in rows}
+
+
+def test_a_large_result_goes_to_the_blob_table_and_templates_still_read_it(
+    cli_on_each_store: Cli,
+) -> None:
+    cli = cli_on_each_store
+    cli.env |= {"PLANLEDGER_INLINE_RESULT_BYTES": "1000", "PLANLEDGER_MAX_RESULT_BYTES": "100000"}
+    spec = cli.write_spec(SPEC)
+
+    ran = cli("run", spec, "--json")
+    plan = ran.json()
+    history = cli("history", plan["id"], "--json").json()
+    shown = cli("plans", "show", plan["id"], "--json").json()
+    verified = cli("audit", "verify", "--all")
+
+    assert ran.exit_code == 1, ran  # `huge` failed, as it should
+    steps = {step["id"]: step for step in plan["steps"]}
+    assert steps["measure"]["result"] == 5000
+    assert steps["huge"]["error"]["type"] == "result_too_large"
+    assert "over the limit of 100000 bytes" in steps["huge"]["error"]["message"]
+    [completed] = [r for r in history if r["type"] == "StepCompleted" and r["step_id"] == "big"]
+    ref = completed["result_ref"]
+    assert ref["media_type"] == "application/json"
+    assert completed["result"] == {
+        "$ref": ref["digest"],
+        **{k: ref[k] for k in ("size", "media_type", "preview")},
+    }
+    assert ref["preview"].startswith('{"exit_code":0,"stdout":"xxxx')
+    stored = blobs(cli)
+    content = stored[ref["digest"]]
+    assert ref["digest"] == f"sha256:{hashlib.sha256(content).hexdigest()}"
+    assert ref["size"] == len(content)
+    assert json.loads(content)["stdout"] == "x" * 5000
+    [ended] = [r for r in history if r["type"] == "PlanPartiallyCompleted"]
+    copy = ended["output_refs"]["copy"]
+    assert json.loads(stored[copy["digest"]]) == "x" * 5000
+    assert {s["id"]: s for s in shown["steps"]}["big"]["result"]["$ref"] == ref["digest"]
+    assert "x" * 5000 not in json.dumps(history)
+    assert verified.exit_code == 0, verified
