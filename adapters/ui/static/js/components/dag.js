@@ -26,11 +26,12 @@ function edgePath(points) {
   return path;
 }
 
-function nodeLabel(node) {
-  let label = `${node.id}: ${node.status.replace(/_/g, " ")}, ${node.kind.replace("_", "-")} with tool ${node.tool}`;
-  if (node.attempts > 1) label += `, ${node.attempts} attempts`;
-  if (node.kind === "map") label += `, ${node.item_count} items`;
-  if (node.child_plan_id) label += ", opens a sub-plan";
+function nodeLabel(node, shown) {
+  // starts with the text the node shows, so what is seen and what is heard agree
+  let label = shown;
+  const full = secondLine(node);
+  if (full !== shown.slice(shown.indexOf(" ") + 1)) label += ` (${full})`;
+  if (node.child_plan_id) label += ", a sub-plan: its panel opens it";
   return label;
 }
 
@@ -40,10 +41,12 @@ function secondLine(node) {
     return `${node.item_count} items${counts.length ? `: ${counts.join(", ")}` : ""}`;
   }
   const attempts = node.attempts > 1 ? ` · ${node.attempts} attempts` : "";
+  if (node.kind === "sub_plan") return `sub-plan · ${node.status.replace(/_/g, " ")}${attempts}`;
   return `${node.tool} · ${node.status.replace(/_/g, " ")}${attempts}`;
 }
 
 function Node({ node, selected, onSelect }) {
+  const shown = `${clip(node.id, 22)} ${clip(secondLine(node), 28)}`;
   const activate = () => onSelect(node.id);
   const open = () => {
     if (node.child_plan_id) navigate(`/ui/plans/${node.child_plan_id}`);
@@ -56,15 +59,13 @@ function Node({ node, selected, onSelect }) {
   };
   return html`<g class=${`node kind-${node.kind} status-${node.status}${selected ? " selected" : ""}`}
     transform=${`translate(${node.x},${node.y})`} tabindex="0" role="button"
-    aria-pressed=${selected ? "true" : "false"} aria-label=${nodeLabel(node)}
+    aria-pressed=${selected ? "true" : "false"} aria-label=${nodeLabel(node, shown)}
     data-step=${node.id} data-status=${node.status} onClick=${activate} onDblClick=${open} onKeyDown=${onKeyDown}>
     ${node.kind === "map" && html`<rect class="stack" x="6" y="-6" rx="8"
       width=${NODE_WIDTH} height=${NODE_HEIGHT} />`}
     <rect class="box" rx="8" width=${NODE_WIDTH} height=${NODE_HEIGHT} />
-    <text x="10" y="21" class="step-id">${clip(node.id, 22)}</text>
-    <text x="10" y="40" class="step-details">${clip(secondLine(node), 28)}</text>
-    ${node.kind === "sub_plan" && html`<text x=${NODE_WIDTH - 10} y="21" text-anchor="end"
-      class="open">sub-plan</text>`}
+    <text><tspan x="10" y="21" class="step-id">${clip(node.id, 22)}</tspan> <tspan x="10" y="40"
+      class="step-details">${clip(secondLine(node), 28)}</tspan></text>
   </g>`;
 }
 
