@@ -176,3 +176,8 @@ export function coalesce(action, ms) {
   }
   return schedule;
 }
+
+/** A performance mark once the frame now being rendered has been painted (scripts/bench_ui). */
+export function markPainted(name) {
+  requestAnimationFrame(() => setTimeout(() => performance.mark(name), 0));
+}

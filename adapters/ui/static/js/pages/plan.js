@@ -1,6 +1,6 @@
 // A plan: its DAG coloured by status, live; a slider to show it at any version; the timeline of
 // every attempt; a step panel; the event history; and the actions the person's role allows.
-import { api, coalesce, follow, may } from "../api.js";
+import { api, coalesce, follow, markPainted, may } from "../api.js";
 import { duration, shortId, when } from "../format.js";
 import { html, useEffect, useRef, useState } from "../html.js";
 import { Link } from "../router.js";
@@ -49,7 +49,7 @@ export function PlanPage({ planId }) {
   useEffect(() => {
     if (page && !drawn.current) {
       drawn.current = true;
-      performance.mark("planledger:plan-drawn");
+      markPainted("planledger:plan-drawn");
     }
   }, [page]);
   if (!page) {

@@ -1,5 +1,5 @@
 // The plans list: status filter, text search, time range, paging; it follows the log live.
-import { api, coalesce, follow } from "../api.js";
+import { api, coalesce, follow, markPainted } from "../api.js";
 import { duration, shortId, when } from "../format.js";
 import { html, useEffect, useMemo, useRef, useState } from "../html.js";
 import { Link, navigate } from "../router.js";
@@ -50,6 +50,13 @@ export function PlansPage({ query }) {
   useEffect(() => {
     setCursors([null]);
   }, [filters]);
+  const drawn = useRef(false);
+  useEffect(() => {
+    if (page && !drawn.current) {
+      drawn.current = true;
+      markPainted("planledger:plans-drawn");
+    }
+  }, [page]);
   useEffect(() => {
     load.current();
   }, [filters, current]);
