@@ -29,6 +29,11 @@ class OidcSettings:
             default `roles`); a dotted path reaches into objects (`realm_access.roles`).
         role_map: claim value -> planledger role (`..._ROLE_MAP`, `group=role,group=role`);
             a value that is already a role name maps to itself.
+        client_id: the web UI's client at the provider (`PLANLEDGER_OIDC_CLIENT_ID`); with
+            the two endpoints below, the UI's sign-in page offers the provider (code + PKCE).
+        authorize_url: the provider's authorization endpoint (`..._AUTHORIZE_URL`).
+        token_url: the provider's token endpoint (`PLANLEDGER_OIDC_TOKEN_URL`).
+        scope: what the UI asks for (`PLANLEDGER_OIDC_SCOPE`, default `openid`).
     """
 
     jwks: str | None = None
@@ -36,6 +41,10 @@ class OidcSettings:
     audience: str | None = None
     roles_claim: str = "roles"
     role_map: tuple[tuple[str, str], ...] = ()
+    client_id: str | None = None
+    authorize_url: str | None = None
+    token_url: str | None = None
+    scope: str = "openid"
 
 
 @dataclass(frozen=True)
@@ -80,6 +89,10 @@ class ServerSettings:
                 audience=env.get("PLANLEDGER_OIDC_AUDIENCE") or None,
                 roles_claim=env.get("PLANLEDGER_OIDC_ROLES_CLAIM") or "roles",
                 role_map=_pairs(env.get("PLANLEDGER_OIDC_ROLE_MAP", "")),
+                client_id=env.get("PLANLEDGER_OIDC_CLIENT_ID") or None,
+                authorize_url=env.get("PLANLEDGER_OIDC_AUTHORIZE_URL") or None,
+                token_url=env.get("PLANLEDGER_OIDC_TOKEN_URL") or None,
+                scope=env.get("PLANLEDGER_OIDC_SCOPE") or "openid",
             ),
         )
 

@@ -21,6 +21,7 @@ from adapters.http_api.problems import (
     error_problem,
     problem,
 )
+from adapters.http_api.ui_routes import install_ui
 from core import PlanLedgerError
 
 logger = structlog.get_logger("planledger.api")
@@ -39,6 +40,7 @@ def create_app(context: ApiContext, *, max_body_bytes: int) -> ASGIApp:
     app.state.context = context
     for module in (query_routes, plan_routes, event_routes, admin_routes):
         app.include_router(module.router)
+    install_ui(app)
     app.add_exception_handler(PlanLedgerError, _planned)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(HTTPException, _http_error)

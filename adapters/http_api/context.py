@@ -18,6 +18,7 @@ from adapters.http_api.log_signal import LogSignal
 from adapters.ledger import Caller, LocalLedger
 from adapters.principals import Action, Authenticator, Principal, TokenStore
 from adapters.read_models import EventLog
+from adapters.settings import OidcSettings
 from adapters.webhooks import Subscriptions
 from adapters.workers import WorkQueue
 
@@ -65,6 +66,7 @@ class ApiContext:
     queue: WorkQueue | None = None
     heartbeat_s: float = 15.0
     stream_batch: int = 500
+    oidc: OidcSettings = field(default_factory=OidcSettings)
 
 
 def context(request: Request) -> ApiContext:

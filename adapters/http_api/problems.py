@@ -9,7 +9,7 @@ that it happened: no traceback, no exception text reaches the client.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from fastapi.responses import JSONResponse
@@ -91,7 +91,7 @@ def problem(
     kind: ProblemKind,
     detail: str,
     *,
-    errors: Sequence[dict[str, str]] = (),
+    errors: Sequence[Mapping[str, object]] = (),
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     """A problem response of `kind`."""

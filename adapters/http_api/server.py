@@ -153,6 +153,7 @@ def _context(
         subscriptions=Subscriptions(database),
         webhook_key=server.webhook_key,
         heartbeat_s=options.heartbeat_s,
+        oidc=server.oidc,
     )
 
 
