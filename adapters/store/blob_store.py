@@ -10,14 +10,13 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
-from collections.abc import Iterator
 
-import psycopg
 from psycopg import sql
 
 from adapters.store.postgres_setup import schema_lock
+from adapters.store.side_tables import postgres_rows, postgres_table_exists, sqlite_transaction
 from adapters.store.store_url import StoreConfig
-from core import BlobRef, BlobStore, StoreUnavailableError
+from core import BlobRef, BlobStore
 
 TABLE = "planledger_blobs"
 
@@ -68,20 +67,8 @@ class SqliteBlobs:
             raise LookupError(f"no blob {digest} in {self._display}")
         return bytes(row[0])
 
-    @contextlib.contextmanager
-    def _connected(self) -> Iterator[sqlite3.Connection]:
-        try:
-            with (
-                contextlib.closing(
-                    sqlite3.connect(
-                        self._database, timeout=30, uri=self._database.startswith("file:")
-                    )
-                ) as connection,
-                connection,
-            ):
-                yield connection
-        except sqlite3.Error as error:
-            raise StoreUnavailableError(self._display, str(error)) from None
+    def _connected(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        return sqlite_transaction(self._database, self._display)
 
 
 class PostgresBlobs:
@@ -124,18 +111,12 @@ class PostgresBlobs:
         return content
 
     def _missing(self) -> bool:
-        rows = self._run(sql.SQL("SELECT to_regclass(%s)"), (f"{self._schema}.{TABLE}",))
-        return rows[0][0] is None
+        return not postgres_table_exists(self._conninfo, self._display, self._schema, TABLE)
 
     def _run(
         self, statement: sql.Composed | sql.SQL, params: tuple[object, ...]
     ) -> list[tuple[object, ...]]:
-        try:
-            with psycopg.connect(self._conninfo, autocommit=True) as connection:
-                cursor = connection.execute(statement, params)
-                return cursor.fetchall() if cursor.description is not None else []
-        except psycopg.Error as error:
-            raise StoreUnavailableError(self._display, str(error).strip().splitlines()[0]) from None
+        return postgres_rows(self._conninfo, self._display, statement, params)
 
 
 def open_blob_store(config: StoreConfig) -> BlobStore:
