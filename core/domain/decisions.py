@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
 from uuid import UUID
 
 from core.domain.approval_binding import check_approval, may_approve, plan_digest, spec_digest
@@ -20,6 +19,7 @@ from core.domain.errors import (
     NotAnApproverError,
     SeparationOfDutiesError,
 )
+from core.domain.event_stamper import EventStamper
 from core.domain.events import (
     ENGINE_ACTOR,
     PlanApproved,
@@ -46,7 +46,6 @@ from core.domain.events import (
 )
 from core.domain.expansion import ExpandStep, GatherItems, closing_gathers
 from core.domain.external_steps import EXTERNAL_WORKER, is_external, waits_outside
-from core.domain.hash_chain import seal
 from core.domain.json_value import JsonObject, JsonValue
 from core.domain.plan import PlanState
 from core.domain.result_refs import BlobRef
@@ -66,43 +65,6 @@ from core.domain.secret_inputs import SealedInputs
 from core.domain.spec import PlanSpec
 from core.domain.status import PlanStatus, StepStatus
 from core.domain.trace_context import parse_traceparent
-
-E = TypeVar("E", bound=PlanEvent)
-
-
-@dataclass
-class EventStamper:
-    """Builds a run of events for one plan: consecutive versions, shared metadata, one chain."""
-
-    plan_id: UUID
-    next_version: int
-    timestamp: datetime
-    actor: str
-    correlation_id: UUID
-    prev_hash: str | None = None
-
-    @classmethod
-    def after(
-        cls, plan: PlanState, now: datetime, actor: str, correlation_id: UUID
-    ) -> EventStamper:
-        """A stamper for events that follow the plan's current version."""
-        return cls(plan.plan_id, plan.version + 1, now, actor, correlation_id, plan.head_hash)
-
-    def __call__(self, event_type: type[E], **fields: JsonValue) -> E:
-        event = seal(
-            event_type(
-                originator_id=self.plan_id,
-                originator_version=self.next_version,
-                timestamp=self.timestamp,
-                actor=self.actor,
-                correlation_id=self.correlation_id,
-                prev_hash=self.prev_hash,
-                **fields,
-            )
-        )
-        self.next_version += 1
-        self.prev_hash = event.hash
-        return event
 
 
 @dataclass(frozen=True)

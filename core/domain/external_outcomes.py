@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from core.domain.decisions import EventStamper
 from core.domain.errors import InvalidStepTransitionError, StepNotFoundError
+from core.domain.event_stamper import EventStamper
 from core.domain.events import PlanEvent, StepCompleted, StepFailed
 from core.domain.external_steps import EXTERNAL_FAILURE, EXTERNAL_TOOL, is_external
 from core.domain.json_value import JsonValue, unstorable_part

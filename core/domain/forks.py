@@ -13,13 +13,14 @@ from collections.abc import Iterator
 from datetime import datetime
 from uuid import UUID
 
-from core.domain.decisions import EventStamper, submit
+from core.domain.decisions import submit
 from core.domain.errors import (
     InvalidPlanSpecError,
     InvalidTransitionError,
     SpecProblem,
     StepNotFoundError,
 )
+from core.domain.event_stamper import EventStamper
 from core.domain.events import PlanCreated, PlanEvent, PlanForked, StepResultReused
 from core.domain.json_value import JsonObject
 from core.domain.plan import PlanState

@@ -19,7 +19,8 @@ from datetime import datetime
 from typing import Literal, Protocol
 from uuid import UUID
 
-from core.domain.decisions import EventStamper, submit
+from core.domain.decisions import submit
+from core.domain.event_stamper import EventStamper
 from core.domain.events import PlanCreated, PlanDrafted, PlanEvent
 from core.domain.json_value import JsonObject, JsonValue
 from core.domain.spec import PlanSpec

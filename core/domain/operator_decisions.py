@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from core.domain.approval_binding import require_approver
-from core.domain.decisions import EventStamper
 from core.domain.errors import InvalidStepTransitionError, InvalidTransitionError, StepNotFoundError
+from core.domain.event_stamper import EventStamper
 from core.domain.events import (
     PlanEvent,
     PlanPaused,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from core.domain.decisions import EventStamper, cancel
+from core.domain.decisions import cancel
 from core.domain.errors import InvalidTransitionError
+from core.domain.event_stamper import EventStamper
 from core.domain.events import PlanEvent, PlanQuarantinedAfterCrashes
 from core.domain.plan import PlanState
 

@@ -15,7 +15,6 @@ from typing import Any, NoReturn
 from uuid import UUID
 
 from core.domain.approval_binding import voided_by_revision
-from core.domain.decisions import EventStamper
 from core.domain.errors import (
     InvalidPlanSpecError,
     InvalidTransitionError,
@@ -23,6 +22,7 @@ from core.domain.errors import (
     SpecProblem,
     StepNotFoundError,
 )
+from core.domain.event_stamper import EventStamper
 from core.domain.events import PlanEvent, StepAdded, StepRemoved, StepRevised
 from core.domain.plan import PlanState, StepState
 from core.domain.revision_transitions import is_unstarted

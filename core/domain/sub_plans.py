@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID, uuid5
 
-from core.domain.decisions import EventStamper
+from core.domain.event_stamper import EventStamper
 from core.domain.events import (
     ENGINE_ACTOR,
     PlanApproved,

@@ -9,13 +9,13 @@ from pydantic import BaseModel, ConfigDict
 
 from adapters.json_schema_checker import JsonSchemaChecker
 from core.domain.approval_binding import check_trusted, plan_digest, quarantine, spec_digest
-from core.domain.decisions import EventStamper
 from core.domain.errors import (
     ApproverRequiredError,
     InvalidTransitionError,
     SeparationOfDutiesError,
     UntrustedHistoryError,
 )
+from core.domain.event_stamper import EventStamper
 from core.domain.events import (
     ApprovalVoided,
     PlanApproved,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.domain.decisions import EventStamper
 from core.domain.errors import CorruptHistoryError
+from core.domain.event_stamper import EventStamper
 from core.domain.events import PlanCompleted, StepCompleted, StepStarted
 from core.domain.plan import evolve, fold
 from core.domain.status import PlanStatus, StepStatus

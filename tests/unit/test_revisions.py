@@ -8,13 +8,13 @@ import pytest
 from pydantic import BaseModel, ConfigDict
 
 from adapters.json_schema_checker import JsonSchemaChecker
-from core.domain.decisions import EventStamper
 from core.domain.errors import (
     CorruptHistoryError,
     InvalidTransitionError,
     RevisionRefusedError,
     StepNotFoundError,
 )
+from core.domain.event_stamper import EventStamper
 from core.domain.events import PlanEvent, StepAdded, StepRemoved, StepRevised, StepStarted
 from core.domain.plan import fold
 from core.domain.revisions import add_step, remove_step, revise_step

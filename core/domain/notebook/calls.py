@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from core.domain.decisions import EventStamper
 from core.domain.errors import NotebookCallRefusedError
+from core.domain.event_stamper import EventStamper
 from core.domain.events.notebook_events import (
     NotebookEvent,
     NotebookPlanCreated,
