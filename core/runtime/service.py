@@ -14,6 +14,7 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any
 from uuid import UUID
 
+from core.domain.crash_quarantine import quarantine_after_crashes
 from core.domain.decisions import (
     apply_decisions,
     approve,
@@ -31,7 +32,6 @@ from core.domain.json_value import JsonObject
 from core.domain.left_running import refuse_left_running as refuse_others_attempts
 from core.domain.plan import PlanState, evolve, fold
 from core.domain.ports import EventStore, Expressions, IdFactory, JsonSchemas
-from core.domain.quarantine import quarantine
 from core.domain.revisions import add_step, remove_step, revise_step
 from core.domain.scheduler import ExpireApproval, decide
 from core.domain.secret_inputs import SecretVault
@@ -162,8 +162,10 @@ class PlanService(OutsideReports, OperatorControls):
         return plan
 
     def quarantine(self, plan_id: UUID, *, by: str, crashes: int, reason: str) -> PlanState:
-        """End a plan whose processing crashed engines `crashes` times (see `core.quarantine`)."""
-        plan = self._decide(plan_id, quarantine, by=by, crashes=crashes, reason=reason)
+        """End a plan whose processing crashed engines `crashes` times (`crash_quarantine`)."""
+        plan = self._decide(
+            plan_id, quarantine_after_crashes, by=by, crashes=crashes, reason=reason
+        )
         self._engine.sub_plans.cancel_children(
             plan, reason=f"parent plan {plan_id} quarantined", correlation_id=plan.correlation_id
         )

@@ -6,6 +6,8 @@ for the other layers); this list is what they may use.
 
 from __future__ import annotations
 
+import types
+
 import core
 
 PUBLIC = [
@@ -194,3 +196,19 @@ def test_every_exported_name_resolves() -> None:
     missing = [name for name in core.__all__ if not hasattr(core, name)]
 
     assert missing == []
+
+
+def test_no_exported_name_is_shadowed_by_a_module_of_the_same_name() -> None:
+    # a submodule loaded after the facade bound a name replaces it on the package: `quarantine`
+    # once became the module core.domain.quarantine instead of the function
+    import core.domain
+    import core.runtime
+
+    shadowed = [
+        f"{package.__name__}.{name}"
+        for package in (core, core.domain, core.runtime)
+        for name in package.__all__
+        if isinstance(getattr(package, name), types.ModuleType)
+    ]
+
+    assert shadowed == []

@@ -12,7 +12,7 @@ from core.domain.events import PlanEvent, PlanQuarantinedAfterCrashes
 from core.domain.plan import PlanState
 
 
-def quarantine(
+def quarantine_after_crashes(
     plan: PlanState, *, by: str, crashes: int, reason: str, now: datetime, correlation_id: UUID
 ) -> list[PlanEvent]:
     """End the plan as `cancel` would, with `PlanQuarantinedAfterCrashes` as its last event.
