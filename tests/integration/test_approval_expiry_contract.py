@@ -13,7 +13,7 @@ from core.domain.events import ENGINE_ACTOR, PlanApproved, PlanRejected
 from core.domain.status import PlanStatus
 from core.runtime.service import PlanService
 from tests.integration.conftest import ToolBench, plan_spec, step
-from tests.integration.test_engine_contract import events_of
+from tests.integration.engine_contract_support import events_of
 
 APPROVAL_TIMEOUT = timedelta(minutes=5)
 

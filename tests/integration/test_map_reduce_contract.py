@@ -24,7 +24,7 @@ from core.domain.scheduler import decide
 from core.domain.status import PlanStatus, StepStatus
 from core.runtime.service import PlanService
 from tests.integration.conftest import SystemClock, ToolBench, plan_spec, step
-from tests.integration.test_engine_contract import applied
+from tests.integration.engine_contract_support import applied
 
 
 def crash_mid_map(

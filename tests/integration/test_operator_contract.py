@@ -19,7 +19,7 @@ from core.domain.events import (
 from core.domain.status import PlanStatus, StepStatus
 from core.runtime.service import PlanService
 from tests.integration.conftest import ToolBench, plan_spec, step, wait_until
-from tests.integration.test_engine_contract import events_of, in_background
+from tests.integration.engine_contract_support import events_of, in_background
 
 
 class OperatorContract:

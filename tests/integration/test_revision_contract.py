@@ -26,7 +26,7 @@ from core.domain.status import PlanStatus, StepStatus
 from core.runtime.service import PlanService
 from projections import PROJECTIONS
 from tests.integration.conftest import ToolBench, plan_spec, step, wait_until
-from tests.integration.test_engine_contract import revised_and_forked
+from tests.integration.plans_of_each_kind import revised_and_forked
 
 
 def stored(store: LibraryEventStore) -> tuple[int, list[dict[str, Any]]]:

@@ -31,7 +31,7 @@ from tests.integration.conftest import (
     step,
     wait_until,
 )
-from tests.integration.test_engine_contract import events_of
+from tests.integration.engine_contract_support import events_of
 
 pytestmark = pytest.mark.postgres
 
