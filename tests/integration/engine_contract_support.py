@@ -23,9 +23,7 @@ from core.domain.plan import PlanState, evolve
 from core.domain.ports import EventStore
 from core.domain.scheduler import decide
 from core.runtime.service import PlanService
-from tests.integration.conftest import (
-    SystemClock,
-)
+from tests.integration.conftest import SystemClock
 
 E = TypeVar("E", bound=PlanEvent)
 MakeService = Callable[..., PlanService]

@@ -9,12 +9,7 @@ from core.domain.approval_binding import quarantine
 from core.domain.plan import fold
 from core.domain.status import PlanStatus
 from core.runtime.service import PlanService
-from tests.integration.conftest import (
-    RandomIds,
-    SystemClock,
-    plan_spec,
-    step,
-)
+from tests.integration.conftest import RandomIds, SystemClock, plan_spec, step
 from tests.integration.engine_contract_support import RecordingStore, crash_while_running
 from tests.integration.notebook_scenarios import generated_plan
 

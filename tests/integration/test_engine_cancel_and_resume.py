@@ -24,13 +24,7 @@ from core.domain.scheduler import TimeOutStep
 from core.domain.status import PlanStatus, StepStatus
 from core.runtime.callbacks import Callbacks
 from core.runtime.service import PlanService
-from tests.integration.conftest import (
-    SystemClock,
-    ToolBench,
-    plan_spec,
-    step,
-    wait_until,
-)
+from tests.integration.conftest import SystemClock, ToolBench, plan_spec, step, wait_until
 from tests.integration.engine_contract_support import (
     InterferingStore,
     MakeService,

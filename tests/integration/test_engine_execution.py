@@ -6,21 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from core.domain.events import (
-    StepCompleted,
-    StepStarted,
-)
+from core.domain.events import StepCompleted, StepStarted
 from core.domain.status import PlanStatus
 from core.runtime.service import PlanService
-from tests.integration.conftest import (
-    ToolBench,
-    plan_spec,
-    step,
-)
-from tests.integration.engine_contract_support import (
-    most_running_at_once,
-    position,
-)
+from tests.integration.conftest import ToolBench, plan_spec, step
+from tests.integration.engine_contract_support import most_running_at_once, position
 
 
 class ExecutionContract:

@@ -6,23 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from core.domain.events import (
-    StepFailed,
-    StepSkipped,
-    StepStarted,
-)
+from core.domain.events import StepFailed, StepSkipped, StepStarted
 from core.domain.status import PlanStatus, StepStatus
 from core.runtime.callbacks import Callbacks
 from core.runtime.service import PlanService
-from tests.integration.conftest import (
-    ToolBench,
-    plan_spec,
-    step,
-)
-from tests.integration.engine_contract_support import (
-    MakeService,
-    events_of,
-)
+from tests.integration.conftest import ToolBench, plan_spec, step
+from tests.integration.engine_contract_support import MakeService, events_of
 
 
 class FailureContract:

@@ -22,18 +22,8 @@ from core.domain.events import (
 from core.domain.status import PlanStatus
 from core.runtime.callbacks import Callbacks
 from core.runtime.service import PlanService
-from tests.integration.conftest import (
-    RandomIds,
-    SystemClock,
-    ToolBench,
-    plan_spec,
-    step,
-)
-from tests.integration.engine_contract_support import (
-    MakeService,
-    RecordingStore,
-    events_of,
-)
+from tests.integration.conftest import RandomIds, SystemClock, ToolBench, plan_spec, step
+from tests.integration.engine_contract_support import MakeService, RecordingStore, events_of
 from tests.integration.notebook_scenarios import every_notebook_call
 from tests.integration.plans_of_each_kind import run_one_plan_of_each_kind
 

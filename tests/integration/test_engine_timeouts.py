@@ -6,21 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from core.domain.events import (
-    StepCancelled,
-    StepTimedOut,
-)
+from core.domain.events import StepCancelled, StepTimedOut
 from core.domain.status import PlanStatus, StepStatus
 from core.runtime.service import PlanService
-from tests.integration.conftest import (
-    ToolBench,
-    plan_spec,
-    step,
-    wait_until,
-)
-from tests.integration.engine_contract_support import (
-    events_of,
-)
+from tests.integration.conftest import ToolBench, plan_spec, step, wait_until
+from tests.integration.engine_contract_support import events_of
 
 
 class TimeoutContract:

@@ -8,10 +8,7 @@ import pytest
 
 from core.domain.status import PlanStatus, StepStatus
 from core.runtime.service import PlanService
-from tests.integration.conftest import (
-    plan_spec,
-    step,
-)
+from tests.integration.conftest import plan_spec, step
 
 
 class ToolResultContract:
