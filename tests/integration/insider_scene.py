@@ -9,7 +9,7 @@ with that role's rights, then (bypassing the guard as a superuser) with more.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,8 @@ from core.runtime.service import PlanService
 from projections import PROJECTIONS
 from tests.integration.conftest import plan_spec, step
 from tests.integration.raw_events import RawEvents, raw_events_for
+
+Audit = Callable[[], dict[str, Any]]
 
 
 def retrying_spec(name: str) -> dict[str, object]:
@@ -108,6 +110,13 @@ class InsiderFixtures:
         tamperer = raw_events_for(deployment.admin_url)
         yield tamperer
         tamperer.close()
+
+    @pytest.fixture
+    def audit(
+        self, store: LibraryEventStore, read_model: ReadModelDatabase, deployment: Deployment
+    ) -> Audit:
+        """The auditor's report on the store as it is when called: after the attack."""
+        return lambda: self.verify(store, read_model, deployment)
 
     def verify(
         self, store: LibraryEventStore, read_model: ReadModelDatabase, deployment: Deployment

@@ -9,11 +9,7 @@ from uuid import UUID
 
 import pytest
 
-from adapters.read_models import ReadModelDatabase
-from adapters.signing import (
-    EventSigner,
-    TrustedKeys,
-)
+from adapters.signing import EventSigner, TrustedKeys
 from adapters.signing.quarantine import quarantine_plan
 from adapters.store import LibraryEventStore, open_event_store, parse_store_url
 from core.domain.approval_binding import plan_digest
@@ -23,6 +19,7 @@ from core.domain.hash_chain import seal
 from core.domain.plan import fold
 from tests.integration.conftest import ToolBench, plan_spec, step
 from tests.integration.insider_scene import (
+    Audit,
     Deployment,
     InsiderFixtures,
     catch_up,
@@ -44,10 +41,9 @@ class ForgeryContract(InsiderFixtures):
     )
     def test_an_edited_read_model_row_is_named(
         self,
-        store: LibraryEventStore,
-        read_model: ReadModelDatabase,
         deployment: Deployment,
         plans: list[UUID],
+        audit: Audit,
         table: str,
         column: str,
     ) -> None:
@@ -56,7 +52,7 @@ class ForgeryContract(InsiderFixtures):
             f"UPDATE {table} SET {column} = 'ceo' WHERE plan_id = ?", [key(deployment, victim)]
         )
 
-        report = self.verify(store, read_model, deployment)
+        report = audit()
 
         assert {f["plan_id"] for f in report["findings"]} == {str(victim)}
         assert {f["problem"] for f in report["findings"]} == {"read_model_differs"}
@@ -64,9 +60,9 @@ class ForgeryContract(InsiderFixtures):
     def test_a_forged_approval_then_an_ordinary_execute_runs_nothing(
         self,
         store: LibraryEventStore,
-        read_model: ReadModelDatabase,
         deployment: Deployment,
         plans: list[UUID],
+        audit: Audit,
         raw: RawEvents,
         make_service: Any,
         bench: ToolBench,
@@ -106,22 +102,21 @@ class ForgeryContract(InsiderFixtures):
         assert isinstance(history[-1], PlanQuarantined)
         assert history[-1].signature is not None
         catch_up(store, deployment)
-        found = problems(self.verify(store, read_model, deployment))
+        found = problems(audit())
         assert (str(pending), forged.version, "unsigned") in found
 
     def test_a_hostile_topic_is_a_finding_and_runs_no_code(
         self,
-        store: LibraryEventStore,
-        read_model: ReadModelDatabase,
         deployment: Deployment,
         plans: list[UUID],
+        audit: Audit,
         raw: RawEvents,
         capfd: pytest.CaptureFixture[str],
     ) -> None:
         victim = plans[0]
         raw.insert(victim, 13, "this:s", b"{}")
 
-        found = problems(self.verify(store, read_model, deployment))
+        found = problems(audit())
 
         assert (str(victim), 13, "changed") in found
         assert "Beautiful is better than ugly" not in capfd.readouterr().out

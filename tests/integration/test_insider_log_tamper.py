@@ -9,16 +9,14 @@ from uuid import UUID
 
 import pytest
 
-from adapters.read_models import ReadModelDatabase, open_read_side
-from adapters.signing import (
-    EventSigner,
-    TrustedKeys,
-)
+from adapters.read_models import open_read_side
+from adapters.signing import EventSigner, TrustedKeys
 from adapters.store import LibraryEventStore, parse_store_url
 from core.domain.events import StepFailed
 from core.domain.hash_chain import seal
 from projections import PROJECTIONS
 from tests.integration.insider_scene import (
+    Audit,
     Deployment,
     InsiderFixtures,
     key,
@@ -36,12 +34,10 @@ class LogTamperContract(InsiderFixtures):
 
     def test_a_clean_store_verifies_every_signature_and_checkpoint(
         self,
-        store: LibraryEventStore,
-        read_model: ReadModelDatabase,
-        deployment: Deployment,
         plans: list[UUID],
+        audit: Audit,
     ) -> None:
-        report = self.verify(store, read_model, deployment)
+        report = audit()
 
         assert report["findings"] == []
         assert report["signatures"] == {"events": 36, "keys": 1}
@@ -50,9 +46,9 @@ class LogTamperContract(InsiderFixtures):
     def test_a_rewritten_result_with_recomputed_hashes_and_head_is_a_bad_signature(
         self,
         store: LibraryEventStore,
-        read_model: ReadModelDatabase,
         deployment: Deployment,
         plans: list[UUID],
+        audit: Audit,
         raw: RawEvents,
     ) -> None:
         victim = plans[1]
@@ -71,7 +67,7 @@ class LogTamperContract(InsiderFixtures):
             [prev, key(deployment, victim)],
         )
 
-        report = self.verify(store, read_model, deployment)
+        report = audit()
 
         found = problems(report)
         assert (str(victim), failed, "bad_signature") in found
@@ -81,9 +77,9 @@ class LogTamperContract(InsiderFixtures):
     def test_a_truncated_tail_with_the_head_moved_back_is_missing_at_the_checkpoint(
         self,
         store: LibraryEventStore,
-        read_model: ReadModelDatabase,
         deployment: Deployment,
         plans: list[UUID],
+        audit: Audit,
         raw: RawEvents,
     ) -> None:
         victim = plans[1]
@@ -94,17 +90,16 @@ class LogTamperContract(InsiderFixtures):
             [eleventh.hash, key(deployment, victim)],
         )
 
-        found = problems(self.verify(store, read_model, deployment))
+        found = problems(audit())
 
         assert (str(victim), 12, "missing") in found
         assert (None, None, "checkpoint_digest") in found
 
     def test_a_deleted_plan_with_its_read_model_rows_is_missing_from_version_1(
         self,
-        store: LibraryEventStore,
-        read_model: ReadModelDatabase,
         deployment: Deployment,
         plans: list[UUID],
+        audit: Audit,
         raw: RawEvents,
     ) -> None:
         victim = plans[2]
@@ -115,16 +110,16 @@ class LogTamperContract(InsiderFixtures):
                 f"DELETE FROM {table} WHERE plan_id = ?", [key(deployment, victim)]
             )
 
-        found = problems(self.verify(store, read_model, deployment))
+        found = problems(audit())
 
         assert (str(victim), 1, "missing") in found
 
     def test_a_rebuild_after_a_deletion_erases_no_evidence(
         self,
         store: LibraryEventStore,
-        read_model: ReadModelDatabase,
         deployment: Deployment,
         plans: list[UUID],
+        audit: Audit,
         raw: RawEvents,
     ) -> None:
         victim = plans[0]
@@ -135,7 +130,7 @@ class LogTamperContract(InsiderFixtures):
         finally:
             side.close()
 
-        found = problems(self.verify(store, read_model, deployment))
+        found = problems(audit())
 
         assert (str(victim), 12, "missing") in found
 

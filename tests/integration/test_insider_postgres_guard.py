@@ -14,16 +14,13 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from adapters.read_models import ReadModelDatabase
-from adapters.signing import (
-    EventSigner,
-    TrustedKeys,
-)
-from adapters.store import LibraryEventStore, open_event_store, parse_store_url
+from adapters.signing import EventSigner, TrustedKeys
+from adapters.store import open_event_store, parse_store_url
 from adapters.store.event_store import POSTGRES_EVENTS_TABLE
 from adapters.workers.work_schema import init_store
 from core.domain.errors import StoreTamperedError
 from tests.integration.insider_scene import (
+    Audit,
     Deployment,
     InsiderFixtures,
     postgres_deployment,
@@ -67,10 +64,9 @@ class TestInsiderOnPostgresAsTheApplicationRole(InsiderFixtures):
     @pytest.mark.parametrize("re_enable", [False, True], ids=["left-disabled", "re-enabled"])
     def test_a_guard_disabled_by_its_owner_is_refused_or_the_tampering_found(
         self,
-        store: LibraryEventStore,
-        read_model: ReadModelDatabase,
         deployment: Deployment,
         plans: list[UUID],
+        audit: Audit,
         re_enable: bool,
     ) -> None:
         dsn, _, schema = deployment.admin_url.partition("?schema=")
@@ -94,7 +90,7 @@ class TestInsiderOnPostgresAsTheApplicationRole(InsiderFixtures):
             if re_enable:
                 owner.execute(sql.SQL("ALTER TABLE {} ENABLE TRIGGER {}").format(table, trigger))
 
-        found = problems(self.verify(store, read_model, deployment))
+        found = problems(audit())
 
         assert (str(plans[0]), 12, "missing") in found
         if not re_enable:
@@ -104,10 +100,9 @@ class TestInsiderOnPostgresAsTheApplicationRole(InsiderFixtures):
 
     def test_a_replaced_guard_function_is_refused_at_start_up_and_found(
         self,
-        store: LibraryEventStore,
-        read_model: ReadModelDatabase,
         deployment: Deployment,
         plans: list[UUID],
+        audit: Audit,
     ) -> None:
         dsn, _, schema = deployment.admin_url.partition("?schema=")
         with psycopg.connect(dsn, autocommit=True) as owner:
@@ -118,7 +113,7 @@ class TestInsiderOnPostgresAsTheApplicationRole(InsiderFixtures):
                 ).format(sql.Identifier(schema))
             )
 
-        found = problems(self.verify(store, read_model, deployment))
+        found = problems(audit())
 
         assert (None, None, "guard") in found
         with pytest.raises(StoreTamperedError, match="replaced"):
