@@ -166,23 +166,30 @@ def key(deployment: Deployment, plan_id: UUID) -> object:
     return str(plan_id) if deployment.app_url.startswith("sqlite") else plan_id
 
 
-def sqlite_deployment(tmp_path: Path, signer: EventSigner, trusted: TrustedKeys) -> Deployment:
+class OnSqlite:
     """A SQLite file: the application and the attacker reach it the same way."""
-    url = f"sqlite:///{tmp_path / 'insider.db'}"
-    init_store(parse_store_url(url))
-    return Deployment(url, url, signer, trusted, tmp_path / "checkpoints.jsonl")
+
+    @pytest.fixture
+    def deployment(self, tmp_path: Path, signer: EventSigner, trusted: TrustedKeys) -> Deployment:
+        url = f"sqlite:///{tmp_path / 'insider.db'}"
+        init_store(parse_store_url(url))
+        return Deployment(url, url, signer, trusted, tmp_path / "checkpoints.jsonl")
 
 
-def postgres_deployment(
-    postgres_url: str, tmp_path: Path, signer: EventSigner, trusted: TrustedKeys
-) -> Iterator[Deployment]:
+@pytest.mark.postgres
+class OnPostgresAsTheApplicationRole:
     """The application as the least-privileged role; the attacker as the superuser."""
-    suffix = uuid.uuid4().hex[:10]
-    owner, app = f"t_owner_{suffix}", f"t_app_{suffix}"
-    init_store(parse_store_url(postgres_url), (owner, app))
-    app_url = postgres_url.replace("postgresql://postgres@", f"postgresql://{app}@")
-    yield Deployment(app_url, postgres_url, signer, trusted, tmp_path / "checkpoints.jsonl")
-    with psycopg.connect(postgres_url.partition("?")[0], autocommit=True) as admin:
-        for role in (app, owner):
-            admin.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
-            admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+    @pytest.fixture
+    def deployment(
+        self, postgres_url: str, tmp_path: Path, signer: EventSigner, trusted: TrustedKeys
+    ) -> Iterator[Deployment]:
+        suffix = uuid.uuid4().hex[:10]
+        owner, app = f"t_owner_{suffix}", f"t_app_{suffix}"
+        init_store(parse_store_url(postgres_url), (owner, app))
+        app_url = postgres_url.replace("postgresql://postgres@", f"postgresql://{app}@")
+        yield Deployment(app_url, postgres_url, signer, trusted, tmp_path / "checkpoints.jsonl")
+        with psycopg.connect(postgres_url.partition("?")[0], autocommit=True) as admin:
+            for role in (app, owner):
+                admin.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+                admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import pytest
 
-from adapters.signing import EventSigner, TrustedKeys
 from adapters.signing.quarantine import quarantine_plan
 from adapters.store import LibraryEventStore, open_event_store, parse_store_url
 from core.domain.approval_binding import plan_digest
@@ -22,12 +19,12 @@ from tests.integration.insider_scene import (
     Audit,
     Deployment,
     InsiderFixtures,
+    OnPostgresAsTheApplicationRole,
+    OnSqlite,
     catch_up,
     key,
-    postgres_deployment,
     problems,
     rows,
-    sqlite_deployment,
     stored_row,
 )
 from tests.integration.raw_events import RawEvents
@@ -122,16 +119,9 @@ class ForgeryContract(InsiderFixtures):
         assert "Beautiful is better than ugly" not in capfd.readouterr().out
 
 
-class TestInsiderOnSqlite(ForgeryContract):
-    @pytest.fixture
-    def deployment(self, tmp_path: Path, signer: EventSigner, trusted: TrustedKeys) -> Deployment:
-        return sqlite_deployment(tmp_path, signer, trusted)
+class TestInsiderOnSqlite(OnSqlite, ForgeryContract):
+    pass
 
 
-@pytest.mark.postgres
-class TestInsiderOnPostgresAsTheApplicationRole(ForgeryContract):
-    @pytest.fixture
-    def deployment(
-        self, postgres_url: str, tmp_path: Path, signer: EventSigner, trusted: TrustedKeys
-    ) -> Iterator[Deployment]:
-        yield from postgres_deployment(postgres_url, tmp_path, signer, trusted)
+class TestInsiderOnPostgresAsTheApplicationRole(OnPostgresAsTheApplicationRole, ForgeryContract):
+    pass

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import pytest
-
 from adapters.read_models import open_read_side
-from adapters.signing import EventSigner, TrustedKeys
 from adapters.store import LibraryEventStore, parse_store_url
 from core.domain.events import StepFailed
 from core.domain.hash_chain import seal
@@ -19,11 +14,11 @@ from tests.integration.insider_scene import (
     Audit,
     Deployment,
     InsiderFixtures,
+    OnPostgresAsTheApplicationRole,
+    OnSqlite,
     key,
-    postgres_deployment,
     problems,
     rows,
-    sqlite_deployment,
     stored_state,
 )
 from tests.integration.raw_events import RawEvents
@@ -135,16 +130,9 @@ class LogTamperContract(InsiderFixtures):
         assert (str(victim), 12, "missing") in found
 
 
-class TestInsiderOnSqlite(LogTamperContract):
-    @pytest.fixture
-    def deployment(self, tmp_path: Path, signer: EventSigner, trusted: TrustedKeys) -> Deployment:
-        return sqlite_deployment(tmp_path, signer, trusted)
+class TestInsiderOnSqlite(OnSqlite, LogTamperContract):
+    pass
 
 
-@pytest.mark.postgres
-class TestInsiderOnPostgresAsTheApplicationRole(LogTamperContract):
-    @pytest.fixture
-    def deployment(
-        self, postgres_url: str, tmp_path: Path, signer: EventSigner, trusted: TrustedKeys
-    ) -> Iterator[Deployment]:
-        yield from postgres_deployment(postgres_url, tmp_path, signer, trusted)
+class TestInsiderOnPostgresAsTheApplicationRole(OnPostgresAsTheApplicationRole, LogTamperContract):
+    pass

@@ -6,15 +6,12 @@ attacker as that role first, then as the owner bypassing the guard.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from uuid import UUID
 
 import psycopg
 import pytest
 from psycopg import sql
 
-from adapters.signing import EventSigner, TrustedKeys
 from adapters.store import open_event_store, parse_store_url
 from adapters.store.event_store import POSTGRES_EVENTS_TABLE
 from adapters.workers.work_schema import init_store
@@ -23,19 +20,12 @@ from tests.integration.insider_scene import (
     Audit,
     Deployment,
     InsiderFixtures,
-    postgres_deployment,
+    OnPostgresAsTheApplicationRole,
     problems,
 )
 
 
-@pytest.mark.postgres
-class TestInsiderOnPostgresAsTheApplicationRole(InsiderFixtures):
-    @pytest.fixture
-    def deployment(
-        self, postgres_url: str, tmp_path: Path, signer: EventSigner, trusted: TrustedKeys
-    ) -> Iterator[Deployment]:
-        yield from postgres_deployment(postgres_url, tmp_path, signer, trusted)
-
+class TestInsiderOnPostgresAsTheApplicationRole(OnPostgresAsTheApplicationRole, InsiderFixtures):
     @pytest.mark.parametrize(
         "statement",
         [
