@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from core.domain.events import ENGINE_ACTOR, PlanRejected, StepStarted
@@ -11,6 +9,7 @@ from core.domain.status import PlanStatus
 from core.runtime.service import PlanService
 from tests.integration.conftest import ToolBench, plan_spec, step, wait_until
 from tests.integration.engine_contract_support import events_of
+from tests.integration.store_backends import OnMemory, OnPostgres, OnSqlite
 
 
 class ApprovalContract:
@@ -69,20 +68,14 @@ class ApprovalContract:
         assert bench.calls == []
 
 
-class TestApprovalOnMemory(ApprovalContract):
-    @pytest.fixture
-    def store_url(self) -> str:
-        return "memory://"
+class TestApprovalOnMemory(OnMemory, ApprovalContract):
+    """On the in-memory store."""
 
 
-class TestApprovalOnSqlite(ApprovalContract):
-    @pytest.fixture
-    def store_url(self, tmp_path: Path) -> str:
-        return f"sqlite:///{tmp_path / 'planledger.db'}"
+class TestApprovalOnSqlite(OnSqlite, ApprovalContract):
+    """On a SQLite file."""
 
 
 @pytest.mark.postgres
-class TestApprovalOnPostgres(ApprovalContract):
-    @pytest.fixture
-    def store_url(self, postgres_url: str) -> str:
-        return postgres_url
+class TestApprovalOnPostgres(OnPostgres, ApprovalContract):
+    """On PostgreSQL, in a fresh schema."""

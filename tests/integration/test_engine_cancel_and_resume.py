@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from pathlib import Path
 
 import pytest
 
@@ -32,6 +31,7 @@ from tests.integration.engine_contract_support import (
     events_of,
     in_background,
 )
+from tests.integration.store_backends import OnMemory, OnPostgres, OnSqlite
 
 
 class CancelAndResumeContract:
@@ -142,20 +142,14 @@ class CancelAndResumeContract:
         assert slow_told_to_stop_by_the_end == [True]
 
 
-class TestCancelAndResumeOnMemory(CancelAndResumeContract):
-    @pytest.fixture
-    def store_url(self) -> str:
-        return "memory://"
+class TestCancelAndResumeOnMemory(OnMemory, CancelAndResumeContract):
+    """On the in-memory store."""
 
 
-class TestCancelAndResumeOnSqlite(CancelAndResumeContract):
-    @pytest.fixture
-    def store_url(self, tmp_path: Path) -> str:
-        return f"sqlite:///{tmp_path / 'planledger.db'}"
+class TestCancelAndResumeOnSqlite(OnSqlite, CancelAndResumeContract):
+    """On a SQLite file."""
 
 
 @pytest.mark.postgres
-class TestCancelAndResumeOnPostgres(CancelAndResumeContract):
-    @pytest.fixture
-    def store_url(self, postgres_url: str) -> str:
-        return postgres_url
+class TestCancelAndResumeOnPostgres(OnPostgres, CancelAndResumeContract):
+    """On PostgreSQL, in a fresh schema."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from core.domain.events import StepCompleted, StepStarted
@@ -11,6 +9,7 @@ from core.domain.status import PlanStatus
 from core.runtime.service import PlanService
 from tests.integration.conftest import ToolBench, plan_spec, step
 from tests.integration.engine_contract_support import most_running_at_once, position
+from tests.integration.store_backends import OnMemory, OnPostgres, OnSqlite
 
 
 class ExecutionContract:
@@ -95,20 +94,14 @@ class ExecutionContract:
         assert bench.max_concurrent == 1
 
 
-class TestExecutionOnMemory(ExecutionContract):
-    @pytest.fixture
-    def store_url(self) -> str:
-        return "memory://"
+class TestExecutionOnMemory(OnMemory, ExecutionContract):
+    """On the in-memory store."""
 
 
-class TestExecutionOnSqlite(ExecutionContract):
-    @pytest.fixture
-    def store_url(self, tmp_path: Path) -> str:
-        return f"sqlite:///{tmp_path / 'planledger.db'}"
+class TestExecutionOnSqlite(OnSqlite, ExecutionContract):
+    """On a SQLite file."""
 
 
 @pytest.mark.postgres
-class TestExecutionOnPostgres(ExecutionContract):
-    @pytest.fixture
-    def store_url(self, postgres_url: str) -> str:
-        return postgres_url
+class TestExecutionOnPostgres(OnPostgres, ExecutionContract):
+    """On PostgreSQL, in a fresh schema."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from core.domain.events import StepFailed, StepSkipped, StepStarted
@@ -12,6 +10,7 @@ from core.runtime.callbacks import Callbacks
 from core.runtime.service import PlanService
 from tests.integration.conftest import ToolBench, plan_spec, step
 from tests.integration.engine_contract_support import MakeService, events_of
+from tests.integration.store_backends import OnMemory, OnPostgres, OnSqlite
 
 
 class FailureContract:
@@ -92,20 +91,14 @@ class FailureContract:
         assert bench.calls_of("flaky")[1].at >= failed.retry_at
 
 
-class TestFailuresOnMemory(FailureContract):
-    @pytest.fixture
-    def store_url(self) -> str:
-        return "memory://"
+class TestFailuresOnMemory(OnMemory, FailureContract):
+    """On the in-memory store."""
 
 
-class TestFailuresOnSqlite(FailureContract):
-    @pytest.fixture
-    def store_url(self, tmp_path: Path) -> str:
-        return f"sqlite:///{tmp_path / 'planledger.db'}"
+class TestFailuresOnSqlite(OnSqlite, FailureContract):
+    """On a SQLite file."""
 
 
 @pytest.mark.postgres
-class TestFailuresOnPostgres(FailureContract):
-    @pytest.fixture
-    def store_url(self, postgres_url: str) -> str:
-        return postgres_url
+class TestFailuresOnPostgres(OnPostgres, FailureContract):
+    """On PostgreSQL, in a fresh schema."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
@@ -26,6 +25,7 @@ from tests.integration.conftest import RandomIds, SystemClock, ToolBench, plan_s
 from tests.integration.engine_contract_support import MakeService, RecordingStore, events_of
 from tests.integration.notebook_scenarios import every_notebook_call
 from tests.integration.plans_of_each_kind import run_one_plan_of_each_kind
+from tests.integration.store_backends import OnMemory, OnPostgres, OnSqlite
 
 
 class HistoryContract:
@@ -126,20 +126,14 @@ class HistoryContract:
         assert [event.model_dump() for event in store.load(plan_id)] == before
 
 
-class TestHistoryOnMemory(HistoryContract):
-    @pytest.fixture
-    def store_url(self) -> str:
-        return "memory://"
+class TestHistoryOnMemory(OnMemory, HistoryContract):
+    """On the in-memory store."""
 
 
-class TestHistoryOnSqlite(HistoryContract):
-    @pytest.fixture
-    def store_url(self, tmp_path: Path) -> str:
-        return f"sqlite:///{tmp_path / 'planledger.db'}"
+class TestHistoryOnSqlite(OnSqlite, HistoryContract):
+    """On a SQLite file."""
 
 
 @pytest.mark.postgres
-class TestHistoryOnPostgres(HistoryContract):
-    @pytest.fixture
-    def store_url(self, postgres_url: str) -> str:
-        return postgres_url
+class TestHistoryOnPostgres(OnPostgres, HistoryContract):
+    """On PostgreSQL, in a fresh schema."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from core.domain.events import StepCancelled, StepTimedOut
@@ -11,6 +9,7 @@ from core.domain.status import PlanStatus, StepStatus
 from core.runtime.service import PlanService
 from tests.integration.conftest import ToolBench, plan_spec, step, wait_until
 from tests.integration.engine_contract_support import events_of
+from tests.integration.store_backends import OnMemory, OnPostgres, OnSqlite
 
 
 class TimeoutContract:
@@ -78,20 +77,14 @@ class TimeoutContract:
         assert ("stuck", 1) not in bench.ended_by, "next waited for the abandoned call"
 
 
-class TestTimeoutsOnMemory(TimeoutContract):
-    @pytest.fixture
-    def store_url(self) -> str:
-        return "memory://"
+class TestTimeoutsOnMemory(OnMemory, TimeoutContract):
+    """On the in-memory store."""
 
 
-class TestTimeoutsOnSqlite(TimeoutContract):
-    @pytest.fixture
-    def store_url(self, tmp_path: Path) -> str:
-        return f"sqlite:///{tmp_path / 'planledger.db'}"
+class TestTimeoutsOnSqlite(OnSqlite, TimeoutContract):
+    """On a SQLite file."""
 
 
 @pytest.mark.postgres
-class TestTimeoutsOnPostgres(TimeoutContract):
-    @pytest.fixture
-    def store_url(self, postgres_url: str) -> str:
-        return postgres_url
+class TestTimeoutsOnPostgres(OnPostgres, TimeoutContract):
+    """On PostgreSQL, in a fresh schema."""

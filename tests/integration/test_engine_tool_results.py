@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from core.domain.status import PlanStatus, StepStatus
 from core.runtime.service import PlanService
 from tests.integration.conftest import plan_spec, step
+from tests.integration.store_backends import OnMemory, OnPostgres, OnSqlite
 
 
 class ToolResultContract:
@@ -62,20 +61,14 @@ class ToolResultContract:
         assert plan.steps["when"].result == reloaded.steps["when"].result == expected_at
 
 
-class TestToolResultsOnMemory(ToolResultContract):
-    @pytest.fixture
-    def store_url(self) -> str:
-        return "memory://"
+class TestToolResultsOnMemory(OnMemory, ToolResultContract):
+    """On the in-memory store."""
 
 
-class TestToolResultsOnSqlite(ToolResultContract):
-    @pytest.fixture
-    def store_url(self, tmp_path: Path) -> str:
-        return f"sqlite:///{tmp_path / 'planledger.db'}"
+class TestToolResultsOnSqlite(OnSqlite, ToolResultContract):
+    """On a SQLite file."""
 
 
 @pytest.mark.postgres
-class TestToolResultsOnPostgres(ToolResultContract):
-    @pytest.fixture
-    def store_url(self, postgres_url: str) -> str:
-        return postgres_url
+class TestToolResultsOnPostgres(OnPostgres, ToolResultContract):
+    """On PostgreSQL, in a fresh schema."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from adapters.store import LibraryEventStore
@@ -13,6 +11,7 @@ from core.runtime.notebook_service import NotebookService
 from core.runtime.notebook_tools import NotebookTools
 from tests.integration.conftest import RandomIds, SystemClock
 from tests.integration.notebook_agent import NOTEBOOK, Agent, NotebookFixtures, plan_args
+from tests.integration.store_backends import OnMemory, OnPostgres, OnSqlite
 
 
 class PlanLifecycleContract(NotebookFixtures):
@@ -135,20 +134,14 @@ def _plan_state(agent: Agent) -> str:
     return line.split("**State:** ")[1].split(" ")[0]
 
 
-class TestNotebookRulesOnMemory(PlanLifecycleContract):
-    @pytest.fixture
-    def store_url(self) -> str:
-        return "memory://"
+class TestNotebookRulesOnMemory(OnMemory, PlanLifecycleContract):
+    """On the in-memory store."""
 
 
-class TestNotebookRulesOnSqlite(PlanLifecycleContract):
-    @pytest.fixture
-    def store_url(self, tmp_path: Path) -> str:
-        return f"sqlite:///{tmp_path / 'planledger.db'}"
+class TestNotebookRulesOnSqlite(OnSqlite, PlanLifecycleContract):
+    """On a SQLite file."""
 
 
 @pytest.mark.postgres
-class TestNotebookRulesOnPostgres(PlanLifecycleContract):
-    @pytest.fixture
-    def store_url(self, postgres_url: str) -> str:
-        return postgres_url
+class TestNotebookRulesOnPostgres(OnPostgres, PlanLifecycleContract):
+    """On PostgreSQL, in a fresh schema."""

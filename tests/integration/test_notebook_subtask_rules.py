@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.integration.notebook_agent import Agent, NotebookFixtures, plan_args, subtask
+from tests.integration.store_backends import OnMemory, OnPostgres, OnSqlite
 
 
 class SubtaskRulesContract(NotebookFixtures):
@@ -196,20 +195,14 @@ class SubtaskRulesContract(NotebookFixtures):
         )
 
 
-class TestNotebookRulesOnMemory(SubtaskRulesContract):
-    @pytest.fixture
-    def store_url(self) -> str:
-        return "memory://"
+class TestNotebookRulesOnMemory(OnMemory, SubtaskRulesContract):
+    """On the in-memory store."""
 
 
-class TestNotebookRulesOnSqlite(SubtaskRulesContract):
-    @pytest.fixture
-    def store_url(self, tmp_path: Path) -> str:
-        return f"sqlite:///{tmp_path / 'planledger.db'}"
+class TestNotebookRulesOnSqlite(OnSqlite, SubtaskRulesContract):
+    """On a SQLite file."""
 
 
 @pytest.mark.postgres
-class TestNotebookRulesOnPostgres(SubtaskRulesContract):
-    @pytest.fixture
-    def store_url(self, postgres_url: str) -> str:
-        return postgres_url
+class TestNotebookRulesOnPostgres(OnPostgres, SubtaskRulesContract):
+    """On PostgreSQL, in a fresh schema."""
