@@ -3,31 +3,19 @@ a projector that verifies every few seconds."""
 
 from __future__ import annotations
 
-import re
-import subprocess
-import urllib.request
 from collections.abc import Callable
 from uuid import UUID
 
-from prometheus_client.parser import text_string_to_metric_families
-
 from tests.integration.raw_events import raw_events_for
 
-from .conftest import PLANLEDGER, Cli, cli_environment
+from .conftest import Cli
+from .metrics_endpoint import samples, scrape, serving_metrics
 
 PROJECTOR_OPTIONS = ("--metrics-port", "0", "--verify-every", "1")
 ONE_STEP = {
     "description": "one step",
     "steps": [{"id": "only", "tool": "shell", "parameters": {"command": "true"}}],
 }
-
-
-def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    return {
-        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-    }
 
 
 def tamper(cli: Cli, plan_id: UUID) -> None:
@@ -63,34 +51,15 @@ def test_a_projector_verifying_every_second_shows_the_findings_on_metrics(
     spec = cli.write_spec(ONE_STEP)
     tamper_me = UUID(cli("run", spec, "--json").json()["id"])
     tamper(cli, tamper_me)
-    stderr = cli.cwd / "projector.err"
-    with stderr.open("wb") as err:
-        process = subprocess.Popen(
-            [str(PLANLEDGER), "--store", cli.store, "projector", *PROJECTOR_OPTIONS],
-            cwd=cli.cwd,
-            env=cli_environment(),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-        )
-    try:
-        wait_until(lambda: "metrics at" in stderr.read_text(), timeout=20, what="the metrics URL")
-        found = re.search(r"metrics at (\S+)", stderr.read_text())
-        assert found is not None
-
-        def scrape() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-            with urllib.request.urlopen(found.group(1), timeout=10) as response:
-                return samples(response.read().decode())
-
+    with serving_metrics(
+        cli, "projector", *PROJECTOR_OPTIONS, log_name="projector.err", wait_until=wait_until
+    ) as url:
         wait_until(
-            lambda: scrape().get(("planledger_verify_runs_total", ()), 0) >= 1,
+            lambda: scrape(url).get(("planledger_verify_runs_total", ()), 0) >= 1,
             timeout=20,
             what="a verification",
         )
-        metrics = scrape()
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+        metrics = scrape(url)
 
     assert metrics["planledger_verify_findings", (("problem", "changed"),)] == 1
     assert metrics["planledger_verify_plans_checked", ()] == 1

@@ -6,23 +6,20 @@ they have ended, the worker's counters are compared with the events of the same 
 
 from __future__ import annotations
 
-import re
-import subprocess
-import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 from uuid import uuid4
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.bootstrap import planledger, work_queue
 from adapters.settings import Settings
 from adapters.workers import submit
 from core import TERMINAL_EVENTS, PlanEvent, StepCompleted, StepFailed, StepStarted, StepTimedOut
 
-from .conftest import PLANLEDGER, Cli, cli_environment
+from .conftest import Cli
+from .metrics_endpoint import scrape, serving_metrics
 from .workers import StoreView, shell_step, spec
 
 StepEvent = StepStarted | StepCompleted | StepFailed | StepTimedOut
@@ -44,16 +41,6 @@ def plan_number(number: int) -> dict[str, Any]:
     return spec(*steps, continue_on_error=True)
 
 
-def scrape(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    with urllib.request.urlopen(url, timeout=10) as response:
-        text = response.read().decode()
-    return {
-        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-    }
-
-
 def by_label(samples: dict[Any, float], name: str, label: str) -> dict[str, float]:
     """The samples of `name` summed by one label (zeros left out)."""
     sums: Counter[str] = Counter()
@@ -66,24 +53,10 @@ def by_label(samples: dict[Any, float], name: str, label: str) -> dict[str, floa
 @pytest.fixture
 def worker_with_metrics(initialised: Cli, wait_until: Callable[..., None]) -> Iterator[str]:
     """A `planledger worker --metrics-port 0`; yields the URL it prints."""
-    stderr = initialised.cwd / "worker.err"
-    with stderr.open("wb") as err:
-        process = subprocess.Popen(
-            [str(PLANLEDGER), "--store", initialised.store, "worker", *WORKER_OPTIONS],
-            cwd=initialised.cwd,
-            env=cli_environment(),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-        )
-    try:
-        wait_until(lambda: "metrics at" in stderr.read_text(), timeout=20, what="the metrics URL")
-        found = re.search(r"metrics at (\S+)", stderr.read_text())
-        assert found is not None
-        yield found.group(1)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with serving_metrics(
+        initialised, "worker", *WORKER_OPTIONS, log_name="worker.err", wait_until=wait_until
+    ) as url:
+        yield url
 
 
 def test_worker_counters_match_the_event_log_after_twenty_plans(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -13,7 +12,8 @@ from core.domain.events import ENGINE_ACTOR, PlanApproved, PlanRejected
 from core.domain.status import PlanStatus
 from core.runtime.service import PlanService
 from tests.integration.conftest import ToolBench, plan_spec, step
-from tests.integration.test_engine_contract import events_of
+from tests.integration.engine_contract_support import events_of
+from tests.integration.store_backends import OnMemory, OnPostgres, OnSqlite
 
 APPROVAL_TIMEOUT = timedelta(minutes=5)
 
@@ -114,20 +114,14 @@ class ApprovalExpiryContract:
         assert again.version == first.version
 
 
-class TestApprovalExpiryOnMemory(ApprovalExpiryContract):
-    @pytest.fixture
-    def store_url(self) -> str:
-        return "memory://"
+class TestApprovalExpiryOnMemory(OnMemory, ApprovalExpiryContract):
+    """On the in-memory store."""
 
 
-class TestApprovalExpiryOnSqlite(ApprovalExpiryContract):
-    @pytest.fixture
-    def store_url(self, tmp_path: Path) -> str:
-        return f"sqlite:///{tmp_path / 'planledger.db'}"
+class TestApprovalExpiryOnSqlite(OnSqlite, ApprovalExpiryContract):
+    """On a SQLite file."""
 
 
 @pytest.mark.postgres
-class TestApprovalExpiryOnPostgres(ApprovalExpiryContract):
-    @pytest.fixture
-    def store_url(self, postgres_url: str) -> str:
-        return postgres_url
+class TestApprovalExpiryOnPostgres(OnPostgres, ApprovalExpiryContract):
+    """On PostgreSQL, in a fresh schema."""

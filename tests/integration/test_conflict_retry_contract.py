@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -16,6 +15,7 @@ from core.domain.events import PlanEvent, StepAdded
 from core.runtime import conflict_retry
 from core.runtime.service import PlanService
 from tests.integration.conftest import plan_spec, step
+from tests.integration.store_backends import OnMemory, OnPostgres, OnSqlite
 
 MakeService = Callable[..., PlanService]
 WRITERS = 8
@@ -117,20 +117,14 @@ class ConflictRetryContract:
         assert "ours" not in added_steps(rival, plan_id)
 
 
-class TestConflictRetryOnMemory(ConflictRetryContract):
-    @pytest.fixture
-    def store_url(self) -> str:
-        return "memory://"
+class TestConflictRetryOnMemory(OnMemory, ConflictRetryContract):
+    """On the in-memory store."""
 
 
-class TestConflictRetryOnSqlite(ConflictRetryContract):
-    @pytest.fixture
-    def store_url(self, tmp_path: Path) -> str:
-        return f"sqlite:///{tmp_path / 'planledger.db'}"
+class TestConflictRetryOnSqlite(OnSqlite, ConflictRetryContract):
+    """On a SQLite file."""
 
 
 @pytest.mark.postgres
-class TestConflictRetryOnPostgres(ConflictRetryContract):
-    @pytest.fixture
-    def store_url(self, postgres_url: str) -> str:
-        return postgres_url
+class TestConflictRetryOnPostgres(OnPostgres, ConflictRetryContract):
+    """On PostgreSQL, in a fresh schema."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from adapters.store import LibraryEventStore
@@ -12,6 +10,7 @@ from core.domain.events import PlanCompleted, StepPreparationFailed, StepSkipped
 from core.domain.status import PlanStatus, StepStatus
 from core.runtime.service import PlanService
 from tests.integration.conftest import ToolBench, plan_spec, step
+from tests.integration.store_backends import OnMemory, OnPostgres, OnSqlite
 
 INPUTS_SCHEMA = {
     "type": "object",
@@ -141,20 +140,14 @@ class DataPassingContract:
         assert bench.calls_of("b") == []
 
 
-class TestDataPassingOnMemory(DataPassingContract):
-    @pytest.fixture
-    def store_url(self) -> str:
-        return "memory://"
+class TestDataPassingOnMemory(OnMemory, DataPassingContract):
+    """On the in-memory store."""
 
 
-class TestDataPassingOnSqlite(DataPassingContract):
-    @pytest.fixture
-    def store_url(self, tmp_path: Path) -> str:
-        return f"sqlite:///{tmp_path / 'planledger.db'}"
+class TestDataPassingOnSqlite(OnSqlite, DataPassingContract):
+    """On a SQLite file."""
 
 
 @pytest.mark.postgres
-class TestDataPassingOnPostgres(DataPassingContract):
-    @pytest.fixture
-    def store_url(self, postgres_url: str) -> str:
-        return postgres_url
+class TestDataPassingOnPostgres(OnPostgres, DataPassingContract):
+    """On PostgreSQL, in a fresh schema."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from adapters.store import LibraryEventStore
@@ -14,7 +12,8 @@ from core.domain.status import PlanStatus, StepStatus
 from core.runtime.call_slots import CallSlots
 from core.runtime.service import PlanService
 from tests.integration.conftest import ToolBench, plan_spec, step, wait_until
-from tests.integration.test_engine_contract import events_of, in_background
+from tests.integration.engine_contract_support import events_of, in_background
+from tests.integration.store_backends import OnMemory, OnPostgres, OnSqlite
 
 
 def external(step_id: str, **fields: object) -> dict[str, object]:
@@ -172,20 +171,14 @@ class ExternalStepsContract:
         assert len(store.load(plan_id)) == before
 
 
-class TestExternalStepsOnMemory(ExternalStepsContract):
-    @pytest.fixture
-    def store_url(self) -> str:
-        return "memory://"
+class TestExternalStepsOnMemory(OnMemory, ExternalStepsContract):
+    """On the in-memory store."""
 
 
-class TestExternalStepsOnSqlite(ExternalStepsContract):
-    @pytest.fixture
-    def store_url(self, tmp_path: Path) -> str:
-        return f"sqlite:///{tmp_path / 'planledger.db'}"
+class TestExternalStepsOnSqlite(OnSqlite, ExternalStepsContract):
+    """On a SQLite file."""
 
 
 @pytest.mark.postgres
-class TestExternalStepsOnPostgres(ExternalStepsContract):
-    @pytest.fixture
-    def store_url(self, postgres_url: str) -> str:
-        return postgres_url
+class TestExternalStepsOnPostgres(OnPostgres, ExternalStepsContract):
+    """On PostgreSQL, in a fresh schema."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -24,7 +23,8 @@ from core.domain.scheduler import decide
 from core.domain.status import PlanStatus, StepStatus
 from core.runtime.service import PlanService
 from tests.integration.conftest import SystemClock, ToolBench, plan_spec, step
-from tests.integration.test_engine_contract import applied
+from tests.integration.engine_contract_support import applied
+from tests.integration.store_backends import OnMemory, OnPostgres, OnSqlite
 
 
 def crash_mid_map(
@@ -172,20 +172,14 @@ class MapReduceContract:
         assert plan.steps["map"].result[:2] == [{"run": "earlier"}] * 2
 
 
-class TestMapReduceOnMemory(MapReduceContract):
-    @pytest.fixture
-    def store_url(self) -> str:
-        return "memory://"
+class TestMapReduceOnMemory(OnMemory, MapReduceContract):
+    """On the in-memory store."""
 
 
-class TestMapReduceOnSqlite(MapReduceContract):
-    @pytest.fixture
-    def store_url(self, tmp_path: Path) -> str:
-        return f"sqlite:///{tmp_path / 'planledger.db'}"
+class TestMapReduceOnSqlite(OnSqlite, MapReduceContract):
+    """On a SQLite file."""
 
 
 @pytest.mark.postgres
-class TestMapReduceOnPostgres(MapReduceContract):
-    @pytest.fixture
-    def store_url(self, postgres_url: str) -> str:
-        return postgres_url
+class TestMapReduceOnPostgres(OnPostgres, MapReduceContract):
+    """On PostgreSQL, in a fresh schema."""

@@ -23,6 +23,7 @@ from core.domain.events import PlanSubmitted, StepFailed
 from core.runtime.service import PlanService
 from projections import PROJECTIONS
 from tests.integration.conftest import RandomIds, SystemClock
+from tests.integration.store_backends import OnPostgres
 from tests.integration.test_read_models import Sabotaged, dump, open_side, raising
 
 ODD = "a\x00b \U0010ffff c\x00"
@@ -137,10 +138,8 @@ class TestOnSqlite(OddValuesContract):
 
 
 @pytest.mark.postgres
-class TestOnPostgres(OddValuesContract):
-    @pytest.fixture
-    def store_url(self, postgres_url: str) -> str:
-        return postgres_url
+class TestOnPostgres(OnPostgres, OddValuesContract):
+    """On PostgreSQL, in a fresh schema."""
 
 
 def test_a_projection_error_is_recorded_naming_the_plan_and_the_event(tmp_path: Path) -> None:

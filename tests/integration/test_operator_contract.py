@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from adapters.store import LibraryEventStore
@@ -19,7 +17,8 @@ from core.domain.events import (
 from core.domain.status import PlanStatus, StepStatus
 from core.runtime.service import PlanService
 from tests.integration.conftest import ToolBench, plan_spec, step, wait_until
-from tests.integration.test_engine_contract import events_of, in_background
+from tests.integration.engine_contract_support import events_of, in_background
+from tests.integration.store_backends import OnMemory, OnPostgres, OnSqlite
 
 
 class OperatorContract:
@@ -146,20 +145,14 @@ class OperatorContract:
         assert len(store.load(waiting)) == 2
 
 
-class TestOperatorOnMemory(OperatorContract):
-    @pytest.fixture
-    def store_url(self) -> str:
-        return "memory://"
+class TestOperatorOnMemory(OnMemory, OperatorContract):
+    """On the in-memory store."""
 
 
-class TestOperatorOnSqlite(OperatorContract):
-    @pytest.fixture
-    def store_url(self, tmp_path: Path) -> str:
-        return f"sqlite:///{tmp_path / 'planledger.db'}"
+class TestOperatorOnSqlite(OnSqlite, OperatorContract):
+    """On a SQLite file."""
 
 
 @pytest.mark.postgres
-class TestOperatorOnPostgres(OperatorContract):
-    @pytest.fixture
-    def store_url(self, postgres_url: str) -> str:
-        return postgres_url
+class TestOperatorOnPostgres(OnPostgres, OperatorContract):
+    """On PostgreSQL, in a fresh schema."""

@@ -13,7 +13,7 @@ from core.domain.events import PlanEvent, PlanPaused
 from core.domain.plan import fold
 from tests.integration.test_read_models import PostgresStore, ReadSideFixtures, SqliteStore, dump
 from tests.unit.builders import PLAN_ID, Ledger, executing_plan, spec, step
-from tests.unit.test_operator_controls import do_pause, do_retry, do_unpause
+from tests.unit.operator_actions import do_pause, do_retry, do_unpause
 from tests.unit.test_shared_rules import failed_while_paused
 
 PAUSED = PlanFilter(status="paused")

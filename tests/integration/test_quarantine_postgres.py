@@ -8,7 +8,6 @@ counts as a crash too. After `max_crashes` in a row the plan ends with
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -16,27 +15,23 @@ from uuid import UUID
 
 import pytest
 
-from adapters.expressions import JinjaExpressions
-from adapters.json_schema_checker import JsonSchemaChecker
-from adapters.store import LibraryEventStore, parse_store_url
-from adapters.workers import Worker, WorkerOptions, WorkQueue
+from adapters.store import LibraryEventStore
+from adapters.workers import WorkQueue
 from core.domain.events import PlanEvent, PlanQuarantinedAfterCrashes, StepStarted
 from core.domain.status import PlanStatus
 from core.runtime.service import PlanService
 from tests.integration.conftest import (
-    RandomIds,
-    SystemClock,
     ToolBench,
     open_store,
     plan_spec,
     step,
     wait_until,
 )
-from tests.integration.test_worker_postgres import POLL_S, Polling, queue, queued, service
+from tests.integration.worker_in_thread import engine_on, queue, queued, service, worker_running
 
 pytestmark = pytest.mark.postgres
 
-__all__ = ["queue", "service"]  # fixtures shared with the worker tests
+__all__ = ["queue", "service"]  # fixtures of worker_in_thread, requested by name
 
 
 class CrashingStore:
@@ -60,26 +55,11 @@ def crashing(postgres_url: str, queue: WorkQueue, bench: ToolBench) -> Iterator[
     """A worker whose engine crashes on the poisoned plans, running until the test ends."""
     store = open_store(postgres_url)
     wrapped = CrashingStore(store)
-    service = PlanService(
-        wrapped,
-        bench.registry(),
-        SystemClock(),
-        RandomIds(),
-        expressions=JinjaExpressions(),
-        json_schemas=JsonSchemaChecker(),
-        worker="w-1",
-        poll_interval_s=POLL_S,
-    )
-    options = WorkerOptions(worker_id="w-1", concurrency=2, lease_s=5.0, poll_s=POLL_S)
-    stop = threading.Event()
-    with Worker(service, WorkQueue(parse_store_url(postgres_url)), Polling, options) as running:
-        thread = threading.Thread(target=running.run, args=(stop,), daemon=True)
-        thread.start()
-        yield wrapped
-        stop.set()
-        thread.join(timeout=10)
-    store.close()
-    assert not thread.is_alive()
+    try:
+        with worker_running(engine_on(wrapped, bench, "w-1"), postgres_url):
+            yield wrapped
+    finally:
+        store.close()
 
 
 def test_a_plan_that_crashes_the_engine_three_times_is_quarantined_and_the_others_complete(

@@ -23,7 +23,8 @@ from projections.projection import Projection
 from projections.reader import ViewState
 from projections.rows import AuditRow, Row
 from tests.integration.conftest import SystemClock, plan_spec, step, wait_until
-from tests.integration.test_engine_contract import RecordingStore, run_one_plan_of_each_kind
+from tests.integration.engine_contract_support import RecordingStore
+from tests.integration.plans_of_each_kind import run_one_plan_of_each_kind
 
 SMALL_BATCH = 7
 """Small enough that every test crosses several batch boundaries."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -26,7 +25,8 @@ from core.domain.status import PlanStatus, StepStatus
 from core.runtime.service import PlanService
 from projections import PROJECTIONS
 from tests.integration.conftest import ToolBench, plan_spec, step, wait_until
-from tests.integration.test_engine_contract import revised_and_forked
+from tests.integration.plans_of_each_kind import revised_and_forked
+from tests.integration.store_backends import OnPostgres, OnSqlite
 
 
 def stored(store: LibraryEventStore) -> tuple[int, list[dict[str, Any]]]:
@@ -337,14 +337,10 @@ class RevisionContract:
         assert [r["event_hash"] for r in trail] == [history[r["version"] - 1].hash for r in trail]
 
 
-class TestRevisionOnSqlite(RevisionContract):
-    @pytest.fixture
-    def store_url(self, tmp_path: Path) -> str:
-        return f"sqlite:///{tmp_path / 'planledger.db'}"
+class TestRevisionOnSqlite(OnSqlite, RevisionContract):
+    """On a SQLite file."""
 
 
 @pytest.mark.postgres
-class TestRevisionOnPostgres(RevisionContract):
-    @pytest.fixture
-    def store_url(self, postgres_url: str) -> str:
-        return postgres_url
+class TestRevisionOnPostgres(OnPostgres, RevisionContract):
+    """On PostgreSQL, in a fresh schema."""

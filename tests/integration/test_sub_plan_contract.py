@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -25,6 +24,7 @@ from core.domain.sub_plans import SUB_PLAN_FAILED
 from core.runtime.call_slots import CallSlots
 from core.runtime.service import PlanService
 from tests.integration.conftest import ToolBench, plan_spec, step, wait_until
+from tests.integration.store_backends import OnMemory, OnPostgres, OnSqlite
 
 
 def child(*steps: dict[str, Any], **fields: Any) -> dict[str, Any]:
@@ -307,20 +307,14 @@ class SubPlanContract:
         assert len(bench.calls_of("leaf")) == 2
 
 
-class TestSubPlansOnMemory(SubPlanContract):
-    @pytest.fixture
-    def store_url(self) -> str:
-        return "memory://"
+class TestSubPlansOnMemory(OnMemory, SubPlanContract):
+    """On the in-memory store."""
 
 
-class TestSubPlansOnSqlite(SubPlanContract):
-    @pytest.fixture
-    def store_url(self, tmp_path: Path) -> str:
-        return f"sqlite:///{tmp_path / 'planledger.db'}"
+class TestSubPlansOnSqlite(OnSqlite, SubPlanContract):
+    """On a SQLite file."""
 
 
 @pytest.mark.postgres
-class TestSubPlansOnPostgres(SubPlanContract):
-    @pytest.fixture
-    def store_url(self, postgres_url: str) -> str:
-        return postgres_url
+class TestSubPlansOnPostgres(OnPostgres, SubPlanContract):
+    """On PostgreSQL, in a fresh schema."""

@@ -26,6 +26,7 @@ from core.runtime.service import PlanService
 from projections import PROJECTIONS
 from tests.integration.conftest import plan_spec, step
 from tests.integration.raw_events import RawEvents, raw_events_for
+from tests.integration.store_backends import OnPostgres
 
 Heads = Callable[[], dict[UUID, ExpectedHead]]
 
@@ -250,10 +251,8 @@ class TestTamperOnSqlite(TamperContract):
 
 
 @pytest.mark.postgres
-class TestTamperOnPostgres(TamperContract):
-    @pytest.fixture
-    def store_url(self, postgres_url: str) -> str:
-        return postgres_url
+class TestTamperOnPostgres(OnPostgres, TamperContract):
+    """On PostgreSQL, in a fresh schema."""
 
 
 def test_the_audit_package_exports_its_public_surface() -> None:

@@ -21,6 +21,7 @@ from core.domain.status import PlanStatus
 from core.runtime.callbacks import Callbacks
 from core.runtime.service import PlanService
 from tests.integration.conftest import plan_spec, step
+from tests.integration.store_backends import OnMemory, OnPostgres
 
 
 class LiveStates:
@@ -122,10 +123,8 @@ class TimeTravelContract:
                 state_at(store, uuid4(), point)
 
 
-class TestTimeTravelInMemory(TimeTravelContract):
-    @pytest.fixture
-    def store_url(self) -> str:
-        return "memory://"
+class TestTimeTravelInMemory(OnMemory, TimeTravelContract):
+    """On the in-memory store."""
 
 
 class TestTimeTravelOnSqlite(TimeTravelContract):
@@ -135,10 +134,8 @@ class TestTimeTravelOnSqlite(TimeTravelContract):
 
 
 @pytest.mark.postgres
-class TestTimeTravelOnPostgres(TimeTravelContract):
-    @pytest.fixture
-    def store_url(self, postgres_url: str) -> str:
-        return postgres_url
+class TestTimeTravelOnPostgres(OnPostgres, TimeTravelContract):
+    """On PostgreSQL, in a fresh schema."""
 
 
 @pytest.mark.parametrize(

@@ -26,16 +26,11 @@ from tests.integration.conftest import (
     step,
     wait_until,
 )
+from tests.integration.worker_in_thread import queue
 
 pytestmark = pytest.mark.postgres
 
-
-@pytest.fixture
-def queue(postgres_url: str) -> Iterator[WorkQueue]:
-    init_store(parse_store_url(postgres_url))
-    opened = WorkQueue(parse_store_url(postgres_url))
-    yield opened
-    opened.close()
+__all__ = ["queue"]  # a fixture of worker_in_thread, requested by name
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from core.domain.plan import fold
 from core.domain.status import StepStatus
-from tests.replay.test_recorded_histories import load_through_sqlite, rows_of
+from tests.replay.recorded_rows import load_through_sqlite, rows_of
 
 
 def test_the_map_reduce_history_keeps_its_items_their_results_and_the_reduce(

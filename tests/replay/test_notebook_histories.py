@@ -4,33 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import orjson
 import pytest
 
-from adapters.store import open_event_store, parse_store_url
 from core.domain.errors import CorruptHistoryError
 from core.domain.hash_chain import event_hash
 from core.domain.notebook import fold_notebook, notebook_view
-from tests.replay.test_recorded_histories import stored
+from tests.replay.recorded_rows import load_through_sqlite, rows_in
 
 HISTORIES = Path(__file__).parent / "histories" / "notebooks"
 NAMES = sorted(path.stem for path in HISTORIES.glob("*.jsonl"))
 
 
 def rows_of(name: str) -> list[dict[str, Any]]:
-    lines = (HISTORIES / f"{name}.jsonl").read_bytes().splitlines()
-    return [orjson.loads(line) for line in lines if line.strip()]
-
-
-def load_through_sqlite(tmp_path: Path, rows: list[dict[str, Any]]) -> Any:
-    store = open_event_store(parse_store_url(f"sqlite:///{tmp_path}/replay.db"))
-    try:
-        store.application.recorder.insert_events(stored(rows))
-        return store.load(UUID(rows[0]["originator_id"]))
-    finally:
-        store.close()
+    return rows_in(HISTORIES, name)
 
 
 def test_there_is_a_recorded_notebook_history() -> None:

@@ -8,51 +8,14 @@ a test pass: a changed event class needs a new class version and an upcaster ins
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-from uuid import UUID
 
-import orjson
 import pytest
-from eventsourcing.persistence import StoredEvent
 
-from adapters.store import open_event_store, parse_store_url
 from core.domain.errors import CorruptHistoryError
 from core.domain.hash_chain import event_hash
 from core.domain.plan import fold
 from core.domain.plan_view import plan_view
-
-HISTORIES = Path(__file__).parent / "histories"
-NAMES = sorted(path.stem for path in HISTORIES.glob("*.jsonl"))
-
-
-def rows_of(name: str) -> list[dict[str, Any]]:
-    lines = (HISTORIES / f"{name}.jsonl").read_bytes().splitlines()
-    return [orjson.loads(line) for line in lines if line.strip()]
-
-
-def stored(rows: list[dict[str, Any]]) -> list[StoredEvent]:
-    return [
-        StoredEvent(
-            originator_id=UUID(row["originator_id"]),
-            originator_version=row["originator_version"],
-            topic=row["topic"],
-            state=orjson.dumps(row["state"]),
-        )
-        for row in rows
-    ]
-
-
-def expected_of(name: str) -> dict[str, Any]:
-    return orjson.loads((HISTORIES / f"{name}.expected.json").read_bytes())
-
-
-def load_through_sqlite(tmp_path: Path, rows: list[dict[str, Any]]) -> Any:
-    store = open_event_store(parse_store_url(f"sqlite:///{tmp_path}/replay.db"))
-    try:
-        store.application.recorder.insert_events(stored(rows))
-        return store.load(UUID(rows[0]["originator_id"]))
-    finally:
-        store.close()
+from tests.replay.recorded_rows import NAMES, expected_of, load_through_sqlite, rows_of
 
 
 def test_there_are_recorded_histories_to_replay() -> None:

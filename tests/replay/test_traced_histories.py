@@ -14,7 +14,7 @@ import pytest
 from core.domain.plan import fold
 from core.domain.trace_context import plan_trace
 from core.domain.trace_spans import trace_spans
-from tests.replay.test_recorded_histories import NAMES, load_through_sqlite, rows_of
+from tests.replay.recorded_rows import NAMES, load_through_sqlite, rows_of
 
 CALLER = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 

@@ -16,7 +16,7 @@ from core.domain.plan import fold
 from core.domain.plan_view import plan_view
 from core.domain.status import PlanStatus, StepStatus
 from tests.unit.builders import T0, Ledger, at, executing_plan, spec, step
-from tests.unit.test_projections import assert_summary_agrees_after_every_event
+from tests.unit.projected_runs import assert_summary_agrees_after_every_event
 from tests.unit.test_scheduler_cost import counted
 
 

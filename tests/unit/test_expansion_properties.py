@@ -12,7 +12,7 @@ from core.domain.events import StepCompleted, StepFailed, StepsGathered, StepSta
 from core.domain.plan import fold
 from core.domain.status import StepStatus
 from tests.unit.builders import T0, Ledger, executing_plan, spec, step
-from tests.unit.test_projections import assert_summary_agrees_after_every_event
+from tests.unit.projected_runs import assert_summary_agrees_after_every_event
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -19,7 +19,7 @@ from core.domain.operator_decisions import pause, retry_step, skip_step, unpause
 from core.domain.plan import evolve, fold
 from core.domain.status import StepStatus
 from tests.unit.builders import CORRELATION_ID, PLAN_ID, T0
-from tests.unit.test_projections import assert_summary_agrees_after_every_event
+from tests.unit.projected_runs import assert_summary_agrees_after_every_event
 from tests.unit.test_properties import (
     PROPERTY_SETTINGS,
     Run,

@@ -7,8 +7,8 @@ from core.domain.plan import PlanState
 from projections import AuditLogProjection, StepHistoryProjection, ToolStatsProjection
 from projections.rows import AuditRow, StepAttemptRow, ToolStatsRow
 from tests.unit.builders import T0, at, executing_plan, spec, step
+from tests.unit.projected_runs import assert_summary_agrees_after_every_event
 from tests.unit.test_forks import FORK_ID, failed_source, fork
-from tests.unit.test_projections import assert_summary_agrees_after_every_event
 from tests.unit.test_revisions import add, remove, revise
 from tests.unit.view_state import projected
 

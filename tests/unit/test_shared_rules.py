@@ -35,7 +35,7 @@ from tests.unit.builders import (
     spec,
     step,
 )
-from tests.unit.test_operator_controls import do_pause, do_retry, do_unpause
+from tests.unit.operator_actions import do_pause, do_retry, do_unpause
 from tests.unit.test_operator_properties import operated
 from tests.unit.test_properties import PROPERTY_SETTINGS, Scenario, scenarios
 from tests.unit.view_state import InMemoryViewState
