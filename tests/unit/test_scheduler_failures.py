@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.domain.decisions import EventStamper
+from core.domain.event_stamper import EventStamper
 from core.domain.events import PlanFailed, StepCancelled
 from core.domain.scheduler import SkipStep
 from core.domain.status import PlanStatus, StepStatus
