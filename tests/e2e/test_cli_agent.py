@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from .agent_loop import run_agent_loop
 from .conftest import Cli
 
 NOTEBOOK = "session-42"
 
 
+# sixteen CLI processes in a row: a hang guard with room for a loaded machine, not a speed check
+@pytest.mark.timeout(360)
 def test_a_scripted_agent_loop_through_the_cli_is_audited_and_listed(
     cli_on_each_store: Cli,
 ) -> None:
