@@ -77,6 +77,7 @@ def commands(stores: dict[str, tuple[str, str]]) -> dict[str, tuple[list[str], d
         status = [PLANLEDGER, "--store", store, "status", plan_id]
         table[f"status ID ({backend})"] = (status, environment())
         table[f"status ID ({backend}), full app"] = (status, environment(full=True))
+        table[f"status ID --json ({backend})"] = ([*status, "--json"], environment())
     store, plan_id = stores["sqlite"]
     table["history ID (sqlite)"] = (
         [PLANLEDGER, "--store", store, "history", plan_id],

@@ -194,3 +194,26 @@ def test_an_unknown_plan_gets_the_full_apps_error(cli: Cli, plan_id: str) -> Non
     cli("run", cli.write_spec(echo_spec()))
 
     assert assert_same_status(cli, plan_id, lean=False) == 2
+
+
+def test_secret_inputs_and_a_result_stored_by_reference_answer_the_same(cli: Cli) -> None:
+    assert cli("secrets", "init-key", "master.key").exit_code == 0
+    spec = {
+        "description": "a secret and a large result",
+        "inputs_schema": {
+            "type": "object",
+            "properties": {"password": {"type": "string", "writeOnly": True}},
+        },
+        "steps": [
+            {"id": "big", "tool": "echo", "parameters": {"value": "x" * 70_000}},
+            {"id": "use", "tool": "echo", "parameters": {"value": "{{ plan.inputs.password }}"}},
+        ],
+        "outputs": {"said": "{{ steps.use.result }}"},
+    }
+    cli.env = {"PLANLEDGER_SECRETS_KEY": str(cli.cwd / "master.key")}
+    ran = cli("run", cli.write_spec(spec), "--input", "password=s3cret-pw", "--json")
+    cli.env = {}
+    assert ran.exit_code == 0, ran
+
+    assert assert_same_status(cli, ran.json()["id"], lean=True) == 0
+    assert "s3cret-pw" not in traced(cli, "status", ran.json()["id"], "--json")[0].stdout
