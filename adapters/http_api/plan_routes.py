@@ -185,3 +185,16 @@ def execute(plan_id: UUID, ctx: Ctx, who: Runner, response: Response) -> dict[st
     ctx.executions.start(plan_id, lambda: ctx.ledger.service.execute(plan_id))
     response.status_code = status.HTTP_202_ACCEPTED
     return {**answer.view, "executing_here": True}
+
+
+@router.post("/plans/{plan_id}/resume")
+def resume(plan_id: UUID, ctx: Ctx, who: Runner, response: Response) -> dict[str, Any]:
+    """Go on after a stop, then run the plan here as `execute` does (202, follow `/events`).
+
+    Attempts a stopped process left running end as `resume` ends them, by the principal: an
+    idempotent step runs again, another fails `interrupted`. A plan this server runs now is
+    left as it is.
+    """
+    if not ctx.executions.runs(plan_id):
+        ctx.ledger.service.recover(plan_id, by=who.name)
+    return execute(plan_id, ctx, who, response)

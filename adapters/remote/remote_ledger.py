@@ -239,6 +239,11 @@ class RemoteLedger:
         answer = self._json("POST", f"/plans/{plan_id}/execute")
         return bool(answer["executing_here"])
 
+    def resume_execution(self, plan_id: UUID) -> bool:
+        """Ask the server to resume the plan (`resume`) and run it; False as `start_execution`."""
+        answer = self._json("POST", f"/plans/{plan_id}/resume")
+        return bool(answer["executing_here"])
+
     def _command(self, path: str, body: JsonObject) -> JsonObject:
         answer: JsonObject = self._json("POST", path, json=body)
         return answer
