@@ -11,7 +11,6 @@ from __future__ import annotations
 from adapters.cli.command_context import current_settings
 from core import InvalidInputError
 
-
 STORE_HERE = "works on the store where it runs"
 
 
