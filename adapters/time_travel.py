@@ -64,11 +64,29 @@ def state_at(store: LibraryEventStore, plan_id: UUID, point: PointInHistory) -> 
     return fold(events)
 
 
+def events_up_to(plan_id: UUID, events: list[PlanEvent], point: PointInHistory) -> list[PlanEvent]:
+    """The prefix of a plan's loaded `events` up to `point` (errors as `state_at`'s)."""
+    if not events:
+        raise PlanNotFoundError(plan_id)
+    if point.moment is not None:
+        return _until(plan_id, events, point.moment)
+    version = point.version or 0
+    if version < 1:
+        raise NotInHistoryError(plan_id, str(point), "versions start at 1, the plan's creation")
+    if events[-1].version < version:
+        raise NotInHistoryError(plan_id, str(point), f"its last version is {events[-1].version}")
+    return [event for event in events if event.version <= version]
+
+
 def _events_until(store: LibraryEventStore, plan_id: UUID, moment: datetime) -> list[PlanEvent]:
     """The events up to the last one recorded at or before `moment`."""
     events = store.load(plan_id)
     if not events:
         raise PlanNotFoundError(plan_id)
+    return _until(plan_id, events, moment)
+
+
+def _until(plan_id: UUID, events: list[PlanEvent], moment: datetime) -> list[PlanEvent]:
     last = max((event.version for event in events if event.timestamp <= moment), default=0)
     if last == 0:
         raise NotInHistoryError(

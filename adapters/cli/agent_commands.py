@@ -27,6 +27,7 @@ from adapters.cli.command_context import (
     handles_errors,
     print_json,
 )
+from adapters.cli.local_only import refuse_through_server
 from adapters.read_models.notebook_queries import list_notebook_plans
 from core import JsonObject, NotInHistoryError, ToolAnswer, notebook_id
 
@@ -73,6 +74,7 @@ def call(
     as_json: Annotated[bool, typer.Option("--json", help='Print {"ok", "text", "plan"}.')] = False,
 ) -> None:
     """Make one tool call on a notebook: exit 0 when done, 2 when refused."""
+    refuse_through_server("agent call")
     settings = current_settings()
     with notebook(
         settings, name, by=by or settings.actor, max_subtasks=_limit(max_subtasks)
@@ -103,6 +105,7 @@ def _parsed_call(call: Callable[[str, object], ToolAnswer], tool: str, text: str
 @handles_errors
 def mcp_command(name: NotebookOpt, by: ByOpt = None, max_subtasks: MaxSubtasksOpt = None) -> None:
     """Serve a notebook over MCP on stdin/stdout: its tool functions, hint and plan."""
+    refuse_through_server("mcp")
     from adapters.mcp import serve_notebook_over_stdio  # only this command loads the MCP SDK
 
     settings = current_settings()
@@ -116,6 +119,7 @@ def mcp_command(name: NotebookOpt, by: ByOpt = None, max_subtasks: MaxSubtasksOp
 @handles_errors
 def hint(name: NotebookOpt) -> None:
     """Print what the agent should do next, given the notebook's current plan."""
+    refuse_through_server("agent hint")
     with notebook(current_settings(), name, by="-", project=False) as tools:
         typer.echo(tools.hint())
 
@@ -132,6 +136,7 @@ def show(
     ] = None,
 ) -> None:
     """Print the notebook's current plan as Markdown, and its archived plans."""
+    refuse_through_server("agent show")
     with notebook(current_settings(), name, by="-", project=False) as tools:
         if at is not None and at > tools.version:
             reason = f"its last version is {tools.version}"
@@ -152,6 +157,7 @@ def plans(
     as_json: JsonOpt = False,
 ) -> None:
     """List notebook plans from the read models, newest first."""
+    refuse_through_server("agent plans")
     with read_models(current_settings()) as database:
         records = list_notebook_plans(database, name)
     if as_json:

@@ -128,6 +128,18 @@ def run(
     data = read_plan_spec_file(file)
     inputs = read_inputs(data, input_pairs, inputs_file)
     console = stderr_console() if as_json else Console()
+    if current_settings().server.url is not None:
+        from adapters.cli.remote_commands import run_remotely
+
+        view = run_remotely(
+            current_settings(),
+            data,
+            inputs=inputs,
+            approve=approve_as is not None,
+            traceparent=traceparent,
+            console=console,
+        )
+        finish_view(view, as_json)
     with _engine_showing_progress(console) as service:
         plan = service.run(
             data,
@@ -221,6 +233,10 @@ def execute(plan_id: IdArg, as_json: JsonOpt = False) -> None:
 def resume(plan_id: IdArg, by: ByOpt = None, as_json: JsonOpt = False) -> None:
     """Go on after any stop: completed steps never re-run; interrupted ones re-run or fail."""
     console = stderr_console() if as_json else Console()
+    if current_settings().server.url is not None:
+        from adapters.cli.remote_commands import resume_remotely
+
+        finish_view(resume_remotely(current_settings(), parse_id(plan_id), console), as_json)
     with _engine_showing_progress(console) as service:
         plan = service.resume(
             parse_id(plan_id),

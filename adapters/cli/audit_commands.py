@@ -25,6 +25,7 @@ from adapters.cli.command_context import (
     print_json,
     stderr_console,
 )
+from adapters.cli.local_only import refuse_through_server
 from adapters.cli.plan_id_group import PLAN_COMMAND, PlanIdGroup
 from adapters.cli.read_render import render_audit_trail
 from adapters.cli.render import render_status
@@ -180,6 +181,7 @@ def checkpoint(
     as_json: JsonOpt = False,
 ) -> None:
     """Sign the log as it stands (position, digest, every plan's head); keep it in the store."""
+    refuse_through_server("audit checkpoint")
     settings = current_settings()
     store = open_store(settings)
     try:

@@ -18,6 +18,7 @@ from adapters.cli.command_context import (
     handles_errors,
     print_json,
 )
+from adapters.cli.local_only import refuse_through_server
 from core import InvalidPlanSpecError, JsonObject, PlanNotGeneratedError, SpecProblem
 
 
@@ -40,6 +41,7 @@ def generate_command(
 ) -> None:
     """Have a model draft a plan; create it, waiting for approval, once it validates (exit 2
     naming every remaining problem if it never does)."""
+    refuse_through_server("generate")
     settings = current_settings()
     context_text = _read_context(context)
     with plan_generator(settings) as generator:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from adapters.cli.command_context import handles_errors
+from adapters.cli.local_only import refuse_through_server
 from adapters.signing import generate_key_pair
 
 keys_app = typer.Typer(
@@ -29,6 +30,7 @@ def generate_command(
     name: Annotated[str, typer.Option("--name", help="The key's file name, e.g. the writer.")],
 ) -> None:
     """Write NAME.key (private, mode 0600) and NAME.pub; print the key id (never the key)."""
+    refuse_through_server("keys generate", "writes key files where it runs")
     pair = generate_key_pair(directory, name)
     typer.echo(f"key {pair.key_id}")
     typer.echo(f"private {pair.private_path} (keep it off the database host's backups)")

@@ -30,6 +30,7 @@ from adapters.cli.command_context import (
     print_json,
     stderr_console,
 )
+from adapters.cli.local_only import refuse_through_server
 from adapters.cli.metrics_options import (
     DEFAULT_METRICS_HOST,
     MetricsHostOpt,
@@ -131,6 +132,7 @@ def rebuild_command(
     ] = None,
 ) -> None:
     """Rebuild projections from the first event into new tables, then swap them in atomically."""
+    refuse_through_server("projections rebuild")
     with read_side(current_settings()) as side:
         reports = side.rebuild(name)
     _print_reports(reports, "rebuilt")
@@ -166,6 +168,7 @@ def projector_command(
     ] = None,
 ) -> None:
     """Follow the event log and keep every read model current until SIGINT or SIGTERM."""
+    refuse_through_server("projector")
     if verify_every is not None and metrics_port is None:
         raise typer.BadParameter(
             "needs --metrics-port to show what it finds", param_hint="--verify-every"

@@ -14,6 +14,7 @@ import typer
 
 from adapters.bootstrap import planledger
 from adapters.cli.command_context import IdArg, current_settings, handles_errors, parse_id
+from adapters.cli.local_only import refuse_through_server
 from adapters.secrets import init_master_key, open_data_keys
 from adapters.store import parse_store_url
 
@@ -29,6 +30,7 @@ def init_key(
     path: Annotated[Path, typer.Argument(help="Where to write the new key file.")],
 ) -> None:
     """Write a new master key (owner-only file; never overwrites one). Print its id."""
+    refuse_through_server("secrets init-key", "writes a key file where it runs")
     key = init_master_key(str(path))
     typer.echo(f"wrote secrets key {key.key_id} to {path}; set PLANLEDGER_SECRETS_KEY={path}")
 
@@ -37,6 +39,7 @@ def init_key(
 @handles_errors
 def forget(plan_id: IdArg) -> None:
     """Delete a plan's data key: its secret inputs become unreadable, its events stay whole."""
+    refuse_through_server("secrets forget")
     settings = current_settings()
     with planledger(settings) as service:
         plan = service.get_plan(parse_id(plan_id))

@@ -15,6 +15,7 @@ from adapters.cli.command_context import (
     handles_errors,
     stderr_console,
 )
+from adapters.cli.local_only import refuse_through_server
 from adapters.cli.read_render import render_tokens
 from adapters.principals import TokenStore, parse_expiry, parse_roles
 from adapters.remote import RemoteLedger
@@ -49,6 +50,7 @@ def serve_command(
     ] = 1.0,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs) until SIGINT or SIGTERM."""
+    refuse_through_server("serve")
     from adapters.http_api.server import ServeOptions, serve
 
     options = ServeOptions(host, port, not no_projector, heartbeat_s, webhook_backoff_s)

@@ -1,8 +1,9 @@
 """`planledger step complete|fail`: the outcome of an external step, reported from outside.
 
 A person, an agent or another system that carried out a step with `tool: external` reports
-here; the event names them (`--by`). Whoever runs the plan (a worker, or a `run`/`execute`
-still waiting on it) goes on from that event.
+here; the event names them (`--by` locally; through `--server`, the token's principal).
+Whoever runs the plan (a worker, a server, or a `run`/`execute` still waiting on it) goes on
+from that event.
 """
 
 from __future__ import annotations
@@ -14,17 +15,18 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from adapters.bootstrap import planledger
+from adapters.bootstrap import ledger
 from adapters.cli.command_context import (
     IdArg,
     JsonOpt,
+    actor,
     answer,
     current_settings,
     handles_errors,
     parse_id,
 )
-from adapters.cli.render import status_view
-from core import InvalidStepTransitionError, JsonObject, JsonValue, PlanState, StepStatus
+from adapters.ledger import StepReportAnswer
+from core import InvalidStepTransitionError, JsonObject, JsonValue
 
 step_app = typer.Typer(
     name="step",
@@ -33,25 +35,27 @@ step_app = typer.Typer(
 )
 
 StepArg = Annotated[str, typer.Argument(help="Step id.", show_default=False)]
-ByOption = Annotated[str, typer.Option("--by", help="Who carried it out (required).")]
+ByOption = Annotated[
+    str,
+    typer.Option("--by", help="Who carried it out (required; through a server, the token's)."),
+]
 AttemptOption = Annotated[
     int | None,
     typer.Option("--attempt", help="The attempt reported on; refused if another one awaits."),
 ]
 
 
-def _answer(plan: PlanState, step_id: str, as_json: bool) -> None:
+def _answer(report: StepReportAnswer, step_id: str, as_json: bool) -> None:
     """The plan as `status --json` shows it, or one line: the step and what the plan does now."""
 
     def line(console: Console, view: JsonObject) -> None:
-        step = plan.steps[step_id]
-        status = step.status.value
-        if step.status is StepStatus.PENDING and step.retry_at is not None:
-            status = f"failed, retry at {step.retry_at.isoformat()}"
+        status = report.step_status
+        if report.retry_at is not None:
+            status = f"failed, retry at {report.retry_at}"
         said = f"step {step_id} {status}; plan {view['status']}"
         console.print(f"{view['id']} {escape(said)}", highlight=False)
 
-    answer(status_view(plan), as_json, line)
+    answer(report.view, as_json, line)
 
 
 def _result(plan_id: str, step_id: str, text: str | None) -> JsonValue:
@@ -79,9 +83,11 @@ def complete(
 ) -> None:
     """Record that an external step was carried out, with its result."""
     result = _result(plan_id, step, result_json)
-    with planledger(current_settings(), project=True) as service:
-        plan = service.complete_step(parse_id(plan_id), step, by=by, result=result, attempt=attempt)
-    _answer(plan, step, as_json)
+    with ledger(current_settings()) as plans:
+        report = plans.complete_step(
+            parse_id(plan_id), step, by=actor(by), result=result, attempt=attempt
+        )
+    _answer(report, step, as_json)
 
 
 @step_app.command("fail")
@@ -95,6 +101,8 @@ def fail(
     as_json: JsonOpt = False,
 ) -> None:
     """Record that an external step could not be carried out (retried as its policy says)."""
-    with planledger(current_settings(), project=True) as service:
-        plan = service.fail_step(parse_id(plan_id), step, by=by, error=error, attempt=attempt)
-    _answer(plan, step, as_json)
+    with ledger(current_settings()) as plans:
+        report = plans.fail_step(
+            parse_id(plan_id), step, by=actor(by), error=error, attempt=attempt
+        )
+    _answer(report, step, as_json)

@@ -30,6 +30,7 @@ from adapters.cli.command_context import (
     stderr_console,
     use_settings,
 )
+from adapters.cli.local_only import refuse_through_server
 from adapters.cli.metrics_options import (
     DEFAULT_METRICS_HOST,
     MetricsHostOpt,
@@ -79,6 +80,7 @@ def init_command(
     --owner-role and --app-role, hands the log to the owner and lets the application only read
     and append (run it as a role that may create roles).
     """
+    refuse_through_server("db init")
     _use_store(store)
     config = parse_store_url(current_settings().store_url)
     roles = _roles(config.kind, owner_role, app_role, print_sql)
@@ -125,6 +127,19 @@ def submit_command(
     data = read_plan_spec_file(file)
     inputs = read_inputs(data, input_pairs, inputs_file)
     settings = current_settings()
+    if settings.server.url is not None:
+        from adapters.cli.remote_commands import submit_remotely
+
+        plan_id = submit_remotely(
+            settings,
+            data,
+            inputs=inputs,
+            key=key,
+            approve=approve_as is not None,
+            traceparent=traceparent,
+        )
+        typer.echo(str(plan_id))
+        return
     with (
         work_queue(settings, "submit") as queue,
         planledger(settings, project=True, create_tables=False) as service,
@@ -219,6 +234,7 @@ def worker_command(
     metrics_host: MetricsHostOpt = DEFAULT_METRICS_HOST,
 ) -> None:
     """Run plans submitted to a PostgreSQL store until SIGTERM or SIGINT (then exit 0)."""
+    refuse_through_server("worker")
     _use_store(store)
     if worker_id is not None and not worker_id.strip():
         raise typer.BadParameter("must not be empty", param_hint="--id")

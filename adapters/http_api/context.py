@@ -31,6 +31,11 @@ class Executions:
     running: set[UUID] = field(default_factory=set)
     lock: Lock = field(default_factory=Lock)
 
+    def runs(self, plan_id: UUID) -> bool:
+        """Whether this server runs the plan now."""
+        with self.lock:
+            return plan_id in self.running
+
     def start(self, plan_id: UUID, run: Callable[[], object]) -> None:
         """Run `run` in the pool unless this plan already runs here."""
         with self.lock:

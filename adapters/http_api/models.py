@@ -54,6 +54,20 @@ class ReviseStep(BaseModel):
     reason: str = Field(min_length=1, max_length=10_000)
 
 
+class CompleteStep(BaseModel):
+    """An external step's result (any JSON value), and optionally the attempt reported on."""
+
+    result: Any = None
+    attempt: int | None = Field(default=None, ge=1)
+
+
+class FailStep(BaseModel):
+    """Why an external step could not be carried out, and optionally the attempt reported on."""
+
+    error: str = Field(min_length=1, max_length=10_000)
+    attempt: int | None = Field(default=None, ge=1)
+
+
 class Fork(BaseModel):
     """Where the fork starts again, and optionally another spec."""
 

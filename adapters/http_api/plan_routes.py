@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Header, Response, status
 from adapters.http_api import models
 from adapters.http_api.context import ApiContext, allowed, caller, context
 from adapters.http_api.idempotency import request_digest
+from adapters.ledger import StepReportAnswer
 from adapters.principals import Action, Principal
 from core import ConcurrencyError, JsonObject, PlanNotFoundError, PlanStatus, parse_traceparent
 
@@ -24,6 +25,7 @@ Submitter = Annotated[Principal, Depends(allowed(Action.SUBMIT))]
 Approver = Annotated[Principal, Depends(allowed(Action.APPROVE))]
 Operator = Annotated[Principal, Depends(allowed(Action.OPERATE))]
 Runner = Annotated[Principal, Depends(allowed(Action.EXECUTE))]
+Reporter = Annotated[Principal, Depends(allowed(Action.REPORT))]
 
 
 @router.post("/plans", status_code=status.HTTP_201_CREATED)
@@ -108,6 +110,38 @@ def skip(plan_id: UUID, step_id: str, body: models.Reason, ctx: Ctx, who: Operat
     return ctx.ledger.skip(plan_id, step_id, by=caller(who), reason=body.reason)
 
 
+@router.post("/plans/{plan_id}/steps/{step_id}/complete")
+def complete_step(
+    plan_id: UUID, step_id: str, body: models.CompleteStep, ctx: Ctx, who: Reporter
+) -> JsonObject:
+    """Record that the principal carried out an external step (`tool: external`) it awaits.
+
+    The plan, plus `reported_step` (`status`, `retry_at`): what became of the step.
+    """
+    report = ctx.ledger.complete_step(
+        plan_id, step_id, by=caller(who), result=body.result, attempt=body.attempt
+    )
+    return reported(report)
+
+
+@router.post("/plans/{plan_id}/steps/{step_id}/fail")
+def fail_step(
+    plan_id: UUID, step_id: str, body: models.FailStep, ctx: Ctx, who: Reporter
+) -> JsonObject:
+    """Record that the principal could not carry out an external step; retried as its policy
+    says (`reported_step.retry_at`), else failed as a tool's step would be."""
+    report = ctx.ledger.fail_step(
+        plan_id, step_id, by=caller(who), error=body.error, attempt=body.attempt
+    )
+    return reported(report)
+
+
+def reported(report: StepReportAnswer) -> JsonObject:
+    """A step report as the API answers it: the plan and `reported_step`."""
+    step = {"status": report.step_status, "retry_at": report.retry_at}
+    return {**report.view, "reported_step": step}
+
+
 @router.post("/plans/{plan_id}/steps")
 def add_step(plan_id: UUID, body: models.AddStep, ctx: Ctx, who: Submitter) -> JsonObject:
     """Add a step to a plan that has not ended."""
@@ -151,3 +185,16 @@ def execute(plan_id: UUID, ctx: Ctx, who: Runner, response: Response) -> dict[st
     ctx.executions.start(plan_id, lambda: ctx.ledger.service.execute(plan_id))
     response.status_code = status.HTTP_202_ACCEPTED
     return {**answer.view, "executing_here": True}
+
+
+@router.post("/plans/{plan_id}/resume")
+def resume(plan_id: UUID, ctx: Ctx, who: Runner, response: Response) -> dict[str, Any]:
+    """Go on after a stop, then run the plan here as `execute` does (202, follow `/events`).
+
+    Attempts a stopped process left running end as `resume` ends them, by the principal: an
+    idempotent step runs again, another fails `interrupted`. A plan this server runs now is
+    left as it is.
+    """
+    if not ctx.executions.runs(plan_id):
+        ctx.ledger.service.recover(plan_id, by=who.name)
+    return execute(plan_id, ctx, who, response)

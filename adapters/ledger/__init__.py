@@ -7,6 +7,7 @@ from adapters.ledger.ledger import (
     Ledger,
     PlanQuery,
     PlanStatusAnswer,
+    StepReportAnswer,
 )
 from adapters.ledger.local_ledger import LocalLedger
 
@@ -18,4 +19,5 @@ __all__ = [
     "LocalLedger",
     "PlanQuery",
     "PlanStatusAnswer",
+    "StepReportAnswer",
 ]

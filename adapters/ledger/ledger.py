@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal, Protocol, TextIO
 from uuid import UUID
 
-from core import JsonObject
+from core import JsonObject, JsonValue
 
 ExportForm = Literal["jsonl", "csv"]
 
@@ -42,6 +42,18 @@ class PlanStatusAnswer:
 
     view: JsonObject
     approval_deadline: str | None
+
+
+@dataclass(frozen=True)
+class StepReportAnswer:
+    """A plan after an external step's outcome was recorded, and what became of that step.
+
+    `step_status` is the step's status now (`pending` with `retry_at` when a failure is retried).
+    """
+
+    view: JsonObject
+    step_status: str
+    retry_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +104,24 @@ class Ledger(Protocol):
     def retry(self, plan_id: UUID, step_id: str, *, by: Caller, reason: str) -> JsonObject: ...
 
     def skip(self, plan_id: UUID, step_id: str, *, by: Caller, reason: str) -> JsonObject: ...
+
+    def complete_step(
+        self,
+        plan_id: UUID,
+        step_id: str,
+        *,
+        by: Caller,
+        result: JsonValue = None,
+        attempt: int | None = None,
+    ) -> StepReportAnswer:
+        """Record that `by` carried out an external step's awaited attempt, with `result`."""
+        ...
+
+    def fail_step(
+        self, plan_id: UUID, step_id: str, *, by: Caller, error: str, attempt: int | None = None
+    ) -> StepReportAnswer:
+        """Record that `by` could not carry out an external step (retried as its policy says)."""
+        ...
 
     def add_step(self, plan_id: UUID, step: object, *, by: Caller, reason: str) -> JsonObject: ...
 

@@ -12,7 +12,14 @@ from adapters.audit.store_audit import Evidence, audit_store
 from adapters.audit.verified_rows import AuditRowVerifier
 from adapters.cli.render import status_view
 from adapters.event_records import event_to_record
-from adapters.ledger.ledger import Caller, ExportCount, ExportForm, PlanQuery, PlanStatusAnswer
+from adapters.ledger.ledger import (
+    Caller,
+    ExportCount,
+    ExportForm,
+    PlanQuery,
+    PlanStatusAnswer,
+    StepReportAnswer,
+)
 from adapters.read_models import (
     PlanFilter,
     ReadModelDatabase,
@@ -30,10 +37,13 @@ from adapters.workers import wait_for_end
 from core import (
     InvalidInputError,
     JsonObject,
+    JsonValue,
     NotInHistoryError,
     PlanService,
     PlanSpec,
+    PlanState,
     PlanStatus,
+    StepStatus,
     ToolRegistry,
 )
 
@@ -108,6 +118,26 @@ class LocalLedger:
     def skip(self, plan_id: UUID, step_id: str, *, by: Caller, reason: str) -> JsonObject:
         plan = self.service.skip(plan_id, step_id, by=by.name, reason=reason, roles=by.roles)
         return status_view(plan)
+
+    def complete_step(
+        self,
+        plan_id: UUID,
+        step_id: str,
+        *,
+        by: Caller,
+        result: JsonValue = None,
+        attempt: int | None = None,
+    ) -> StepReportAnswer:
+        plan = self.service.complete_step(
+            plan_id, step_id, by=by.name, result=result, attempt=attempt
+        )
+        return step_report(plan, step_id)
+
+    def fail_step(
+        self, plan_id: UUID, step_id: str, *, by: Caller, error: str, attempt: int | None = None
+    ) -> StepReportAnswer:
+        plan = self.service.fail_step(plan_id, step_id, by=by.name, error=error, attempt=attempt)
+        return step_report(plan, step_id)
 
     def add_step(self, plan_id: UUID, step: object, *, by: Caller, reason: str) -> JsonObject:
         return status_view(self.service.add_step(plan_id, step, by=by.name, reason=reason))
@@ -192,6 +222,15 @@ class LocalLedger:
     def wait(self, plan_id: UUID, timeout_s: float | None) -> tuple[JsonObject, bool]:
         result = wait_for_end(self._store, plan_id, self._wakeup(), timeout_s)
         return status_view(result.plan), result.timed_out
+
+
+def step_report(plan: PlanState, step_id: str) -> StepReportAnswer:
+    """The plan after an outcome was reported on `step_id`, and that step's status now."""
+    step = plan.steps[step_id]
+    retry_at = None
+    if step.status is StepStatus.PENDING and step.retry_at is not None:
+        retry_at = step.retry_at.isoformat()
+    return StepReportAnswer(status_view(plan), step.status.value, retry_at)
 
 
 def spec_schema(tools: ToolRegistry) -> JsonObject:

@@ -7,12 +7,15 @@
 | execute  |        | yes       |          | yes      |         | yes   |
 | approve  |        |           | yes      |          |         | yes   |
 | operate  |        |           |          | yes      |         | yes   |
+| report   |        |           |          | yes      |         | yes   |
 | audit    |        |           |          |          | yes     | yes   |
 | admin    |        |           |          |          |         | yes   |
 
 `submit` is create, validate, revise and fork; `operate` is cancel, pause, unpause, retry and
-skip; `audit` is the audit trail, its export and verification; `admin` manages tokens and
-webhooks. Approving also needs the plan's own `approvers` to let the principal in.
+skip; `report` is recording the outcome of an external step (`tool: external`): complete or
+fail, for whoever carried it out; `audit` is the audit trail, its export and verification;
+`admin` manages tokens and webhooks. Approving also needs the plan's own `approvers` to let
+the principal in.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ class Action(StrEnum):
     EXECUTE = "execute"
     APPROVE = "approve"
     OPERATE = "operate"
+    REPORT = "report"
     AUDIT = "audit"
     ADMIN = "admin"
 
@@ -40,7 +44,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.VIEWER: frozenset({Action.READ}),
     Role.SUBMITTER: frozenset({Action.READ, Action.SUBMIT, Action.EXECUTE}),
     Role.APPROVER: frozenset({Action.READ, Action.APPROVE}),
-    Role.OPERATOR: frozenset({Action.READ, Action.EXECUTE, Action.OPERATE}),
+    Role.OPERATOR: frozenset({Action.READ, Action.EXECUTE, Action.OPERATE, Action.REPORT}),
     Role.AUDITOR: frozenset({Action.READ, Action.AUDIT}),
     Role.ADMIN: frozenset(Action),
 }

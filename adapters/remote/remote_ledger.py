@@ -18,10 +18,17 @@ from uuid import UUID
 
 import httpx
 
-from adapters.ledger import Caller, ExportCount, ExportForm, PlanQuery, PlanStatusAnswer
+from adapters.ledger import (
+    Caller,
+    ExportCount,
+    ExportForm,
+    PlanQuery,
+    PlanStatusAnswer,
+    StepReportAnswer,
+)
 from adapters.remote.remote_errors import problem_error, unreachable
 from adapters.settings import ServerSettings
-from core import InvalidInputError, JsonObject
+from core import InvalidInputError, JsonObject, JsonValue
 
 
 class RemoteLedger:
@@ -103,6 +110,24 @@ class RemoteLedger:
 
     def skip(self, plan_id: UUID, step_id: str, *, by: Caller, reason: str) -> JsonObject:
         return self._command(f"/plans/{plan_id}/steps/{step_id}/skip", {"reason": reason})
+
+    def complete_step(
+        self,
+        plan_id: UUID,
+        step_id: str,
+        *,
+        by: Caller,
+        result: JsonValue = None,
+        attempt: int | None = None,
+    ) -> StepReportAnswer:
+        body = {"result": result, "attempt": attempt}
+        return _step_report(self._command(f"/plans/{plan_id}/steps/{step_id}/complete", body))
+
+    def fail_step(
+        self, plan_id: UUID, step_id: str, *, by: Caller, error: str, attempt: int | None = None
+    ) -> StepReportAnswer:
+        body = {"error": error, "attempt": attempt}
+        return _step_report(self._command(f"/plans/{plan_id}/steps/{step_id}/fail", body))
 
     def add_step(self, plan_id: UUID, step: object, *, by: Caller, reason: str) -> JsonObject:
         return self._command(f"/plans/{plan_id}/steps", {"step": step, "reason": reason})
@@ -214,6 +239,11 @@ class RemoteLedger:
         answer = self._json("POST", f"/plans/{plan_id}/execute")
         return bool(answer["executing_here"])
 
+    def resume_execution(self, plan_id: UUID) -> bool:
+        """Ask the server to resume the plan (`resume`) and run it; False as `start_execution`."""
+        answer = self._json("POST", f"/plans/{plan_id}/resume")
+        return bool(answer["executing_here"])
+
     def _command(self, path: str, body: JsonObject) -> JsonObject:
         answer: JsonObject = self._json("POST", path, json=body)
         return answer
@@ -245,6 +275,12 @@ class RemoteLedger:
             response.close()
             raise problem_error(response)
         return response
+
+
+def _step_report(view: JsonObject) -> StepReportAnswer:
+    """A step report's answer: the plan, less the `reported_step` the server adds to it."""
+    step = view.pop("reported_step")
+    return StepReportAnswer(view, str(step["status"]), step.get("retry_at"))
 
 
 def _proven(line: str, form: ExportForm) -> bool:

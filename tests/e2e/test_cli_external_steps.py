@@ -1,4 +1,8 @@
-"""External steps from the command line: `step complete|fail` reported by another process."""
+"""External steps from the command line: `step complete|fail` reported by another process.
+
+The first tests run twice: on the store, and through `--server` to a `serve` on it, where the
+reporter is the token's principal; output and exit codes are the same either way.
+"""
 
 from __future__ import annotations
 
@@ -48,8 +52,9 @@ def awaited_step(cli: Cli, plan_id: str) -> str | None:
 
 
 def test_a_running_plan_goes_on_when_another_process_completes_its_external_step(
-    cli: Cli, tmp_path: Path, wait_until: Any
+    cli_here_or_remote: Cli, tmp_path: Path, wait_until: Any
 ) -> None:
+    cli = cli_here_or_remote
     plan_file = cli.write_spec(mixed_plan())
     created = cli("create", plan_file, "--by", "alice")
     plan_id = created.stdout.strip()
@@ -90,8 +95,9 @@ def test_a_running_plan_goes_on_when_another_process_completes_its_external_step
 
 
 def test_step_fail_records_the_reporter_and_the_plan_fails_as_its_policy_says(
-    cli: Cli, tmp_path: Path, wait_until: Any
+    cli_here_or_remote: Cli, tmp_path: Path, wait_until: Any
 ) -> None:
+    cli = cli_here_or_remote
     plan_file = cli.write_spec(
         spec(external("ask"), shell_step("after", "echo no", depends_on=["ask"]))
     )
@@ -107,14 +113,18 @@ def test_step_fail_records_the_reporter_and_the_plan_fails_as_its_policy_says(
         runner.kill()
 
     assert failed.exit_code == 0, failed
+    assert failed.stdout.startswith(f"{plan_id} step ask failed; plan "), failed
     final = json.loads((tmp_path / "run.out").read_text())
     assert final["status"] == "failed"
     steps = {s["id"]: s for s in final["steps"]}
     assert steps["ask"]["error"]["message"] == "the customer said no"
     assert steps["after"]["status"] == "skipped"
+    trail = cli("history", plan_id, "--json").json()
+    assert [r["actor"] for r in trail if r["type"] == "StepFailed"] == ["bob"]
 
 
-def test_bad_reports_exit_2_and_write_nothing(cli: Cli) -> None:
+def test_bad_reports_exit_2_and_write_nothing(cli_here_or_remote: Cli) -> None:
+    cli = cli_here_or_remote
     plan_id = cli("create", cli.write_spec(spec(external("ask"))), "--by", "a").stdout.strip()
     before = cli.stored_event_count()
 
