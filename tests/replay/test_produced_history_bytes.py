@@ -97,7 +97,7 @@ def produced_rows() -> list[bytes]:
         json_schemas=JsonSchemaChecker(),
         worker="recorder",
     )
-    plan = service.run(SPEC, by="alice")
+    plan = service.execute(service.create_plan(SPEC, by="alice"))
     assert plan.status is PlanStatus.PARTIAL, plan.status
     rows = store.application.recorder.select_events(plan.plan_id)
     return [
