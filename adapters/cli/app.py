@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import json
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Annotated
 
@@ -32,12 +33,13 @@ from adapters.cli.command_context import (
 from adapters.cli.generate_commands import generate_command
 from adapters.cli.graph_commands import TimelineForm, print_gantt, register_graph_commands
 from adapters.cli.key_commands import keys_app
+from adapters.cli.live_progress import LiveProgress
 from adapters.cli.operator_commands import register_operator_commands
 from adapters.cli.plan_inputs import InputOpt, InputsFileOpt, read_inputs
 from adapters.cli.plan_notes import say_if_approval_expires, say_if_paused
 from adapters.cli.read_commands import print_timeline, register_read_commands
 from adapters.cli.remote_commands import execute_remotely
-from adapters.cli.render import ProgressPrinter, render_history, status_view
+from adapters.cli.render import render_history, status_view
 from adapters.cli.revision_commands import register_revision_commands
 from adapters.cli.secret_commands import secrets_app
 from adapters.cli.serve_commands import register_serve_commands
@@ -91,20 +93,26 @@ def configure(
     isolate_engine_process()  # settings are read: tools may not read them from this process
 
 
-def _callbacks(show_progress: bool, console: Console) -> Callbacks:
-    printer = ProgressPrinter(console) if show_progress else None
-
+def _callbacks(progress: LiveProgress | None) -> Callbacks:
     def on_event(event: PlanEvent) -> None:
         log_event(event)
-        if printer is not None:
-            printer(event)
+        if progress is not None:
+            progress(event)
 
     return Callbacks(on_event=on_event)
 
 
-def _engine_showing_progress(console: Console) -> AbstractContextManager[PlanService]:
-    """An engine that prints each event as progress and catches the read models up at the end."""
-    return planledger(current_settings(), callbacks=_callbacks(True, console), project=True)
+@contextmanager
+def _engine_showing_progress(console: Console, as_json: bool) -> Iterator[PlanService]:
+    """An engine that shows live progress (none with `--json`, where nobody watches the screen)
+    and catches the read models up at the end; the progress ends on the run's final state."""
+    progress = None if as_json else LiveProgress(console)
+    with planledger(current_settings(), callbacks=_callbacks(progress), project=True) as engine:
+        try:
+            yield engine
+        finally:
+            if progress is not None:
+                progress.close()
 
 
 def _finish(plan: PlanState, as_json: bool) -> None:
@@ -140,7 +148,7 @@ def run(
             console=console,
         )
         finish_view(view, as_json)
-    with _engine_showing_progress(console) as service:
+    with _engine_showing_progress(console, as_json) as service:
         plan = service.run(
             data,
             by=by or current_settings().actor,
@@ -219,7 +227,7 @@ def execute(plan_id: IdArg, as_json: JsonOpt = False) -> None:
     console = stderr_console() if as_json else Console()
     if current_settings().server.url is not None:
         finish_view(execute_remotely(current_settings(), parse_id(plan_id), console), as_json)
-    with _engine_showing_progress(console) as service:
+    with _engine_showing_progress(console, as_json) as service:
         plan = service.execute(
             parse_id(plan_id),
             on_loaded=functools.partial(say_if_paused, console),
@@ -237,7 +245,7 @@ def resume(plan_id: IdArg, by: ByOpt = None, as_json: JsonOpt = False) -> None:
         from adapters.cli.remote_commands import resume_remotely
 
         finish_view(resume_remotely(current_settings(), parse_id(plan_id), console), as_json)
-    with _engine_showing_progress(console) as service:
+    with _engine_showing_progress(console, as_json) as service:
         plan = service.resume(
             parse_id(plan_id),
             by=by or current_settings().actor,

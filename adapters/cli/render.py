@@ -141,15 +141,25 @@ class ProgressPrinter:
         self._paths: dict[UUID, str] = {}
 
     def __call__(self, event: PlanEvent) -> None:
+        self.follow(event)
+        line = self.line(event)
+        if line is not None:
+            self._console.print(line, highlight=False)
+
+    def follow(self, event: PlanEvent) -> None:
+        """Note the path of a sub-plan as it starts, for the lines of its events."""
         if isinstance(event, SubPlanStarted):
             path = f"{self._paths.get(event.plan_id, '')}{event.step_id} > "
             self._paths[event.child_plan_id] = path
+
+    def line(self, event: PlanEvent) -> str | None:
+        """The event's progress line (rich markup), if it has one."""
         line = self._line(event)
         if line is not None:
             path = escape(self._paths.get(event.plan_id, ""))
             if path:
                 line = f"  [dim]{path}[/]{line.removeprefix('  ')}"
-            self._console.print(line, highlight=False)
+        return line
 
     def _line(self, event: PlanEvent) -> str | None:
         match event:

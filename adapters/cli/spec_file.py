@@ -1,8 +1,9 @@
 """Reading a plan spec file (YAML or JSON) into plain data, with problems named by file and line.
 
+JSON is read by orjson, YAML by PyYAML's C loader where it is built (`adapters.spec_text`).
 YAML anchors and aliases are allowed, but a document whose aliases expand to more than
 `MAX_EXPANDED_NODES` values (a "billion laughs"), or refer to themselves, is refused as soon as
-it is loaded, before anything walks its expansion; so is one nested too deep to parse.
+it is loaded, before anything walks its expansion; so is one nested too deep to read.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import cast
 
 import yaml
 
+from adapters.spec_text import SpecShapeError, load_spec_text
 from core import InvalidPlanSpecError, SpecProblem
 
 MAX_SPEC_BYTES = 16 * 1024 * 1024
@@ -21,18 +23,16 @@ MAX_EXPANDED_NODES = 5_000_000
 
 
 def read_spec_file(path: Path) -> object:
-    """Parse a spec file; YAML is a superset of JSON, so one parser reads both."""
+    """Parse a spec file: JSON or YAML, told apart by its text rather than its name."""
     if not path.is_file():
         raise InvalidPlanSpecError([SpecProblem(str(path), "file not found")])
     if path.stat().st_size > MAX_SPEC_BYTES:
         raise InvalidPlanSpecError([SpecProblem(str(path), f"file is over {MAX_SPEC_BYTES} bytes")])
     text = path.read_text(encoding="utf-8", errors="replace")
     try:
-        data = yaml.safe_load(text)
-    except RecursionError:
-        raise InvalidPlanSpecError(
-            [SpecProblem(str(path), "nested too deeply to read (lists and mappings)")]
-        ) from None
+        data = load_spec_text(text, MAX_EXPANDED_NODES)
+    except SpecShapeError as error:
+        raise InvalidPlanSpecError([SpecProblem(str(path), str(error))]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
@@ -42,42 +42,7 @@ def read_spec_file(path: Path) -> object:
         ) from None
     if data is None:
         raise InvalidPlanSpecError([SpecProblem(str(path), "file is empty")])
-    problem = _expansion_problem(data)
-    if problem is not None:
-        raise InvalidPlanSpecError([SpecProblem(str(path), problem)])
     return data
-
-
-def _expansion_problem(data: object) -> str | None:
-    """Why the aliases in `data` cannot be expanded: too many values, or a cycle.
-
-    Each mapping or list is sized once (aliases share the loaded object), so this costs the
-    size of the document as written, not of its expansion.
-    """
-    sizes: dict[int, int] = {}
-    open_ids: set[int] = set()
-    stack: list[tuple[object, bool]] = [(data, False)]
-    while stack:
-        value, children_done = stack.pop()
-        if not isinstance(value, dict | list):
-            continue
-        children = list(value.values()) if isinstance(value, dict) else value
-        key = id(value)
-        if children_done:
-            open_ids.discard(key)
-            sizes[key] = 1 + sum(sizes.get(id(child), 1) for child in children)
-            if sizes[key] > MAX_EXPANDED_NODES:
-                return (
-                    f"its aliases expand to more than {MAX_EXPANDED_NODES} values "
-                    "(YAML anchors used as a memory bomb?)"
-                )
-        elif key in open_ids:
-            return "an alias refers to a mapping or list that contains it (a cycle)"
-        elif key not in sizes:
-            open_ids.add(key)
-            stack.append((value, True))
-            stack.extend((child, False) for child in children)
-    return None
 
 
 MAX_FILE_NESTING = 100

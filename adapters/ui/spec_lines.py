@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import yaml
 
+from adapters.spec_text import SpecShapeError, load_spec_text
 from core import InvalidPlanSpecError, SpecProblem
 
 MAX_SPEC_CHARS = 1_000_000
@@ -32,7 +33,9 @@ def parse_spec_text(text: str) -> object:
     if len(text) > MAX_SPEC_CHARS:
         raise InvalidPlanSpecError([SpecProblem("spec", f"over {MAX_SPEC_CHARS} characters")])
     try:
-        data = yaml.safe_load(text)
+        data = load_spec_text(text, MAX_SPEC_CHARS)
+    except SpecShapeError as error:
+        raise InvalidPlanSpecError([SpecProblem("spec", str(error))]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "spec"

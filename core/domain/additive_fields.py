@@ -9,6 +9,7 @@ and a new one that does not use the feature is indistinguishable from an old one
 
 from __future__ import annotations
 
+import functools
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, SerializerFunctionWrapHandler, model_serializer
@@ -24,8 +25,19 @@ class AdditiveFields(BaseModel):
         data = handler(self)
         if not self.additive_fields or not isinstance(data, dict):
             return data
-        fields = type(self).model_fields
-        for name in self.additive_fields:
-            if getattr(self, name) == fields[name].get_default(call_default_factory=True):
+        for name, default in _additive_defaults(type(self)).items():
+            if getattr(self, name) == default:
                 data.pop(name, None)
         return data
+
+
+@functools.cache
+def _additive_defaults(model: type[AdditiveFields]) -> dict[str, Any]:
+    """Each additive field's default, made once per class: asking pydantic for a default on
+    every dump (which inspects a factory's signature) cost more than the rest of the dump.
+    Only compared with, never handed out, so a mutable default stays as made."""
+    fields = model.model_fields
+    return {
+        name: fields[name].get_default(call_default_factory=True)
+        for name in sorted(model.additive_fields)
+    }

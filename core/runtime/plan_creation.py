@@ -10,6 +10,7 @@ from collections.abc import Callable
 from uuid import UUID
 
 from core.domain.decisions import check_may_approve, create_plan
+from core.domain.events import PlanEvent
 from core.domain.forks import check_fork, fork_plan
 from core.domain.plan import PlanState
 from core.domain.ports import Clock, EventStore, IdFactory
@@ -44,8 +45,8 @@ class PlanCreation:
         plan_id: UUID | None,
         traceparent: str | None,
         approver: str | None,
-    ) -> UUID:
-        """Record a new plan (see `PlanService.create_plan`) and return its id."""
+    ) -> list[PlanEvent]:
+        """Record a new plan (see `PlanService.create_plan`) and return the events recorded."""
         data = (
             spec.model_dump(mode="json", exclude_unset=True) if isinstance(spec, PlanSpec) else spec
         )
@@ -66,7 +67,7 @@ class PlanCreation:
             sealed_inputs=sealed,
         )
         self._store.append(events)
-        return plan_id
+        return events
 
     def fork(self, source: PlanState, *, from_step: str, by: str, spec: object) -> UUID:
         """Record a fork of `source` (see `PlanService.fork`); its secrets are sealed anew."""

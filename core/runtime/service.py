@@ -127,7 +127,7 @@ class PlanService(OutsideReports, OperatorControls):
         lets a caller that reserved an id first (an idempotent submission) use it; a plan that
         already has it raises `ConcurrencyError` and is left as it is.
         """
-        return self._creation.create(
+        events = self._creation.create(
             spec,
             by=by,
             inputs=inputs,
@@ -135,6 +135,7 @@ class PlanService(OutsideReports, OperatorControls):
             traceparent=traceparent,
             approver=approver,
         )
+        return events[0].plan_id
 
     def approve(
         self, plan_id: UUID, *, by: str, comment: str = "", roles: Collection[str] = ()
@@ -292,15 +293,19 @@ class PlanService(OutsideReports, OperatorControls):
         `on_created` learns the new plan's id before anything else happens to it, so a caller
         can name the plan while it runs; `comment` goes with the approval.
         """
-        plan_id = self.create_plan(
-            spec, by=by, inputs=inputs, traceparent=traceparent, approver=approve_as
+        created = self._creation.create(
+            spec, by=by, inputs=inputs, plan_id=None, traceparent=traceparent, approver=approve_as
         )
+        plan = fold(created)  # what this call just wrote: no need to read it back
         if on_created is not None:
-            on_created(plan_id)
-        plan = self.get_plan(plan_id)
-        if plan.status is PlanStatus.PENDING_APPROVAL and approve_as is not None:
-            self.approve(plan_id, by=approve_as, comment=comment)
-        return self.execute(plan_id)
+            on_created(plan.plan_id)
+        if plan.status is PlanStatus.PENDING_APPROVAL:
+            if approve_as is not None:
+                self.approve(plan.plan_id, by=approve_as, comment=comment)
+            return self.execute(plan.plan_id)
+        if plan.status is not PlanStatus.APPROVED:
+            return plan
+        return self._engine.execute(plan, self._ids.new_id())  # as `execute` would go on
 
     def record_due(self, plan_id: UUID) -> PlanState:
         """Record what has fallen due without an engine: an approval past its deadline expires.

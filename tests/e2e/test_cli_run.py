@@ -140,3 +140,31 @@ def test_text_that_looks_like_terminal_markup_is_printed_verbatim(cli: Cli) -> N
     assert "Print brackets [bold]" in run.stdout
     assert history.exit_code == 0, history
     assert actor in history.stdout
+
+
+def test_run_with_json_shows_no_progress_and_prints_the_plan_as_status_shows_it(cli: Cli) -> None:
+    steps = [{"id": f"s{i}", "tool": "echo", "parameters": {"value": i}} for i in range(30)]
+    spec = cli.write_spec({"description": "thirty echoes", "steps": steps})
+
+    result = cli("run", spec, "--json")
+    status = cli("status", result.json()["id"], "--json")
+
+    assert result.exit_code == 0, result
+    assert result.stderr.splitlines() == [f"plan {result.json()['id']}"]
+    assert result.json() == status.json()
+    assert result.json()["summary"]["completed"] == 30
+
+
+def test_run_without_json_ends_on_every_steps_final_status(cli: Cli) -> None:
+    steps = [{"id": f"s{i}", "tool": "echo", "parameters": {"value": i}} for i in range(60)]
+    steps.append({"id": "broken", "tool": "shell", "parameters": {"command": ["false"]}})
+    spec = cli.write_spec({"description": "sixty echoes", "steps": steps})
+
+    result = cli("run", spec)
+
+    assert result.exit_code == 1, result
+    lines = result.stdout.splitlines()
+    for i in range(60):
+        assert any(line.strip().startswith(f"✓ s{i} ") for line in lines), i
+    assert any(line.strip().startswith("✗ broken ") for line in lines)
+    assert lines[-1].startswith("60/61 completed, 1 failed")
