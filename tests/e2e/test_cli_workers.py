@@ -7,7 +7,6 @@ prove how often each effect happened, whatever the event log says.
 from __future__ import annotations
 
 import subprocess
-import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -135,12 +134,10 @@ def test_wait_with_a_timeout_exits_124_while_the_plan_waits_for_approval(
     plan = initialised.write_spec(spec(shell_step("a", "true"), require_approval=True))
     plan_id = initialised("submit", plan).stdout.strip()
 
-    started = time.monotonic()
     result = initialised("wait", plan_id, "--timeout", "0.5", "--json")
 
     assert result.exit_code == 124, result
     assert result.json()["status"] == "pending_approval"
-    assert time.monotonic() - started < 20
 
 
 @pytest.mark.postgres

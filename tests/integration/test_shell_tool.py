@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -120,13 +119,11 @@ def test_shell_cancellation_kills_the_whole_process_group_quickly(
     wait_until(lambda: pid_file.exists() and pid_file.read_text().endswith("\n"), "the pid file")
     sleep_pid = int(pid_file.read_text())
 
-    started = time.monotonic()
     context.cancelled.set()
     with pytest.raises(ToolFailedError) as caught:
         call.result(timeout=DEADLINE_SECONDS)
 
     assert caught.value.error_type == "cancelled"
-    assert time.monotonic() - started < DEADLINE_SECONDS
     wait_until(lambda: process_is_gone(sleep_pid), "the grandchild sleep to die")
 
 
