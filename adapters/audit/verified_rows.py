@@ -50,8 +50,9 @@ class AuditRowVerifier:
             if found is not None:
                 return f"{found[0].value}: {found[1]}"
         rows = self._projection.apply(event, FoldedViews())
-        if [audit_record(r) for r in rows if isinstance(r, AuditRow)] != [record]:
-            return "the row says otherwise than its event"
+        proven = [audit_record(r) for r in rows if isinstance(r, AuditRow)]
+        if proven != [record]:
+            return _disagreement(record, proven)
         return None
 
     def _rows(self, plan_id: UUID) -> dict[int, ChainRow]:
@@ -63,3 +64,16 @@ class AuditRowVerifier:
                 self._plans.popitem(last=False)
         self._plans.move_to_end(plan_id)
         return rows
+
+
+def _disagreement(record: JsonObject, proven: list[JsonObject]) -> str:
+    """What differs, field by field, when the event gives one row; else that it gives none."""
+    if len(proven) != 1:
+        return f"the event gives {len(proven)} audit rows, not this one"
+    fields = sorted(
+        name for name in {*record, *proven[0]} if record.get(name) != proven[0].get(name)
+    )
+    said = "; ".join(
+        f"{name} is {record.get(name)!r}, the event says {proven[0].get(name)!r}" for name in fields
+    )
+    return f"the row says otherwise than its event: {said}"
