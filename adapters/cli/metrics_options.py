@@ -6,13 +6,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from adapters.bootstrap import verify_every_plan, work_queue
+from adapters.bootstrap import read_side, verify_every_plan, work_queue
 from adapters.cli.command_context import stderr_console
 from adapters.read_models import ReadSide
 from adapters.settings import Settings
@@ -21,6 +21,7 @@ from adapters.workers.worker import ClaimObserver
 
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
+    from starlette.types import ASGIApp
 
 MetricsPortOpt = Annotated[
     int | None,
@@ -64,6 +65,41 @@ def worker_metrics(settings: Settings, port: int | None, host: str) -> Iterator[
 
     with work_queue(settings, "worker") as queue, _served(register, port, host) as instruments:
         yield instruments
+
+
+@dataclass
+class ServeInstruments:
+    """What `serve` reports its metrics through (nothing without `--metrics-port`)."""
+
+    observers: list[StoreObserver] = field(default_factory=list)
+    middleware: Callable[[ASGIApp], ASGIApp] | None = None
+
+
+@contextmanager
+def serve_metrics(
+    settings: Settings, port: int | None, host: str, *, projector: bool
+) -> Iterator[ServeInstruments]:
+    """Serve `serve`'s metrics while the block runs: its requests, the events it appends.
+
+    With `projector` (serve follows the log itself) also the read models' lag and plans by
+    status; without, the `projector` process that does the following reports them.
+    """
+    if port is None:
+        yield ServeInstruments()
+        return
+    from adapters.metrics.event_metrics import EventMetrics
+    from adapters.metrics.http_metrics import HttpMetrics
+    from adapters.metrics.projector_metrics import ProjectionCollector
+
+    with ExitStack() as stack:
+        side = stack.enter_context(read_side(settings)) if projector else None
+
+        def register(registry: CollectorRegistry) -> ServeInstruments:
+            if side is not None:
+                registry.register(ProjectionCollector(side))
+            return ServeInstruments([EventMetrics(registry)], HttpMetrics(registry).instrument)
+
+        yield stack.enter_context(_served(register, port, host))
 
 
 def projector_metrics(

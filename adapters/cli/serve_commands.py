@@ -16,6 +16,12 @@ from adapters.cli.command_context import (
     stderr_console,
 )
 from adapters.cli.local_only import refuse_through_server
+from adapters.cli.metrics_options import (
+    DEFAULT_METRICS_HOST,
+    MetricsHostOpt,
+    MetricsPortOpt,
+    serve_metrics,
+)
 from adapters.cli.read_render import render_tokens
 from adapters.principals import TokenStore, parse_expiry, parse_roles
 from adapters.remote import RemoteLedger
@@ -48,17 +54,29 @@ def serve_command(
         float,
         typer.Option("--webhook-backoff-s", min=0.01, help="First retry delay; doubles to 300 s."),
     ] = 1.0,
+    metrics_port: MetricsPortOpt = None,
+    metrics_host: MetricsHostOpt = DEFAULT_METRICS_HOST,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs) until SIGINT or SIGTERM."""
     refuse_through_server("serve")
     from adapters.http_api.server import ServeOptions, serve
 
+    settings = current_settings()
     options = ServeOptions(host, port, not no_projector, heartbeat_s, webhook_backoff_s)
 
     def ready(url: str) -> None:
         stderr_console().print(f"planledger serving on {url}", highlight=False)
 
-    serve(current_settings(), options, ready)
+    with serve_metrics(
+        settings, metrics_port, metrics_host, projector=options.projector
+    ) as instruments:
+        serve(
+            settings,
+            options,
+            ready,
+            observers=instruments.observers,
+            middleware=instruments.middleware,
+        )
 
 
 @tokens_app.command("create")

@@ -9,7 +9,7 @@ plans the API was asked to execute. Everything stops when uvicorn does (SIGINT, 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 import httpx
 import uvicorn
+from starlette.types import ASGIApp
 
 from adapters.bootstrap import (
     audit_evidence,
@@ -37,7 +38,7 @@ from adapters.principals import Authenticator, OidcVerifier, TokenStore
 from adapters.read_models import EventLog, ReadModelDatabase, open_read_model_database
 from adapters.settings import Settings
 from adapters.store import Wakeup, parse_store_url
-from adapters.telemetry import open_telemetry
+from adapters.telemetry import StoreObserver, open_telemetry
 from adapters.webhooks import Subscriptions, WebhookDispatcher
 from adapters.workers import WorkQueue
 from core import Callbacks, JsonObject
@@ -60,10 +61,23 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def serve(settings: Settings, options: ServeOptions, on_ready: Callable[[str], None]) -> None:
-    """Serve until uvicorn is told to stop; `on_ready` hears the URL once it listens."""
-    with api_context(settings, options) as (context, background):
+def serve(
+    settings: Settings,
+    options: ServeOptions,
+    on_ready: Callable[[str], None],
+    *,
+    observers: Sequence[StoreObserver] = (),
+    middleware: Callable[[ASGIApp], ASGIApp] | None = None,
+) -> None:
+    """Serve until uvicorn is told to stop; `on_ready` hears the URL once it listens.
+
+    What the API appends feeds `observers`, and `middleware` wraps the whole app, so it sees
+    every request, even one refused before routing (its metrics).
+    """
+    with api_context(settings, options, observers) as (context, background):
         app = create_app(context, max_body_bytes=settings.server.max_body_bytes)
+        if middleware is not None:
+            app = middleware(app)
         config = uvicorn.Config(
             app,
             host=options.host,
@@ -93,11 +107,11 @@ def _bound_port(server: uvicorn.Server, asked: int) -> int:
 
 @contextmanager
 def api_context(
-    settings: Settings, options: ServeOptions
+    settings: Settings, options: ServeOptions, observers: Sequence[StoreObserver] = ()
 ) -> Iterator[tuple[ApiContext, Callable[[], ExitStack]]]:
     """The context every request shares, and a way to start the threads beside the API."""
     with ExitStack() as stack:
-        telemetry = open_telemetry(settings.trace_exporters)
+        telemetry = open_telemetry(settings.trace_exporters, observers=observers)
         stack.callback(telemetry.close)
         store = open_store(settings)
         stack.callback(store.close)

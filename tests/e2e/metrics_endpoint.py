@@ -7,12 +7,14 @@ import subprocess
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
 from .conftest import PLANLEDGER, Cli, cli_environment
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+METRICS_AT = re.compile(r"metrics at (\S+)")
 
 
 def samples(text: str) -> Samples:
@@ -48,10 +50,15 @@ def serving_metrics(
             stderr=err,
         )
     try:
-        wait_until(lambda: "metrics at" in stderr.read_text(), timeout=20, what="the metrics URL")
-        found = re.search(r"metrics at (\S+)", stderr.read_text())
-        assert found is not None
-        yield found.group(1)
+        yield printed_metrics_url(stderr, wait_until)
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def printed_metrics_url(stderr: Path, wait_until: Callable[..., None]) -> str:
+    """The URL a process prints on stderr (kept in the file `stderr`) as `metrics at URL`."""
+    wait_until(lambda: METRICS_AT.search(stderr.read_text()), timeout=20, what="the metrics URL")
+    found = METRICS_AT.search(stderr.read_text())
+    assert found is not None
+    return found.group(1)
