@@ -8,12 +8,14 @@ plans the API was asked to execute. Everything stops when uvicorn does (SIGINT, 
 
 from __future__ import annotations
 
+import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import FrameType
 
 import httpx
 import uvicorn
@@ -88,7 +90,7 @@ def serve(
             timeout_graceful_shutdown=2,
         )
         server = uvicorn.Server(config)
-        with background():
+        with background(), _stopping_on_signals(server):
             thread = threading.Thread(target=server.run, name="uvicorn")
             thread.start()
             while thread.is_alive() and not server.started:
@@ -96,6 +98,24 @@ def serve(
             if server.started:
                 on_ready(f"http://{options.host}:{_bound_port(server, options.port)}")
             thread.join()
+
+
+@contextmanager
+def _stopping_on_signals(server: uvicorn.Server) -> Iterator[None]:
+    """While the block runs, SIGINT and SIGTERM ask `server` to stop as uvicorn itself would."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        server.should_exit = True
+
+    previous = {number: signal.signal(number, stop) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _bound_port(server: uvicorn.Server, asked: int) -> int:
