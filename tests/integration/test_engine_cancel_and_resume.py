@@ -107,6 +107,8 @@ class CancelAndResumeContract:
         clock: SystemClock,
     ) -> None:
         def time_out_slow_first(batch: Sequence[PlanEvent]) -> None:
+            # the other writer times out a call that has begun, so the engine has one to stop
+            wait_until(lambda: bench.has_started("slow"), timeout=30, what="slow to start")
             plan = fold(store.load(batch[0].plan_id))
             timeout = TimeOutStep("slow", 1, 100, 100, None)
             store.append(
