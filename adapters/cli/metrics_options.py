@@ -6,13 +6,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from adapters.bootstrap import read_side, verify_every_plan, work_queue
+from adapters.bootstrap import verify_every_plan, work_queue
 from adapters.cli.command_context import stderr_console
 from adapters.read_models import ReadSide
 from adapters.settings import Settings
@@ -69,21 +69,21 @@ def worker_metrics(settings: Settings, port: int | None, host: str) -> Iterator[
 
 @dataclass
 class ServeInstruments:
-    """What `serve` reports its metrics through (nothing without `--metrics-port`)."""
+    """What `serve` reports its metrics through (nothing without `--metrics-port`).
+
+    `watch_read_side` is entered with the read side of serve's own projector, when it runs one:
+    its lag and plans by status are collected from that side while it is open.
+    """
 
     observers: list[StoreObserver] = field(default_factory=list)
     middleware: Callable[[ASGIApp], ASGIApp] | None = None
+    watch_read_side: Callable[[ReadSide], AbstractContextManager[None]] | None = None
 
 
 @contextmanager
-def serve_metrics(
-    settings: Settings, port: int | None, host: str, *, projector: bool
-) -> Iterator[ServeInstruments]:
-    """Serve `serve`'s metrics while the block runs: its requests, the events it appends.
-
-    With `projector` (serve follows the log itself) also the read models' lag and plans by
-    status; without, the `projector` process that does the following reports them.
-    """
+def serve_metrics(port: int | None, host: str) -> Iterator[ServeInstruments]:
+    """Serve `serve`'s metrics while the block runs: its requests, the events it appends, and
+    (with its projector on; without, the `projector` process reports them) the read models."""
     if port is None:
         yield ServeInstruments()
         return
@@ -91,15 +91,22 @@ def serve_metrics(
     from adapters.metrics.http_metrics import HttpMetrics
     from adapters.metrics.projector_metrics import ProjectionCollector
 
-    with ExitStack() as stack:
-        side = stack.enter_context(read_side(settings)) if projector else None
+    def register(registry: CollectorRegistry) -> ServeInstruments:
+        @contextmanager
+        def collecting(side: ReadSide) -> Iterator[None]:
+            collector = ProjectionCollector(side)
+            registry.register(collector)
+            try:
+                yield
+            finally:
+                registry.unregister(collector)
 
-        def register(registry: CollectorRegistry) -> ServeInstruments:
-            if side is not None:
-                registry.register(ProjectionCollector(side))
-            return ServeInstruments([EventMetrics(registry)], HttpMetrics(registry).instrument)
+        return ServeInstruments(
+            [EventMetrics(registry)], HttpMetrics(registry).instrument, collecting
+        )
 
-        yield stack.enter_context(_served(register, port, host))
+    with _served(register, port, host) as instruments:
+        yield instruments
 
 
 def projector_metrics(

@@ -61,21 +61,19 @@ def serve_command(
     refuse_through_server("serve")
     from adapters.http_api.server import ServeOptions, serve
 
-    settings = current_settings()
     options = ServeOptions(host, port, not no_projector, heartbeat_s, webhook_backoff_s)
 
     def ready(url: str) -> None:
         stderr_console().print(f"planledger serving on {url}", highlight=False)
 
-    with serve_metrics(
-        settings, metrics_port, metrics_host, projector=options.projector
-    ) as instruments:
+    with serve_metrics(metrics_port, metrics_host) as instruments:
         serve(
-            settings,
+            current_settings(),
             options,
             ready,
             observers=instruments.observers,
             middleware=instruments.middleware,
+            watch_read_side=instruments.watch_read_side,
         )
 
 

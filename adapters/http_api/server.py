@@ -12,7 +12,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import FrameType
@@ -37,7 +37,7 @@ from adapters.http_api.log_signal import LogSignal, watch_log
 from adapters.ledger import LocalLedger
 from adapters.logging_setup import log_event
 from adapters.principals import Authenticator, OidcVerifier, TokenStore
-from adapters.read_models import EventLog, ReadModelDatabase, open_read_model_database
+from adapters.read_models import EventLog, ReadModelDatabase, ReadSide, open_read_model_database
 from adapters.settings import Settings
 from adapters.store import Wakeup, parse_store_url
 from adapters.telemetry import StoreObserver, open_telemetry
@@ -46,6 +46,8 @@ from adapters.workers import WorkQueue
 from core import Callbacks, JsonObject
 
 EXECUTION_THREADS = 8
+
+ReadSideWatcher = Callable[[ReadSide], AbstractContextManager[None]]
 
 
 @dataclass(frozen=True)
@@ -70,13 +72,15 @@ def serve(
     *,
     observers: Sequence[StoreObserver] = (),
     middleware: Callable[[ASGIApp], ASGIApp] | None = None,
+    watch_read_side: ReadSideWatcher | None = None,
 ) -> None:
     """Serve until uvicorn is told to stop; `on_ready` hears the URL once it listens.
 
     What the API appends feeds `observers`, and `middleware` wraps the whole app, so it sees
-    every request, even one refused before routing (its metrics).
+    every request, even one refused before routing (its metrics). `watch_read_side` is entered
+    with the projector's read side while it follows the log (its metrics, read at each scrape).
     """
-    with api_context(settings, options, observers) as (context, background):
+    with api_context(settings, options, observers, watch_read_side) as (context, background):
         app = create_app(context, max_body_bytes=settings.server.max_body_bytes)
         if middleware is not None:
             app = middleware(app)
@@ -127,7 +131,10 @@ def _bound_port(server: uvicorn.Server, asked: int) -> int:
 
 @contextmanager
 def api_context(
-    settings: Settings, options: ServeOptions, observers: Sequence[StoreObserver] = ()
+    settings: Settings,
+    options: ServeOptions,
+    observers: Sequence[StoreObserver] = (),
+    watch_read_side: ReadSideWatcher | None = None,
 ) -> Iterator[tuple[ApiContext, Callable[[], ExitStack]]]:
     """The context every request shares, and a way to start the threads beside the API."""
     with ExitStack() as stack:
@@ -159,7 +166,7 @@ def api_context(
             context.queue = queue if queue.initialised() else None
 
         def background() -> ExitStack:
-            return _background(settings, options, context, wakeup)
+            return _background(settings, options, context, wakeup, watch_read_side)
 
         yield context, background
 
@@ -196,6 +203,7 @@ def _background(
     options: ServeOptions,
     context: ApiContext,
     wakeup: Callable[[], Wakeup],
+    watch_read_side: ReadSideWatcher | None,
 ) -> ExitStack:
     stack = ExitStack()
     stop = threading.Event()
@@ -218,7 +226,12 @@ def _background(
         threading.Thread(target=watch_log, args=(wakeup, listeners, stop), name="log-watcher")
     )
     if options.projector:
-        threads.append(threading.Thread(target=_project, args=(settings, stop), name="projector"))
+        side = stack.enter_context(read_side(settings))
+        if watch_read_side is not None:
+            stack.enter_context(watch_read_side(side))
+        threads.append(
+            threading.Thread(target=side.projector.follow, args=(stop,), name="projector")
+        )
     for thread in threads:
         thread.start()
 
@@ -229,11 +242,6 @@ def _background(
 
     stack.callback(halt)
     return stack
-
-
-def _project(settings: Settings, stop: threading.Event) -> None:
-    with read_side(settings) as side:
-        side.projector.follow(stop)
 
 
 def _status(settings: Settings) -> list[JsonObject]:
