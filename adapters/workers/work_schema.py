@@ -68,8 +68,9 @@ def init_store(config: StoreConfig, roles: tuple[str, str] | None = None) -> lis
     open_event_store(config).close()
     database = open_read_model_database(config)
     try:
-        with database.transaction(write_lock=True) as session:
-            session.execute(create_checkpoint_table_statement())
+        if config.kind != "postgresql":
+            with database.transaction(write_lock=True) as session:
+                session.execute(create_checkpoint_table_statement())
     finally:
         database.close()
     parts = ["events", "read models", "checkpoints"]
@@ -79,6 +80,12 @@ def init_store(config: StoreConfig, roles: tuple[str, str] | None = None) -> lis
         assert config.conninfo is not None
         assert config.schema is not None
         with schema_lock(config.conninfo, config.schema) as connection:
+            # under the lock: two CREATE TABLE IF NOT EXISTS at once can both miss the table
+            # and one fails on the catalogue's unique index
+            connection.execute(
+                sql.SQL("SET search_path TO {}").format(sql.Identifier(config.schema))
+            )
+            connection.execute(create_checkpoint_table_statement().encode())
             create_work_table(connection, config.schema)
             if roles is not None:
                 owner, app = roles
