@@ -31,11 +31,12 @@ from eventsourcing.postgres import (
     PostgresDatastore,
     PostgresFactory,
 )
-from eventsourcing.utils import retry
+from eventsourcing.utils import Environment, EnvType, retry
 from psycopg import sql
 
 from adapters.store.append_only_guard import ROW_TRIGGER, TRUNCATE_TRIGGER
 from adapters.store.postgres_events_schema import EventsTable
+from adapters.store.warm_pool import warm_first
 
 APPEND = "SELECT position FROM {append}(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[]) position"
 
@@ -176,6 +177,11 @@ class PlanLedgerPostgresRecorder(PostgresApplicationRecorder):
 
 
 class PlanLedgerPostgresFactory(PostgresFactory):
-    """The library's PostgreSQL persistence, with planledger's application recorder."""
+    """The library's PostgreSQL persistence, with planledger's application recorder and a pool
+    that keeps a sequential writer on its warmest connection (`warm_pool`)."""
 
     application_recorder_class = PlanLedgerPostgresRecorder
+
+    def __init__(self, env: Environment | EnvType | None):
+        super().__init__(env)
+        warm_first(self.datastore.pool)
