@@ -24,4 +24,6 @@ def run_echo(params: EchoParameters, context: ToolContext) -> JsonValue:
 
 def register(registry: ToolRegistry) -> None:
     """Add the `echo` tool to `registry`."""
-    registry.register(TOOL_NAME, EchoParameters, run_echo, "Return the given JSON value unchanged.")
+    registry.register(
+        TOOL_NAME, EchoParameters, run_echo, "Return the given JSON value unchanged.", inline=True
+    )

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from concurrent.futures import Future
 from datetime import datetime, timedelta
 from uuid import UUID
 
 from core.domain.approval_binding import check_trusted
-from core.domain.decisions import apply_decisions, record_outcome, start_execution
+from core.domain.decisions import Outcome, apply_decisions, record_outcome, start_execution
 from core.domain.errors import ConcurrencyError
 from core.domain.events import (
     PlanEvent,
@@ -259,9 +260,16 @@ class Engine:
             traceparent=run.plan.trace.attempt_traceparent(event.step_id, event.attempt),
         )
         secrets = call_secrets(run.plan, event, self._inputs, self._expressions)
-        future = run.threads.submit(
-            lambda: call_tool(self._tools, self._clock, event, context, secrets, self._results)
-        )
+        tool = self._tools.get(event.tool)
+        if tool is not None and tool.inline:
+            future: Future[Outcome] = Future()
+            future.set_result(
+                call_tool(self._tools, self._clock, event, context, secrets, self._results)
+            )
+        else:
+            future = run.threads.submit(
+                lambda: call_tool(self._tools, self._clock, event, context, secrets, self._results)
+            )
         future.add_done_callback(run.wake)
         run.in_flight[(event.step_id, event.attempt)] = (future, context)
         if run.slots is not None and run.reserved > 0:

@@ -47,6 +47,10 @@ class Tool(Generic[P]):
     parameters: type[P]
     run: Callable[[P, ToolContext], JsonValue]
     description: str = ""
+    inline: bool = False
+    """The tool returns at once and waits on nothing (no I/O, no sleep): the engine runs it on
+    its own thread instead of handing it to a call thread and back. A timeout or cancel cannot
+    interrupt an inline call, so only a bounded, in-memory tool may say so."""
 
     def invoke(self, parameters: JsonObject, context: ToolContext) -> JsonValue:
         """Validate raw parameters with the tool's model, then run the tool."""
@@ -65,13 +69,15 @@ class ToolRegistry(Mapping[str, Tool[BaseModel]]):
         parameters: type[P],
         run: Callable[[P, ToolContext], JsonValue],
         description: str = "",
+        *,
+        inline: bool = False,
     ) -> None:
         """Add a tool; a name can be registered once, and not as a kind of step (`external`)."""
         if name in self._tools:
             raise ValueError(f"tool {name!r} is already registered")
         if name == EXTERNAL_TOOL:
             raise ValueError(f"{name!r} names steps carried out outside the engine, not a tool")
-        tool: Tool[P] = Tool(name, parameters, run, description)
+        tool: Tool[P] = Tool(name, parameters, run, description, inline)
         self._tools[name] = tool  # type: ignore[assignment]
 
     def schemas(self) -> dict[str, type[BaseModel]]:

@@ -1,0 +1,73 @@
+"""Inline tools run on the engine's own thread; every other tool on a call thread.
+
+An inline tool (`echo`) returns at once, so handing it to a call thread and back would only
+cost a thread switch per step. What it returns, and what the history records, is the same
+either way.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from pydantic import BaseModel, ConfigDict
+
+from adapters.expressions import JinjaExpressions
+from adapters.json_schema_checker import JsonSchemaChecker
+from adapters.store import open_event_store, parse_store_url
+from adapters.system_clock import SystemClock
+from adapters.tools import builtin_registry
+from core.domain.events import StepCompleted
+from core.domain.status import PlanStatus
+from core.runtime.service import PlanService
+from core.runtime.tools import ToolContext, ToolRegistry
+from tests.integration.conftest import POLL_INTERVAL_S, RandomIds, plan_spec, step
+
+
+class NoParameters(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def thread_name(_: NoParameters, context: ToolContext) -> str:
+    return threading.current_thread().name
+
+
+def service_with(registry: ToolRegistry) -> PlanService:
+    return PlanService(
+        open_event_store(parse_store_url("memory://")),
+        registry,
+        SystemClock(),
+        RandomIds(),
+        expressions=JinjaExpressions(),
+        json_schemas=JsonSchemaChecker(),
+        worker="w-1",
+        poll_interval_s=POLL_INTERVAL_S,
+    )
+
+
+def test_an_inline_tool_runs_on_the_engine_thread_and_others_on_call_threads() -> None:
+    registry = ToolRegistry()
+    registry.register("here", NoParameters, thread_name, inline=True)
+    registry.register("there", NoParameters, thread_name)
+    service = service_with(registry)
+
+    plan = service.run(
+        plan_spec(step("here", tool="here"), step("there", tool="there")), by="alice"
+    )
+
+    assert plan.status is PlanStatus.COMPLETED
+    assert plan.steps["here"].result == threading.current_thread().name
+    assert plan.steps["there"].result != threading.current_thread().name
+
+
+def test_echo_is_inline_and_its_result_is_recorded_as_before() -> None:
+    registry = builtin_registry()
+    service = service_with(registry)
+
+    plan = service.run(
+        plan_spec(step("a", tool="echo", parameters={"value": {"n": [1, 2]}})), by="alice"
+    )
+
+    assert registry["echo"].inline
+    assert not registry["shell"].inline
+    completed = [e for e in service.history(plan.plan_id) if isinstance(e, StepCompleted)]
+    assert [event.result for event in completed] == [{"n": [1, 2]}]
