@@ -6,8 +6,9 @@ and scripts make all the time need none of that, so this module decides from the
 alone, importing nothing heavy, whether it can answer them:
 
 - `planledger` and `planledger --help`: the command list from a static table (`command_table`);
-- `planledger [--store URL] status ID [--json]` on a local SQLite store: the read models, read
-  with sqlite3 (`lean_status`), when they are exactly as current as the event log.
+- `planledger [--store URL] status ID [--json]` on a local SQLite or a PostgreSQL store: the
+  read models, read with sqlite3 or psycopg (`lean_status`), when they are exactly as current
+  as the event log.
 
 Anything else, or anything these paths are not sure of, goes to the full app, which behaves as
 it always has. `PLANLEDGER_FULL_CLI=1` sends every call there (tests and `bench_cli` use it).
@@ -38,7 +39,7 @@ def main() -> None:
         if call is not None:
             from adapters.cli.lean_status import lean_status
 
-            code = lean_status(call.database, call.plan_id, call.as_json)
+            code = lean_status(call)
             if code is not None:
                 sys.exit(code)
     from adapters.cli.app import app

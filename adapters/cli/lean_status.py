@@ -1,10 +1,11 @@
-"""`planledger status ID` on a local SQLite store, answered from the read models with sqlite3.
+"""`planledger status ID` answered from the read models, with sqlite3 or psycopg alone.
 
 The full `status` loads the plan from its events, which needs `core`, pydantic and the
 eventsourcing library: most of a second of imports for a table of a few rows. This path reads
-the `plan_summary` projection's rows instead, inside one read-only transaction, and prints them
-with the same `render_status` and the same exit code. It answers only when it is sure the rows
-say what the events say; otherwise it returns None and the caller runs the full command:
+the `plan_summary` projection's rows instead, inside one read-only transaction (a snapshot), and
+prints them with the same `render_status` and the same exit code. It answers only when it is
+sure the rows say what the events say; otherwise it returns None and the caller runs the full
+command:
 
 - the read models are not at this release's layout, or the projection has failed or is behind
   the event log (its tracking position below the newest notification id), or the plan's row is
@@ -12,10 +13,14 @@ say what the events say; otherwise it returns None and the caller runs the full 
 - the plan is not in the read models (the full path prints the error), waits for approval (the
   full path prints when the approval expires, which no read model holds), or is a sub-plan or
   starts sub-plans (their links are shaped by the full path);
+- on PostgreSQL, the events table is not migrated for this release or its append-only guard is
+  not intact (the full app migrates the one and refuses the other), or a result or the plan's
+  data holds an object of two or more keys (`jsonb` keeps no key order, the events do);
 - anything at all goes wrong while reading.
 
-It never writes: the database is opened with `mode=ro`. The constants below name what other
-modules own; `tests/unit/test_cli_entry.py` checks each against its owner.
+It never writes: SQLite is opened with `mode=ro`, PostgreSQL in a read-only transaction. The
+constants below name what other modules own; `tests/unit/test_cli_entry.py` checks each against
+its owner.
 """
 
 from __future__ import annotations
@@ -23,13 +28,18 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import sys
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 import orjson
 
+from adapters.cli.status_call import StatusCall
+from adapters.store.postgres_url import PostgresAddress
+
 EVENTS_TABLE = "stored_events"
+POSTGRES_EVENTS_TABLE = "planledger_events"
 TRACKING_TABLE = "projection_tracking"
 VERSION_TABLE = "read_model_version"
 LAYOUT_VERSION = 2
@@ -63,18 +73,22 @@ _STEP_COLUMNS = (
 JsonObject = dict[str, Any]
 
 
-def lean_status(database: str, plan_id: UUID, as_json: bool) -> int | None:
+def lean_status(call: StatusCall) -> int | None:
     """Print the plan's status and return its exit code, or None if the full path must answer."""
     try:
-        view = read_status_view(database, plan_id)
+        view = read_status_view(call)
     except (sqlite3.Error, ValueError, TypeError, KeyError):
         return None
+    except Exception as error:  # psycopg's errors, without importing psycopg for SQLite
+        if type(error).__module__.startswith("psycopg"):
+            return None
+        raise
     if view is None:
         return None
     code = PLAN_STATUS_CODES.get(view["status"])
     if code is None:
         return None
-    if as_json:
+    if call.as_json:
         sys.stdout.write(orjson.dumps(view, option=orjson.OPT_INDENT_2).decode() + "\n")
     else:
         from rich.console import Console
@@ -85,53 +99,123 @@ def lean_status(database: str, plan_id: UUID, as_json: bool) -> int | None:
     return code
 
 
-def read_status_view(database: str, plan_id: UUID) -> JsonObject | None:
+def read_status_view(call: StatusCall) -> JsonObject | None:
     """The plan in the `status` shape from the read models, or None when they may not be exact."""
-    uri = f"file:{database}?mode=ro"  # `status_call` admits no path that needs escaping
+    if call.postgres is not None:
+        return _read_postgres(call.postgres, call.plan_id)
+    assert call.database is not None
+    uri = f"file:{call.database}?mode=ro"  # `status_call` admits no path that needs escaping
     with contextlib.closing(sqlite3.connect(uri, uri=True, isolation_level=None)) as connection:
         connection.execute("BEGIN")  # one snapshot for every read below
         try:
-            if not _current(connection, plan_id):
+            rows = _Rows(lambda query, params: connection.execute(query, params).fetchall())
+            if not _current(rows, SQLITE, call.plan_id):
                 return None
-            return _view(connection, plan_id)
+            return _view(rows, SQLITE, call.plan_id)
         finally:
             connection.execute("ROLLBACK")
 
 
-def _current(connection: sqlite3.Connection, plan_id: UUID) -> bool:
+def _read_postgres(address: PostgresAddress, plan_id: UUID) -> JsonObject | None:
+    """As for SQLite, in one read-only snapshot; also None when the events table is not
+    current or its append-only guard is not intact (the full app refuses or migrates those)."""
+    import psycopg
+
+    from adapters.store.append_only_guard import ROW_TRIGGER, TRUNCATE_TRIGGER, guard_problems
+    from adapters.store.postgres_events_schema import EventsTable
+
+    options = f"-c search_path={address.schema} -c timezone=UTC"
+    with psycopg.connect(address.conninfo, options=options) as connection:
+        connection.read_only = True
+        connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        with connection.transaction(force_rollback=True):
+            table = EventsTable(address.schema, POSTGRES_EVENTS_TABLE, "")
+            triggers = [ROW_TRIGGER, TRUNCATE_TRIGGER]
+            if not table.is_current(connection, triggers) or guard_problems(
+                connection, address.schema, POSTGRES_EVENTS_TABLE
+            ):
+                return None
+            cursor = connection.cursor()
+            rows = _Rows(
+                lambda query, params: cursor.execute(
+                    query.replace("?", "%s"),  # our own constants, never input
+                    params,
+                ).fetchall()
+            )
+            if not _current(rows, POSTGRES, plan_id):
+                return None
+            return _view(rows, POSTGRES, plan_id)
+
+
+class _Rows(NamedTuple):
+    """`query` with `?` placeholders and its parameters -> all rows."""
+
+    fetch: Callable[[str, Sequence[Any]], list[Any]]
+
+
+class _Dialect(NamedTuple):
+    """What differs between the two stores' tables."""
+
+    events_table: str
+    event_position: str
+    event_key: Callable[[UUID], object]
+    model_key: Callable[[UUID], object]
+    json_text: str
+    """How a JSON column is read as text (`{}` is the column)."""
+    keeps_key_order: bool
+    """False for PostgreSQL's `jsonb`, which stores an object's keys in an order of its own."""
+
+
+SQLITE = _Dialect(EVENTS_TABLE, "rowid", lambda plan_id: plan_id.hex, str, "{}", True)
+POSTGRES = _Dialect(
+    POSTGRES_EVENTS_TABLE,
+    "notification_id",
+    lambda plan_id: plan_id,
+    lambda plan_id: plan_id,
+    "{}::text",
+    False,
+)
+
+
+def _current(rows: _Rows, dialect: _Dialect, plan_id: UUID) -> bool:
     """True when the layout is this release's and the projection has applied every event."""
-    [(version,)] = connection.execute(f"SELECT MAX(version) FROM {VERSION_TABLE}").fetchall()
-    tracking = connection.execute(
+    [(version,)] = rows.fetch(f"SELECT MAX(version) FROM {VERSION_TABLE}", [])
+    tracking = rows.fetch(
         f"SELECT position, last_error, failed_position FROM {TRACKING_TABLE} WHERE name = ?",
         [PROJECTION],
-    ).fetchall()
-    [(head,)] = connection.execute(f"SELECT MAX(rowid) FROM {EVENTS_TABLE}").fetchall()
+    )
+    [(head,)] = rows.fetch(f"SELECT MAX({dialect.event_position}) FROM {dialect.events_table}", [])
     if version != LAYOUT_VERSION or len(tracking) != 1:
         return False
     [(position, last_error, failed_position)] = tracking
     return last_error is None and failed_position is None and position >= (head or 0)
 
 
-def _view(connection: sqlite3.Connection, plan_id: UUID) -> JsonObject | None:
-    key = str(plan_id)
-    summary = connection.execute(
-        f"SELECT {_SUMMARY_COLUMNS} FROM plan_summary WHERE plan_id = ?", [key]
-    ).fetchone()
-    [(newest,)] = connection.execute(
-        f"SELECT MAX(originator_version) FROM {EVENTS_TABLE} WHERE originator_id = ?",
-        [plan_id.hex],
-    ).fetchall()
-    if summary is None or summary[4] != newest:
-        return None
-    data = dict(
-        connection.execute("SELECT kind, data FROM plan_data WHERE plan_id = ?", [key]).fetchall()
+def _view(rows: _Rows, dialect: _Dialect, plan_id: UUID) -> JsonObject | None:
+    key = dialect.model_key(plan_id)
+    found = rows.fetch(f"SELECT {_SUMMARY_COLUMNS} FROM plan_summary WHERE plan_id = ?", [key])
+    [(newest,)] = rows.fetch(
+        f"SELECT MAX(originator_version) FROM {dialect.events_table} WHERE originator_id = ?",
+        [dialect.event_key(plan_id)],
     )
+    if not found or found[0][4] != newest:
+        return None
+    summary = found[0]
+    data_text = dialect.json_text.format("data")
+    data = dict(rows.fetch(f"SELECT kind, {data_text} FROM plan_data WHERE plan_id = ?", [key]))
     if not set(data) <= PLAIN_DATA:
         return None
-    steps = connection.execute(
-        f"SELECT {_STEP_COLUMNS} FROM plan_steps WHERE plan_id = ? ORDER BY position", [key]
-    ).fetchall()
-    return _shaped(key, summary, steps, {kind: orjson.loads(text) for kind, text in data.items()})
+    step_columns = _STEP_COLUMNS.replace("result", dialect.json_text.format("result"))
+    steps = rows.fetch(
+        f"SELECT {step_columns} FROM plan_steps WHERE plan_id = ? ORDER BY position", [key]
+    )
+    if not dialect.keeps_key_order:
+        texts = [*data.values(), *(step[4] for step in steps if step[4] is not None)]
+        if any(_has_ordered_object(orjson.loads(text)) for text in texts):
+            return None  # the order the event gave its keys is not in the row
+    return _shaped(
+        str(plan_id), summary, steps, {kind: orjson.loads(text) for kind, text in data.items()}
+    )
 
 
 def _shaped(
@@ -188,7 +272,17 @@ def _step(row: tuple[Any, ...]) -> JsonObject:
     }
 
 
-def _iso(stored: str) -> str:
+def _has_ordered_object(value: Any) -> bool:
+    """Whether `value` holds an object of two or more keys (whose order matters when printed)."""
+    if isinstance(value, dict):
+        return len(value) > 1 or any(_has_ordered_object(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_has_ordered_object(item) for item in value)
+    return False
+
+
+def _iso(stored: str | datetime) -> str:
     """A stored time as `read_models.queries.iso` prints it (microseconds only when not 0)."""
-    moment = datetime.fromisoformat(stored).astimezone(UTC)
+    moment = stored if isinstance(stored, datetime) else datetime.fromisoformat(stored)
+    moment = moment.astimezone(UTC)
     return moment.isoformat().replace("+00:00", "Z")

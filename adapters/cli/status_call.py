@@ -1,7 +1,8 @@
 """Which `status` call the arguments make, read without the typer app (see `adapters.cli.entry`).
 
-Only `planledger [--store URL] status ID [--json]` on a plain `sqlite:///PATH` file qualifies;
-any other option, setting or store leaves the call to the full app.
+Only `planledger [--store URL] status ID [--json]` on a plain `sqlite:///PATH` file or a
+`postgresql://` URL qualifies; any other option, setting or store leaves the call to the full
+app.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 from uuid import UUID
 
+from adapters.store.postgres_url import PostgresAddress, postgres_address
+
 DEFAULT_STORE = "sqlite:///planledger.db"
 LEAN_VARIABLES = frozenset({"PLANLEDGER_STORE", "PLANLEDGER_ACTOR", "PLANLEDGER_WORKER"})
 """The only `PLANLEDGER_*` settings a lean `status` may see: none of them changes its answer.
@@ -18,10 +21,12 @@ Any other (a server, trusted keys, logging, a password file...) sends the call t
 
 
 class StatusCall(NamedTuple):
-    """`status` on a local SQLite file, as the arguments and environment name it."""
+    """`status` on a local SQLite file or a PostgreSQL store, as the arguments and environment
+    name it."""
 
-    database: str
-    """The file's absolute path."""
+    database: str | None
+    """The SQLite file's absolute path."""
+    postgres: PostgresAddress | None
     plan_id: UUID
     as_json: bool
 
@@ -47,10 +52,11 @@ def status_call(arguments: Sequence[str], environ: Mapping[str, str]) -> StatusC
     if len(positional) != 1 or any(option != "--json" for option in options):
         return None
     database = _sqlite_file(store)
+    postgres = _postgres(store)
     plan_id = _plan_id(positional[0])
-    if database is None or plan_id is None:
+    if (database is None and postgres is None) or plan_id is None:
         return None
-    return StatusCall(database, plan_id, bool(options))
+    return StatusCall(database, postgres, plan_id, bool(options))
 
 
 def _outside_lean(name: str) -> bool:
@@ -67,6 +73,16 @@ def _sqlite_file(url: str) -> str | None:
     if path == url or path in ("", ":memory:") or any(mark in path for mark in "?#%"):
         return None
     return os.path.abspath(path) if os.path.isfile(path) else None
+
+
+def _postgres(url: str) -> PostgresAddress | None:
+    """The address of a `postgresql://` store URL; a bad URL is the full app's to explain."""
+    if not url.startswith(("postgresql://", "postgres://")):
+        return None
+    try:
+        return postgres_address(url)
+    except ValueError:
+        return None
 
 
 def _plan_id(text: str) -> UUID | None:

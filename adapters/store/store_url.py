@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
+from adapters.store.postgres_url import postgres_address
 from adapters.store.sqlite_file import inspect_sqlite_file
 from core import InvalidStoreUrlError
 
@@ -74,42 +75,20 @@ def _sqlite(url: str, host: str, path: str) -> StoreConfig:
 
 
 def _postgres(url: str) -> StoreConfig:
-    parts = urlsplit(url)
-    database = unquote(parts.path.lstrip("/"))
-    if not database:
-        raise InvalidStoreUrlError(url, "a postgresql URL needs a database name")
     try:
-        port = parts.port or 5432
-    except ValueError:
-        raise InvalidStoreUrlError(url, "the port is not a number") from None
-    query = parse_qs(parts.query)
-    unknown = set(query) - {"schema"}
-    if unknown:
-        raise InvalidStoreUrlError(url, f"unknown parameter(s): {', '.join(sorted(unknown))}")
-    schema = query.get("schema", ["public"])[0]
-    if not schema.isidentifier():
-        raise InvalidStoreUrlError(url, f"schema {schema!r} is not a plain identifier")
-    user = unquote(parts.username or "postgres")
-    host = parts.hostname or "127.0.0.1"
+        address = postgres_address(url)
+    except ValueError as problem:
+        raise InvalidStoreUrlError(url, str(problem)) from None
     env = {
         "PERSISTENCE_MODULE": POSTGRES_PERSISTENCE,
-        "POSTGRES_DBNAME": database,
-        "POSTGRES_HOST": host,
-        "POSTGRES_PORT": str(port),
-        "POSTGRES_USER": user,
-        "POSTGRES_PASSWORD": unquote(parts.password or ""),
-        "POSTGRES_SCHEMA": schema,
+        "POSTGRES_DBNAME": address.database,
+        "POSTGRES_HOST": address.host,
+        "POSTGRES_PORT": str(address.port),
+        "POSTGRES_USER": address.user,
+        "POSTGRES_PASSWORD": address.password,
+        "POSTGRES_SCHEMA": address.schema,
         "POSTGRES_POOL_SIZE": "2",
         "POSTGRES_MAX_OVERFLOW": "8",
         "POSTGRES_CONNECT_TIMEOUT": "10",
     }
-    conninfo = f"host={host} port={port} dbname={database} user={user} connect_timeout=10"
-    if parts.password:
-        conninfo += f" password={unquote(parts.password)}"
-    return StoreConfig(
-        "postgresql",
-        env,
-        f"postgresql://{user}@{host}:{port}/{database}?schema={schema}",
-        schema,
-        conninfo,
-    )
+    return StoreConfig("postgresql", env, address.display, address.schema, address.conninfo)

@@ -18,6 +18,8 @@ from adapters.read_models.layout import LAYOUT_VERSION
 from adapters.read_models.schema import VERSION_TABLE
 from adapters.read_models.tables import TABLE_NAMES, TRACKING_TABLE
 from adapters.settings import DEFAULT_STORE
+from adapters.store import parse_store_url
+from adapters.store.event_store import POSTGRES_EVENTS_TABLE
 from adapters.store.sqlite_file import EVENTS_TABLE
 from core import PlanStatus
 from projections import PlanSummaryProjection
@@ -79,6 +81,7 @@ def test_the_lean_status_names_what_the_read_models_and_the_store_name() -> None
         "plan_data",
     ]
     assert (lean_status.REMOVED, lean_status.FORKED_FROM) == (REMOVED, FORKED_FROM)
+    assert lean_status.POSTGRES_EVENTS_TABLE == POSTGRES_EVENTS_TABLE
     assert status_call.DEFAULT_STORE == DEFAULT_STORE
 
 
@@ -122,6 +125,19 @@ def test_a_plain_local_status_call_may_go_the_lean_way(
     assert call is not None
     assert (call.plan_id, call.as_json) == (UUID(PLAN_ID), as_json)
     assert call.database == str(tmp_path / "x.db")
+    assert call.postgres is None
+
+
+def test_a_status_call_on_postgresql_may_go_the_lean_way_with_the_stores_address() -> None:
+    url = "postgresql://ann:pw@db.example:5433/prod?schema=plans"
+
+    call = status_call.status_call(["--store", url, "status", PLAN_ID], {})
+
+    assert call is not None
+    assert call.database is None
+    assert call.postgres is not None
+    assert call.postgres.conninfo == parse_store_url(url).conninfo
+    assert call.postgres.schema == "plans"
 
 
 @pytest.mark.parametrize(
@@ -132,7 +148,9 @@ def test_a_plain_local_status_call_may_go_the_lean_way(
         (["status", PLAN_ID], {"PLANLEDGER_TRUSTED_KEYS": "keys"}),
         (["status", PLAN_ID], {"OTEL_TRACES_EXPORTER": "console"}),
         (["-v", "status", PLAN_ID], {}),
-        (["--store", "postgresql://postgres@127.0.0.1/test", "status", PLAN_ID], {}),
+        (["--store", "postgresql://postgres@127.0.0.1/test?sslmode=off", "status", PLAN_ID], {}),
+        (["--store", "postgresql://postgres@127.0.0.1/", "status", PLAN_ID], {}),
+        (["--store", "postgresql://postgres@127.0.0.1/test?schema=a-b", "status", PLAN_ID], {}),
         (["--store", "sqlite:///missing.db", "status", PLAN_ID], {}),
         (["--store", "sqlite:///x.db?mode=ro", "status", PLAN_ID], {}),
         (["--store", "sqlite:///:memory:", "status", PLAN_ID], {}),
