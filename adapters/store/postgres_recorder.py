@@ -38,7 +38,7 @@ from adapters.store.append_only_guard import ROW_TRIGGER, TRUNCATE_TRIGGER
 from adapters.store.postgres_events_schema import EventsTable
 from adapters.store.warm_pool import warm_first
 
-APPEND = "SELECT position FROM {append}(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[]) position"
+APPEND = "SELECT position FROM {append}(%b::uuid[], %b::bigint[], %b::text[], %b::bytea[]) position"
 
 SELECT_READABLE = """
 WITH bound AS MATERIALIZED (
