@@ -2,42 +2,31 @@
 
 Events are hashed over their canonical JSON and stored as JSON. A field added later with a
 default would appear in the dump of every old event once it is loaded, changing its bytes and
-breaking its hash. Listing such fields in `additive_fields` leaves them out of the dump while
-they hold their default, so an old event (or spec) serialises exactly as it did when recorded,
-and a new one that does not use the feature is indistinguishable from an old one.
+breaking its hash. A field declared with `additive(...)` is left out of the dump while it holds
+its default, so an old event (or spec) serialises exactly as it did when recorded, and a new one
+that does not use the feature is indistinguishable from an old one.
+
+It is pydantic's own `exclude_if`, so the serialiser skips the field by itself: the wrap
+serialiser in Python that did this before ran for every model of every dump, and cost as much
+as the rest of hashing and storing an event.
 """
 
 from __future__ import annotations
 
-import functools
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import Any
 
-from pydantic import BaseModel, SerializerFunctionWrapHandler, model_serializer
-
-
-class AdditiveFields(BaseModel):
-    """A model whose `additive_fields` are dumped only when they differ from their default."""
-
-    additive_fields: ClassVar[frozenset[str]] = frozenset()
-
-    @model_serializer(mode="wrap")
-    def _omit_additive_defaults(self, handler: SerializerFunctionWrapHandler) -> Any:
-        data = handler(self)
-        if not self.additive_fields or not isinstance(data, dict):
-            return data
-        for name, default in _additive_defaults(type(self)).items():
-            if getattr(self, name) == default:
-                data.pop(name, None)
-        return data
+from pydantic import Field
 
 
-@functools.cache
-def _additive_defaults(model: type[AdditiveFields]) -> dict[str, Any]:
-    """Each additive field's default, made once per class: asking pydantic for a default on
-    every dump (which inspects a factory's signature) cost more than the rest of the dump.
-    Only compared with, never handed out, so a mutable default stays as made."""
-    fields = model.model_fields
-    return {
-        name: fields[name].get_default(call_default_factory=True)
-        for name in sorted(model.additive_fields)
-    }
+def additive(default: Any = None, *, default_factory: Callable[[], Any] | None = None) -> Any:
+    """A field added after events were recorded: dumped only when it is not its default."""
+    if default_factory is not None:
+        return Field(default_factory=default_factory, exclude_if=_equals(default_factory()))
+    return Field(default=default, exclude_if=_equals(default))
+
+
+def _equals(default: Any) -> Callable[[Any], bool]:
+    """Whether a value is `default` (made once per field: only compared with, never handed out,
+    so a mutable default stays as made)."""
+    return lambda value: bool(value == default)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import Annotated
 
-from pydantic import ConfigDict, Field, JsonValue, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, model_validator
 
-from core.domain.additive_fields import AdditiveFields
+from core.domain.additive_fields import additive
 from core.domain.trigger_rules import TriggerRule
 
 StepId = Annotated[
@@ -25,7 +25,7 @@ MAX_FOR_EACH_ITEMS = 10_000
 DEFAULT_MAX_SUB_PLAN_DEPTH = 10
 
 
-class PlanOptions(AdditiveFields):
+class PlanOptions(BaseModel):
     """How a plan is approved and executed. Fields left out take the defaults below.
 
     `max_for_each_items` and `max_sub_plan_depth` (how deep sub-plans may nest below the root)
@@ -34,9 +34,6 @@ class PlanOptions(AdditiveFields):
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    additive_fields: ClassVar[frozenset[str]] = frozenset(
-        {"max_for_each_items", "max_sub_plan_depth", "separation_of_duties"}
-    )
 
     require_approval: bool = False
     auto_approve: bool = False
@@ -48,9 +45,9 @@ class PlanOptions(AdditiveFields):
     continue_on_error: bool = False
     step_timeout_ms: Annotated[int, Field(gt=0)] | None = None
     total_timeout_ms: Annotated[int, Field(gt=0)] | None = None
-    max_for_each_items: Annotated[int, Field(ge=1, le=MAX_STEPS)] = MAX_FOR_EACH_ITEMS
-    max_sub_plan_depth: Annotated[int, Field(ge=0, le=100)] = DEFAULT_MAX_SUB_PLAN_DEPTH
-    separation_of_duties: bool = False
+    max_for_each_items: Annotated[int, Field(ge=1, le=MAX_STEPS)] = additive(MAX_FOR_EACH_ITEMS)
+    max_sub_plan_depth: Annotated[int, Field(ge=0, le=100)] = additive(DEFAULT_MAX_SUB_PLAN_DEPTH)
+    separation_of_duties: bool = additive(False)
 
     @property
     def parallel_slots(self) -> int:
@@ -80,7 +77,7 @@ def _tool_or_plan(schema: dict[str, JsonValue]) -> None:
     schema["oneOf"] = [{"required": ["tool"]}, {"required": ["plan"]}]
 
 
-class StepSpec(AdditiveFields):
+class StepSpec(BaseModel):
     """One step: a call of a named tool with parameters, or a child plan, after its dependencies.
 
     String parameters may hold templates (`{{ steps.build.result.url }}`, `{{ plan.inputs.x }}`)
@@ -94,9 +91,6 @@ class StepSpec(AdditiveFields):
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_tool_or_plan)
-    additive_fields: ClassVar[frozenset[str]] = frozenset(
-        {"when", "trigger", "for_each", "plan", "inputs"}
-    )
 
     id: StepId
     tool: Annotated[str, StringConstraints(min_length=1, max_length=100)]
@@ -108,11 +102,11 @@ class StepSpec(AdditiveFields):
     retry_backoff: Annotated[float, Field(ge=1.0, le=100.0)] = 1.0
     timeout_ms: Annotated[int, Field(gt=0)] | None = None
     idempotent: bool = True
-    when: Expression | None = None
-    trigger: TriggerRule = TriggerRule.ALL_SUCCESS
-    for_each: Expression | None = None
-    plan: PlanSpec | None = None
-    inputs: dict[str, JsonValue] = Field(default_factory=dict)
+    when: Expression | None = additive(None)
+    trigger: TriggerRule = additive(TriggerRule.ALL_SUCCESS)
+    for_each: Expression | None = additive(None)
+    plan: PlanSpec | None = additive(None)
+    inputs: dict[str, JsonValue] = additive(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
@@ -136,7 +130,7 @@ class StepSpec(AdditiveFields):
         return self.plan is not None
 
 
-class PlanSpec(AdditiveFields):
+class PlanSpec(BaseModel):
     """A whole plan: a description, options and a DAG of steps.
 
     `inputs_schema` (a JSON Schema) checks the inputs given at creation; `outputs` maps names to
@@ -144,15 +138,14 @@ class PlanSpec(AdditiveFields):
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    additive_fields: ClassVar[frozenset[str]] = frozenset({"inputs_schema", "outputs"})
 
     description: Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
     name: Annotated[str, StringConstraints(max_length=200)] | None = None
     options: PlanOptions = Field(default_factory=PlanOptions)
     steps: Annotated[tuple[StepSpec, ...], Field(min_length=1, max_length=MAX_STEPS)]
-    inputs_schema: dict[str, JsonValue] | None = None
+    inputs_schema: dict[str, JsonValue] | None = additive(None)
     outputs: dict[Annotated[str, StringConstraints(min_length=1, max_length=100)], Expression] = (
-        Field(default_factory=dict)
+        additive(default_factory=dict)
     )
 
     def step_timeout_ms(self, step: StepSpec) -> int | None:

@@ -5,8 +5,8 @@ them from, and the name under which they are stored (see `adapters.store.event_t
 
 Events are never edited once stored. A changed event gets a higher `class_version` and a static
 `upcast_vN_vN+1(state)` method that turns a stored older state into the newer shape. A field
-added with a default that old events simply lack is listed in `additive_fields` instead: it is
-left out of the stored and hashed form while at its default, so old events keep their bytes.
+added with a default that old events simply lack is declared with `additive(...)` instead: it
+is left out of the stored and hashed form while at its default, so old events keep their bytes.
 """
 
 from __future__ import annotations

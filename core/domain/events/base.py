@@ -18,8 +18,8 @@ SEAL_FIELDS = frozenset({"key_id", "signature"})
 class PlanEvent(BaseModel):
     """Fields every event carries.
 
-    An event class that gains a field later also mixes in `AdditiveFields` (and lists it), so
-    old events keep their bytes; the others skip that serializer, which runs on every dump.
+    A field an event class gains later is declared with `additive(...)`
+    (`core.domain.additive_fields`), so old events keep their bytes.
 
     Attributes:
         originator_id: the plan the event belongs to.

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
 from uuid import UUID
 
-from pydantic import Field
-
-from core.domain.additive_fields import AdditiveFields
+from core.domain.additive_fields import additive
 from core.domain.events.base import PlanEvent
 from core.domain.json_value import JsonObject
 from core.domain.result_refs import BlobRef
@@ -16,7 +13,7 @@ from core.domain.secret_inputs import SealedInputs
 from core.domain.spec import PlanSpec
 
 
-class PlanCreated(PlanEvent, AdditiveFields):
+class PlanCreated(PlanEvent):
     """A plan was created from a validated spec (`spec`, the whole of it) and its `inputs`.
 
     `inputs` passed the spec's `inputs_schema`; templates read them as `plan.inputs.NAME`.
@@ -28,29 +25,17 @@ class PlanCreated(PlanEvent, AdditiveFields):
     `core.domain.secret_inputs`).
     """
 
-    additive_fields: ClassVar[frozenset[str]] = frozenset(
-        {
-            "inputs",
-            "parent_plan_id",
-            "parent_step_id",
-            "root_plan_id",
-            "depth",
-            "traceparent",
-            "sealed_inputs",
-        }
-    )
-
     spec: PlanSpec
-    inputs: JsonObject = Field(default_factory=dict)
-    parent_plan_id: UUID | None = None
-    parent_step_id: str | None = None
-    root_plan_id: UUID | None = None
-    depth: int = 0
-    traceparent: str | None = None
-    sealed_inputs: SealedInputs | None = None
+    inputs: JsonObject = additive(default_factory=dict)
+    parent_plan_id: UUID | None = additive(None)
+    parent_step_id: str | None = additive(None)
+    root_plan_id: UUID | None = additive(None)
+    depth: int = additive(0)
+    traceparent: str | None = additive(None)
+    sealed_inputs: SealedInputs | None = additive(None)
 
 
-class PlanSubmitted(PlanEvent, AdditiveFields):
+class PlanSubmitted(PlanEvent):
     """The plan left `draft`: to `pending_approval` if `approval_required`, else `approved`.
 
     `approval_deadline` is when a pending approval expires (from `approval_timeout_ms`).
@@ -59,25 +44,21 @@ class PlanSubmitted(PlanEvent, AdditiveFields):
     submitted before it existed lack it, and their approvals stay unbound (legacy).
     """
 
-    additive_fields: ClassVar[frozenset[str]] = frozenset({"spec_digest"})
-
     approval_required: bool
     approval_deadline: datetime | None = None
-    spec_digest: str | None = None
+    spec_digest: str | None = additive(None)
 
 
-class PlanApproved(PlanEvent, AdditiveFields):
+class PlanApproved(PlanEvent):
     """The plan may execute; `by` approved it (`engine` for `auto_approve`).
 
     `spec_digest` is the digest of the spec and inputs that were approved: the approval covers
     exactly those. An approval recorded before it existed has none (unbound, legacy).
     """
 
-    additive_fields: ClassVar[frozenset[str]] = frozenset({"spec_digest"})
-
     by: str
     comment: str = ""
-    spec_digest: str | None = None
+    spec_digest: str | None = additive(None)
 
 
 class PlanRejected(PlanEvent):
@@ -101,17 +82,15 @@ class PlanResumed(PlanEvent):
     interrupted_steps: tuple[str, ...] = ()
 
 
-class PlanCompleted(PlanEvent, AdditiveFields):
+class PlanCompleted(PlanEvent):
     """Every step completed (or was skipped for a reason that is not a failure).
 
     `outputs` are the spec's `outputs`, resolved from the step results at completion; one over
     the inline limit is stored apart, named in `output_refs` and previewed in `outputs`.
     """
 
-    additive_fields: ClassVar[frozenset[str]] = frozenset({"outputs", "output_refs"})
-
-    outputs: JsonObject = Field(default_factory=dict)
-    output_refs: dict[str, BlobRef] = Field(default_factory=dict)
+    outputs: JsonObject = additive(default_factory=dict)
+    output_refs: dict[str, BlobRef] = additive(default_factory=dict)
 
 
 class PlanFailed(PlanEvent):
@@ -120,17 +99,15 @@ class PlanFailed(PlanEvent):
     reason: str
 
 
-class PlanPartiallyCompleted(PlanEvent, AdditiveFields):
+class PlanPartiallyCompleted(PlanEvent):
     """The plan continued on error: some steps failed, some completed.
 
     `outputs` holds the spec's outputs that could be resolved from the steps that completed.
     """
 
-    additive_fields: ClassVar[frozenset[str]] = frozenset({"outputs", "output_refs"})
-
     reason: str
-    outputs: JsonObject = Field(default_factory=dict)
-    output_refs: dict[str, BlobRef] = Field(default_factory=dict)
+    outputs: JsonObject = additive(default_factory=dict)
+    output_refs: dict[str, BlobRef] = additive(default_factory=dict)
 
 
 class PlanCancelled(PlanEvent):

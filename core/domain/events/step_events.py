@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
 
-from core.domain.additive_fields import AdditiveFields
+from core.domain.additive_fields import additive
 from core.domain.events.base import PlanEvent
 from core.domain.json_value import JsonObject, JsonValue
 from core.domain.result_refs import BlobRef
@@ -21,21 +20,19 @@ class StepStarted(PlanEvent):
     parameters: JsonObject
 
 
-class StepCompleted(PlanEvent, AdditiveFields):
+class StepCompleted(PlanEvent):
     """The attempt of `tool` succeeded with `result` after `duration_ms`.
 
     A result over the inline limit is stored apart: `result_ref` names it (the chain covers its
     digest) and `result` holds its preview (`BlobRef.view()`).
     """
 
-    additive_fields: ClassVar[frozenset[str]] = frozenset({"result_ref"})
-
     step_id: str
     attempt: int
     tool: str
     result: JsonValue = None
     duration_ms: int
-    result_ref: BlobRef | None = None
+    result_ref: BlobRef | None = additive(None)
 
 
 class StepFailed(PlanEvent):
@@ -86,19 +83,17 @@ class StepInterrupted(PlanEvent):
         return f"attempt {self.attempt} on {self.worker} was cut off"
 
 
-class StepSkipped(PlanEvent, AdditiveFields):
+class StepSkipped(PlanEvent):
     """The step will not run: `reason`, and the step that caused it (`cause_step_id`) if any.
 
     `by_condition` is true when the skip comes from a `when` that was false (this step's, or an
     upstream one's, propagated): trigger rules count such a step as skipped, not failed.
     """
 
-    additive_fields: ClassVar[frozenset[str]] = frozenset({"by_condition"})
-
     step_id: str
     reason: str
     cause_step_id: str | None = None
-    by_condition: bool = False
+    by_condition: bool = additive(False)
 
 
 class StepPreparationFailed(PlanEvent):
