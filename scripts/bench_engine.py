@@ -3,8 +3,9 @@
 For a 1,000-step chain and a 1,000-wide plan of `echo` steps, on SQLite and PostgreSQL:
 - planledger through the CLI process: `planledger run FILE --json` wall time, on a store set up
   by `planledger db init` beforehand (as the raw loop's table and DBOS's schema are made before
-  their clocks start), minus the CLI's start-up (the median wall time of the full app's `planledger --help`, `PLANLEDGER_FULL_CLI=1`:
-  what `run` pays before it starts, unlike the lean `--help`; measured in the same invocation);
+  their clocks start), minus the CLI's start-up (the median wall time of the full app's
+  `planledger --help`, `PLANLEDGER_FULL_CLI=1`: what `run` pays before it starts, unlike the
+  lean `--help`; measured in the same invocation);
 - the same plan in-process (the service, no CLI), which also counts the events and appends
   (commits) the engine makes;
 - a raw sqlite3/psycopg loop writing the same number of rows, of the same average size, in the
