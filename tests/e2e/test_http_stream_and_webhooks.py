@@ -136,6 +136,13 @@ def test_a_receiver_that_fails_half_its_deliveries_ends_with_every_event_signed_
         wait_until(
             lambda: len(Receiver.accepted) >= len(history), timeout=60, what="every delivery"
         )
+
+        def recorded_delivered() -> bool:
+            # the server records a delivery after the receiver's answer reaches it
+            listed = client.get(f"/webhooks/{subscribed['id']}/deliveries").json()
+            return bool(listed) and all(item["status"] == "delivered" for item in listed)
+
+        wait_until(recorded_delivered, timeout=60, what="every delivery recorded as delivered")
         deliveries = client.get(f"/webhooks/{subscribed['id']}/deliveries").json()
 
     bodies = [orjson.loads(body) for _, body in Receiver.accepted]
