@@ -34,7 +34,8 @@ CONNECT_TIMEOUT_S = 10
 """Give up opening the listening connection after this long (a host that does not answer)."""
 
 APPLICATION_NAME = "planledger-wakeup"
-"""How the listening connection shows in `pg_stat_activity`."""
+"""How the listening connection shows in `pg_stat_activity`, unless the process names its
+connections itself (`PGAPPNAME`, as `scripts/bench_workers` names each worker's)."""
 
 logger = structlog.get_logger("planledger.wakeup")
 
@@ -136,7 +137,7 @@ class ListenWakeup:
         connection = psycopg.connect(
             self._conninfo,
             autocommit=True,
-            application_name=APPLICATION_NAME,
+            fallback_application_name=APPLICATION_NAME,
             connect_timeout=CONNECT_TIMEOUT_S,
         )
         try:
