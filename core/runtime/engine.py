@@ -260,16 +260,16 @@ class Engine:
             traceparent=run.plan.trace.attempt_traceparent(event.step_id, event.attempt),
         )
         secrets = call_secrets(run.plan, event, self._inputs, self._expressions)
+
+        def call() -> Outcome:
+            return call_tool(self._tools, self._clock, event, context, secrets, self._results)
+
         tool = self._tools.get(event.tool)
         if tool is not None and tool.inline:
             future: Future[Outcome] = Future()
-            future.set_result(
-                call_tool(self._tools, self._clock, event, context, secrets, self._results)
-            )
+            future.set_result(call())
         else:
-            future = run.threads.submit(
-                lambda: call_tool(self._tools, self._clock, event, context, secrets, self._results)
-            )
+            future = run.threads.submit(call)
         future.add_done_callback(run.wake)
         run.in_flight[(event.step_id, event.attempt)] = (future, context)
         if run.slots is not None and run.reserved > 0:
