@@ -4,10 +4,12 @@ The plan is `--size` no-op `echo` steps with no dependencies and `max_parallel_s
 `--parallel` (16, bench_engine's wide shape: enough calls in flight that every turn of the
 engine appends a batch, as a real fan-out does). Each run is `planledger --store URL run FILE
 --json` as its own process on a fresh schema; its peak RSS comes from the kernel (`wait4`'s
-rusage of that process alone), its wall time from this script. Beside it, in the same
-invocation: the same process on a `--baseline`-step plan (1,000) and the bare start-up
-(`planledger --help`). Ratios: peak RSS over the small run's, and seconds per step over the
-small run's (1.00x: the big plan costs per step what a small one does). Medians of `--repeat`.
+rusage of that process alone, started from a bare interpreter: see `LAUNCHER`), its wall time
+from the same launcher. Beside it, in the same invocation: the same process on a
+`--baseline`-step plan (1,000) and the bare start-up (the full app's `planledger --help`, what
+`run` pays before it starts). Ratios: peak RSS over the small run's, and seconds per step over
+the small run's (1.00x: the big plan costs per step what a small one does). Medians of
+`--repeat`.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,25 +49,41 @@ def wide(size: int, parallel: int) -> dict[str, object]:
     }
 
 
-def measured(command: list[str]) -> Run:
+LAUNCHER = """
+import os, sys, time
+report, command = sys.argv[1], sys.argv[2:]
+started = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execv(command[0], command)
+_, status, usage = os.wait4(pid, 0)
+with open(report, "w") as out:
+    out.write(f"{time.perf_counter() - started} {usage.ru_maxrss}")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+"""Runs the command from a bare interpreter and reports its wall time and peak RSS: a child's
+`ru_maxrss` starts at its parent's RSS when forked, and this script holds the 100,000-step spec
+(about 100 MiB), which made every small figure read as this script's size."""
+
+
+def measured(command: list[str], **extra_env: str) -> Run:
     """Run `command`; its wall time and peak RSS (bytes) as the kernel counted them."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PLANLEDGER_")}
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        command,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-    )
-    assert process.stderr is not None
-    errors = process.stderr.read()  # drained while it runs: a full pipe would block it
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} exited {process.returncode}: {errors[-2000:]!r}")
-    return Run(seconds, usage.ru_maxrss * 1024)  # Linux counts KiB
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PLANLEDGER_")} | extra_env
+    with tempfile.NamedTemporaryFile("r", suffix=".rusage") as report:
+        done = subprocess.run(
+            [sys.executable, "-c", LAUNCHER, report.name, *command],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise SystemExit(
+                f"{' '.join(command)} exited {done.returncode}: {done.stderr[-2000:]!r}"
+            )
+        seconds, max_rss_kib = report.read().split()
+    return Run(float(seconds), int(max_rss_kib) * 1024)  # Linux counts KiB
 
 
 def run_plan(dsn: str, spec_file: Path) -> Run:
@@ -107,7 +124,10 @@ def main() -> None:
             files[size] = Path(folder) / f"wide-{size}.json"
             files[size].write_text(json.dumps(wide(size, arguments.parallel)))
         startup = median_run(
-            [measured([str(PLANLEDGER), "--help"]) for _ in range(arguments.repeat)]
+            [
+                measured([str(PLANLEDGER), "--help"], PLANLEDGER_FULL_CLI="1")
+                for _ in range(arguments.repeat)
+            ]
         )
         small = median_run(
             [
