@@ -23,6 +23,7 @@ from adapters.audit.stored_rows import plan_id_of, stored_hash
 from adapters.read_models import EventLog, ReadModelDatabase
 from adapters.signing import EventSigner, TrustedKeys
 from adapters.store import LibraryEventStore
+from adapters.store.postgres_setup import SETUP_LOCK_KEY
 from core import InvalidInputError
 
 CHECKPOINT_CONTEXT = b"planledger/checkpoint/v1\n"
@@ -190,6 +191,10 @@ def create_checkpoint_table_statement() -> str:
 def _keep(database: ReadModelDatabase, checkpoint: Checkpoint) -> None:
     with database.transaction(write_lock=True) as session:
         if CHECKPOINT_TABLE not in _tables(session.execute(session.dialect.tables_query)):
+            if session.dialect.name == "postgresql":
+                # as `db init` does: two creators at once would both miss the table, and one
+                # would fail on the catalogue's unique index (SQLite's write lock serialises)
+                session.execute("SELECT pg_advisory_xact_lock(?)", [SETUP_LOCK_KEY])
             session.execute(create_checkpoint_table_statement())
         session.execute(
             f"INSERT INTO {CHECKPOINT_TABLE} (position, document) VALUES (?, ?) "
