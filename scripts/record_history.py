@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -21,14 +22,18 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from adapters.expressions import JinjaExpressions
 from adapters.json_schema_checker import JsonSchemaChecker
+from adapters.secrets import EnvelopeVault, init_master_key
+from adapters.secrets.data_keys import MemoryDataKeys
 from adapters.signing import EventSigner, key_id_of
 from adapters.store import open_event_store, parse_store_url
+from adapters.store.blob_store import MemoryBlobs
 from adapters.system_clock import RandomIds, SystemClock
 from adapters.tools import builtin_registry
 from core.domain.notebook import fold_notebook, notebook_view
 from core.domain.plan import fold
 from core.domain.plan_view import plan_view
 from core.domain.ports import EventStore
+from core.runtime.large_results import LargeResults
 from core.runtime.service import PlanService
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -41,6 +46,7 @@ from recorded_plan_scenarios import (
     cicd_approved,
     data_passing_with_conditions,
     forked_from_failed,
+    large_results_and_secrets,
     map_reduce_with_a_bad_item,
     operated_retry_and_skip,
     partial_on_error,
@@ -75,6 +81,7 @@ SCENARIOS: dict[str, Callable[[PlanService, EventStore], UUID]] = {
     "approval_voided_by_revision": approval_voided_by_revision,
     "quarantined_after_a_forgery": quarantined_after_a_forgery,
     "quarantined_after_crashes": quarantined_after_crashes,
+    "large_results_and_secrets": large_results_and_secrets,
 }
 
 
@@ -103,16 +110,22 @@ def record(name: str) -> None:
     key = Ed25519PrivateKey.generate()
     signer = EventSigner(key_id_of(key.public_key()), key)
     store = open_event_store(parse_store_url("memory://"), signer=signer)
-    service = PlanService(
-        store,
-        builtin_registry(),
-        SystemClock(),
-        RandomIds(),
-        expressions=JinjaExpressions(),
-        json_schemas=JsonSchemaChecker(),
-        worker="recorder",
-    )
-    plan_id = {**SCENARIOS, **NOTEBOOK_SCENARIOS}[name](service, store)
+    blobs = MemoryBlobs()
+    with tempfile.TemporaryDirectory() as keys:  # a throw-away master key for secret inputs
+        master_key = str(Path(keys) / "master.key")
+        init_master_key(master_key)
+        service = PlanService(
+            store,
+            builtin_registry(),
+            SystemClock(),
+            RandomIds(),
+            expressions=JinjaExpressions(blobs),
+            json_schemas=JsonSchemaChecker(),
+            worker="recorder",
+            secrets=EnvelopeVault(master_key, MemoryDataKeys()),
+            results=LargeResults(blobs),
+        )
+        plan_id = {**SCENARIOS, **NOTEBOOK_SCENARIOS}[name](service, store)
     rows = store.application.recorder.select_events(plan_id)
     lines = [
         orjson.dumps(

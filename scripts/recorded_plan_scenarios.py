@@ -312,3 +312,29 @@ def traced_from_caller(service: PlanService, store: EventStore) -> UUID:
 
 def traced_child(service: PlanService, store: EventStore) -> UUID:
     return _traced_run(service)[1]
+
+
+def large_results_and_secrets(service: PlanService, store: EventStore) -> UUID:
+    """Every additive field no earlier history sets: a result and an output stored by reference
+    (`result_ref`, `output_refs`), a secret input (`sealed_inputs`), and the bounds on maps and
+    sub-plans (`max_for_each_items`, `max_sub_plan_depth`); `echo` runs inline."""
+    spec = {
+        "description": "large results, a secret input and bounded options",
+        "options": {"max_for_each_items": 50, "max_sub_plan_depth": 2},
+        "inputs_schema": {
+            "type": "object",
+            "properties": {
+                "token": {"type": "string", "writeOnly": True, "format": "password"},
+                "who": {"type": "string"},
+            },
+            "required": ["token"],
+        },
+        "steps": [
+            _echo("big", "{{ 'x' * 70000 }}"),
+            _echo("greet", "hello {{ plan.inputs.who }}", "big"),
+            _echo("use", "{{ plan.inputs.token }}", "greet"),
+        ],
+        "outputs": {"long": "{{ steps.greet.result * 8000 }}", "used": "{{ steps.use.result }}"},
+    }
+    inputs = {"token": "s3cret-token", "who": "ivan"}
+    return service.run(spec, by="ivan", inputs=inputs).plan_id
