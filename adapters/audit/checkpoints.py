@@ -21,6 +21,7 @@ import orjson
 from adapters.audit.log_digest import LogDigest
 from adapters.audit.stored_rows import plan_id_of, stored_hash
 from adapters.read_models import EventLog, ReadModelDatabase
+from adapters.read_models.database import Session
 from adapters.signing import EventSigner, TrustedKeys
 from adapters.store import LibraryEventStore
 from adapters.store.postgres_setup import SETUP_LOCK_KEY
@@ -180,9 +181,19 @@ def stored_checkpoints(
     return found
 
 
-def create_checkpoint_table_statement() -> str:
-    """The table the store keeps its checkpoints in (one JSON document per position)."""
-    return (
+def ensure_checkpoint_table(session: Session) -> None:
+    """Create the table the store keeps its checkpoints in (one JSON document per position),
+    if it is missing.
+
+    On PostgreSQL under the store's set-up advisory lock, as every other table: two creators at
+    once would both miss the table, and one would fail on the catalogue's unique index. SQLite's
+    write lock already serialises them.
+    """
+    if CHECKPOINT_TABLE in _tables(session.execute(session.dialect.tables_query)):
+        return
+    if session.dialect.name == "postgresql":
+        session.execute("SELECT pg_advisory_xact_lock(?)", [SETUP_LOCK_KEY])
+    session.execute(
         f"CREATE TABLE IF NOT EXISTS {CHECKPOINT_TABLE} "
         "(position BIGINT PRIMARY KEY, document TEXT NOT NULL)"
     )
@@ -190,12 +201,7 @@ def create_checkpoint_table_statement() -> str:
 
 def _keep(database: ReadModelDatabase, checkpoint: Checkpoint) -> None:
     with database.transaction(write_lock=True) as session:
-        if CHECKPOINT_TABLE not in _tables(session.execute(session.dialect.tables_query)):
-            if session.dialect.name == "postgresql":
-                # as `db init` does: two creators at once would both miss the table, and one
-                # would fail on the catalogue's unique index (SQLite's write lock serialises)
-                session.execute("SELECT pg_advisory_xact_lock(?)", [SETUP_LOCK_KEY])
-            session.execute(create_checkpoint_table_statement())
+        ensure_checkpoint_table(session)
         session.execute(
             f"INSERT INTO {CHECKPOINT_TABLE} (position, document) VALUES (?, ?) "
             "ON CONFLICT (position) DO NOTHING",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
-from adapters.audit.checkpoints import create_checkpoint_table_statement
+from adapters.audit.checkpoints import ensure_checkpoint_table
 from adapters.read_models import open_read_model_database
 from adapters.store import StoreConfig, open_event_store
 from adapters.store.append_only_guard import install_guard
@@ -68,9 +68,8 @@ def init_store(config: StoreConfig, roles: tuple[str, str] | None = None) -> lis
     open_event_store(config).close()
     database = open_read_model_database(config)
     try:
-        if config.kind != "postgresql":
-            with database.transaction(write_lock=True) as session:
-                session.execute(create_checkpoint_table_statement())
+        with database.transaction(write_lock=True) as session:
+            ensure_checkpoint_table(session)
     finally:
         database.close()
     parts = ["events", "read models", "checkpoints"]
@@ -80,12 +79,6 @@ def init_store(config: StoreConfig, roles: tuple[str, str] | None = None) -> lis
         assert config.conninfo is not None
         assert config.schema is not None
         with schema_lock(config.conninfo, config.schema) as connection:
-            # under the lock: two CREATE TABLE IF NOT EXISTS at once can both miss the table
-            # and one fails on the catalogue's unique index
-            connection.execute(
-                sql.SQL("SET search_path TO {}").format(sql.Identifier(config.schema))
-            )
-            connection.execute(create_checkpoint_table_statement().encode())
             create_work_table(connection, config.schema)
             if roles is not None:
                 owner, app = roles
