@@ -287,14 +287,19 @@ def reopen_store(store_url: str) -> Iterator[Callable[[LibraryEventStore], Libra
 def make_service(
     store: LibraryEventStore, bench: ToolBench, clock: SystemClock
 ) -> Callable[..., PlanService]:
-    """Build a service on the test's store and tools; pass `callbacks`, `worker` or a store."""
+    """Build a service on the test's store and tools; pass `callbacks`, `worker`, a store or
+    other `tools`."""
 
     def make(
-        *, callbacks: Callbacks | None = None, worker: str = "w-1", on: Any = None
+        *,
+        callbacks: Callbacks | None = None,
+        worker: str = "w-1",
+        on: Any = None,
+        tools: ToolRegistry | None = None,
     ) -> PlanService:
         return PlanService(
             on if on is not None else store,
-            bench.registry(),
+            tools if tools is not None else bench.registry(),
             clock,
             RandomIds(),
             expressions=JinjaExpressions(),

@@ -8,19 +8,17 @@ either way.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
+import pytest
 from pydantic import BaseModel, ConfigDict
 
-from adapters.expressions import JinjaExpressions
-from adapters.json_schema_checker import JsonSchemaChecker
-from adapters.store import open_event_store, parse_store_url
-from adapters.system_clock import SystemClock
 from adapters.tools import builtin_registry
 from core.domain.events import StepCompleted
 from core.domain.status import PlanStatus
 from core.runtime.service import PlanService
 from core.runtime.tools import ToolContext, ToolRegistry
-from tests.integration.conftest import POLL_INTERVAL_S, RandomIds, plan_spec, step
+from tests.integration.conftest import plan_spec, step
 
 
 class NoParameters(BaseModel):
@@ -31,24 +29,18 @@ def thread_name(_: NoParameters, context: ToolContext) -> str:
     return threading.current_thread().name
 
 
-def service_with(registry: ToolRegistry) -> PlanService:
-    return PlanService(
-        open_event_store(parse_store_url("memory://")),
-        registry,
-        SystemClock(),
-        RandomIds(),
-        expressions=JinjaExpressions(),
-        json_schemas=JsonSchemaChecker(),
-        worker="w-1",
-        poll_interval_s=POLL_INTERVAL_S,
-    )
+@pytest.fixture
+def store_url() -> str:
+    return "memory://"
 
 
-def test_an_inline_tool_runs_on_the_engine_thread_and_others_on_call_threads() -> None:
+def test_an_inline_tool_runs_on_the_engine_thread_and_others_on_call_threads(
+    make_service: Callable[..., PlanService],
+) -> None:
     registry = ToolRegistry()
     registry.register("here", NoParameters, thread_name, inline=True)
     registry.register("there", NoParameters, thread_name)
-    service = service_with(registry)
+    service = make_service(tools=registry)
 
     plan = service.run(
         plan_spec(step("here", tool="here"), step("there", tool="there")), by="alice"
@@ -59,9 +51,11 @@ def test_an_inline_tool_runs_on_the_engine_thread_and_others_on_call_threads() -
     assert plan.steps["there"].result != threading.current_thread().name
 
 
-def test_echo_is_inline_and_its_result_is_recorded_as_before() -> None:
+def test_echo_is_inline_and_its_result_is_recorded_as_before(
+    make_service: Callable[..., PlanService],
+) -> None:
     registry = builtin_registry()
-    service = service_with(registry)
+    service = make_service(tools=registry)
 
     plan = service.run(
         plan_spec(step("a", tool="echo", parameters={"value": {"n": [1, 2]}})), by="alice"
