@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-import pytest
 from pydantic import BaseModel, ConfigDict
 
 from adapters.tools import builtin_registry
@@ -19,6 +18,7 @@ from core.domain.status import PlanStatus
 from core.runtime.service import PlanService
 from core.runtime.tools import ToolContext, ToolRegistry
 from tests.integration.conftest import plan_spec, step
+from tests.integration.store_backends import OnMemory
 
 
 class NoParameters(BaseModel):
@@ -29,39 +29,38 @@ def thread_name(_: NoParameters, context: ToolContext) -> str:
     return threading.current_thread().name
 
 
-@pytest.fixture
-def store_url() -> str:
-    return "memory://"
+class TestInlineToolsOnMemory(OnMemory):
+    """On the memory store: which thread runs a call does not depend on the store."""
 
+    def test_an_inline_tool_runs_on_the_engine_thread_and_others_on_call_threads(
+        self,
+        make_service: Callable[..., PlanService],
+    ) -> None:
+        registry = ToolRegistry()
+        registry.register("here", NoParameters, thread_name, inline=True)
+        registry.register("there", NoParameters, thread_name)
+        service = make_service(tools=registry)
 
-def test_an_inline_tool_runs_on_the_engine_thread_and_others_on_call_threads(
-    make_service: Callable[..., PlanService],
-) -> None:
-    registry = ToolRegistry()
-    registry.register("here", NoParameters, thread_name, inline=True)
-    registry.register("there", NoParameters, thread_name)
-    service = make_service(tools=registry)
+        plan = service.run(
+            plan_spec(step("here", tool="here"), step("there", tool="there")), by="alice"
+        )
 
-    plan = service.run(
-        plan_spec(step("here", tool="here"), step("there", tool="there")), by="alice"
-    )
+        assert plan.status is PlanStatus.COMPLETED
+        assert plan.steps["here"].result == threading.current_thread().name
+        assert plan.steps["there"].result != threading.current_thread().name
 
-    assert plan.status is PlanStatus.COMPLETED
-    assert plan.steps["here"].result == threading.current_thread().name
-    assert plan.steps["there"].result != threading.current_thread().name
+    def test_echo_is_inline_and_its_result_is_recorded_as_before(
+        self,
+        make_service: Callable[..., PlanService],
+    ) -> None:
+        registry = builtin_registry()
+        service = make_service(tools=registry)
 
+        plan = service.run(
+            plan_spec(step("a", tool="echo", parameters={"value": {"n": [1, 2]}})), by="alice"
+        )
 
-def test_echo_is_inline_and_its_result_is_recorded_as_before(
-    make_service: Callable[..., PlanService],
-) -> None:
-    registry = builtin_registry()
-    service = make_service(tools=registry)
-
-    plan = service.run(
-        plan_spec(step("a", tool="echo", parameters={"value": {"n": [1, 2]}})), by="alice"
-    )
-
-    assert registry["echo"].inline
-    assert not registry["shell"].inline
-    completed = [e for e in service.history(plan.plan_id) if isinstance(e, StepCompleted)]
-    assert [event.result for event in completed] == [{"n": [1, 2]}]
+        assert registry["echo"].inline
+        assert not registry["shell"].inline
+        completed = [e for e in service.history(plan.plan_id) if isinstance(e, StepCompleted)]
+        assert [event.result for event in completed] == [{"n": [1, 2]}]
