@@ -15,6 +15,9 @@ SCHEMES = ("sqlite", "postgresql", "postgres", "memory")
 POSTGRES_PERSISTENCE = "adapters.store.postgres_recorder:PlanLedgerPostgresFactory"
 """The library's PostgreSQL persistence with planledger's recorder (lock-free, gap-safe log)."""
 
+SQLITE_PERSISTENCE = "adapters.store.sqlite_recorder:PlanLedgerSqliteFactory"
+"""The library's SQLite persistence with planledger's recorder (a lean append)."""
+
 
 @dataclass(frozen=True)
 class StoreConfig:
@@ -65,7 +68,7 @@ def _sqlite(url: str, host: str, path: str) -> StoreConfig:
         checked = inspect_sqlite_file(url, database)
         database, read_only = checked.database, checked.read_only
     env = {
-        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "PERSISTENCE_MODULE": SQLITE_PERSISTENCE,
         "SQLITE_DBNAME": database,
         "SQLITE_LOCK_TIMEOUT": "30",
     }
