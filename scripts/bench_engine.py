@@ -3,9 +3,10 @@
 For a 1,000-step chain and a 1,000-wide plan of `echo` steps, on SQLite and PostgreSQL:
 - planledger through the CLI process: `planledger run FILE --json` wall time, on a store set up
   by `planledger db init` beforehand (as the raw loop's table and DBOS's schema are made before
-  their clocks start), minus the CLI's start-up (the median wall time of the full app's
-  `planledger --help`, `PLANLEDGER_FULL_CLI=1`: what `run` pays before it starts, unlike the
-  lean `--help`; measured in the same invocation);
+  their clocks start), minus the CLI's start-up: the wall time of the same command on a
+  one-step plan of the same shape, run beside it in each repeat (the process start, the full
+  app's imports, opening the store, creating and ending a plan: everything `run` pays that does
+  not grow with the steps). The rate is then of the other `size - 1` steps;
 - the same plan in-process (the service, no CLI), which also counts the events and appends
   (commits) the engine makes;
 - a raw sqlite3/psycopg loop writing the same number of rows, of the same average size, in the
@@ -86,12 +87,6 @@ def wall(command: list[str], env: dict[str, str] | None = None) -> float:
     return seconds
 
 
-def cli_startup(samples: int = 7) -> float:
-    """The start-up `run` pays: the full app's, which the lean `--help` path skips."""
-    full_app = cli_env(PLANLEDGER_FULL_CLI="1")
-    return statistics.median(wall([str(PLANLEDGER), "--help"], full_app) for _ in range(samples))
-
-
 def run_cli(url: str, spec_file: Path) -> float:
     """Wall time of `planledger run` on a store set up beforehand (`db init`, not timed), as the
     raw loop's table and DBOS's schema are made before their clocks start."""
@@ -149,17 +144,28 @@ class Case:
 
     steps: int
     cli_s: float
+    startup_s: float
     in_process_s: float
     counts: Counts
     raw_s: float
     peer_s: float | None = None
 
 
-def measure_sqlite(spec: dict[str, object], steps: int, repeat: int, folder: Path) -> Case:
-    spec_file = folder / "spec.json"
-    spec_file.write_text(json.dumps(spec))
-    cli, in_process, counts = [], [], []
+def spec_files(folder: Path, spec: dict[str, object], one_step: dict[str, object]) -> list[Path]:
+    """The plan and its one-step twin (whose run is the start-up), as JSON files."""
+    files = [folder / "spec.json", folder / "one-step.json"]
+    for file, content in zip(files, (spec, one_step), strict=True):
+        file.write_text(json.dumps(content))
+    return files
+
+
+def measure_sqlite(
+    spec: dict[str, object], one_step: dict[str, object], steps: int, repeat: int, folder: Path
+) -> Case:
+    spec_file, one_step_file = spec_files(folder, spec, one_step)
+    cli, startup, in_process, counts = [], [], [], []
     for _ in range(repeat):
+        startup.append(run_cli(f"sqlite:///{folder}/{uuid.uuid4().hex}.db", one_step_file))
         cli.append(run_cli(f"sqlite:///{folder}/{uuid.uuid4().hex}.db", spec_file))
         seconds, counted = run_in_process(f"sqlite:///{folder}/{uuid.uuid4().hex}.db", spec)
         in_process.append(seconds)
@@ -171,21 +177,28 @@ def measure_sqlite(spec: dict[str, object], steps: int, repeat: int, folder: Pat
             folder / f"raw-{uuid.uuid4().hex}.db", count.events, count.appends, count.row_bytes
         ),
     )
-    return Case(steps, statistics.median(cli), statistics.median(in_process), count, raw)
+    medians = (statistics.median(cli), statistics.median(startup), statistics.median(in_process))
+    return Case(steps, *medians, count, raw)
 
 
 def measure_postgres(
-    dsn: str, spec: dict[str, object], steps: int, repeat: int, folder: Path
+    dsn: str,
+    spec: dict[str, object],
+    one_step: dict[str, object],
+    steps: int,
+    repeat: int,
+    folder: Path,
 ) -> Case:
-    spec_file = folder / "spec.json"
-    spec_file.write_text(json.dumps(spec))
-    cli, in_process, counts = [], [], []
+    spec_file, one_step_file = spec_files(folder, spec, one_step)
+    cli, startup, in_process, counts = [], [], [], []
     for _ in range(repeat):
-        for runner in ("cli", "in-process"):
+        for runner in ("start-up", "cli", "in-process"):
             schema = f"bench_{uuid.uuid4().hex[:10]}"
             url = f"{dsn}?schema={schema}"
             try:
-                if runner == "cli":
+                if runner == "start-up":
+                    startup.append(run_cli(url, one_step_file))
+                elif runner == "cli":
                     cli.append(run_cli(url, spec_file))
                 else:
                     seconds, counted = run_in_process(url, spec)
@@ -198,18 +211,20 @@ def measure_postgres(
     raw = median_of(
         repeat, lambda: baseline_postgres(dsn, count.events, count.appends, count.row_bytes)
     )
-    return Case(steps, statistics.median(cli), statistics.median(in_process), count, raw)
+    medians = (statistics.median(cli), statistics.median(startup), statistics.median(in_process))
+    return Case(steps, *medians, count, raw)
 
 
-def report(backend: str, shape: str, case: Case, startup_s: float) -> None:
-    run_s = case.cli_s - startup_s
+def report(backend: str, shape: str, case: Case) -> None:
+    run_s = case.cli_s - case.startup_s
     if run_s <= 0:
         print(f"{backend:<10} {shape:<10} CLI run within start-up noise: use a larger --size")
         return
-    rate = case.steps / run_s
+    rate = (case.steps - 1) / run_s
     raw_rate = case.steps / case.raw_s
     line = (
-        f"{backend:<10} {shape:<10} CLI {rate:>6.0f} steps/s ({case.cli_s:.2f} s - start-up)  "
+        f"{backend:<10} {shape:<10} CLI {rate:>6.0f} steps/s "
+        f"({case.cli_s:.2f} s - {case.startup_s:.2f} s for one step)  "
         f"in-process {case.steps / case.in_process_s:>6.0f}  "
         f"raw {raw_rate:>6.0f} ({case.counts.events} rows, {case.counts.appends} commits)  "
         f"planledger/raw {rate / raw_rate:.2f}x"
@@ -240,30 +255,32 @@ def main() -> None:
     parser.add_argument("--skip-peer", action="store_true", help="no DBOS column")
     arguments = parser.parse_args()
     size, repeat = arguments.size, arguments.repeat
-    shapes = {"chain": chain(size), "wide": wide(size, arguments.parallel)}
+    shapes = {
+        "chain": (chain(size), chain(1)),
+        "wide": (wide(size, arguments.parallel), wide(1, arguments.parallel)),
+    }
     python = None if arguments.skip_postgres or arguments.skip_peer else peer_python()
-    startup_s = cli_startup()
     print(
         f"planledger bench_engine: {size} echo steps, wide with max_parallel_steps "
-        f"{arguments.parallel}, median of {repeat}; CLI start-up (the full app's --help) "
-        f"{startup_s * 1000:.0f} ms is subtracted from each CLI run",
+        f"{arguments.parallel}, median of {repeat}; the CLI's start-up (the same run of a "
+        "one-step plan) is subtracted from each CLI run",
         flush=True,
     )
     with tempfile.TemporaryDirectory() as folder:
         if not arguments.skip_sqlite:
-            for shape, spec in shapes.items():
-                case = measure_sqlite(spec, size, repeat, Path(folder))
-                report("sqlite", f"{size}-{shape}", case, startup_s)
+            for shape, (spec, one_step) in shapes.items():
+                case = measure_sqlite(spec, one_step, size, repeat, Path(folder))
+                report("sqlite", f"{size}-{shape}", case)
         if arguments.skip_postgres:
             return
         peers = []
         if python is not None:
             peers = [run_peer(python, arguments.postgres, size) for _ in range(repeat)]
-        for shape, spec in shapes.items():
-            case = measure_postgres(arguments.postgres, spec, size, repeat, Path(folder))
+        for shape, (spec, one_step) in shapes.items():
+            case = measure_postgres(arguments.postgres, spec, one_step, size, repeat, Path(folder))
             if peers:
                 case.peer_s = statistics.median(peer[f"{shape}_s"] for peer in peers)
-            report("postgresql", f"{size}-{shape}", case, startup_s)
+            report("postgresql", f"{size}-{shape}", case)
 
 
 if __name__ == "__main__":
