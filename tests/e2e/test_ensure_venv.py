@@ -59,7 +59,9 @@ def checkout(tmp_path: Path) -> Checkout:
     pyproject.write_text('[project]\nname = "planledger"\n', encoding="utf-8")
     _recording_executable(made.venv_bin / "python", made.calls, 1)
     _recording_executable(made.venv_bin / "planledger", made.calls, 0)
-    stamp = hashlib.sha256(pyproject.read_bytes()).hexdigest()
+    # the script's stamp: the pyproject.toml it installed, and how (an editable install in
+    # setuptools' compat mode)
+    stamp = f"{hashlib.sha256(pyproject.read_bytes()).hexdigest()} editable=compat"
     (made.root / ".venv" / ".planledger-installed").write_text(stamp + "\n", encoding="utf-8")
     return made
 
