@@ -9,7 +9,6 @@ from __future__ import annotations
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -75,9 +74,3 @@ def baseline_postgres(dsn: str, rows: int, commits: int, row_bytes: int) -> floa
             connection.rollback()
             connection.execute(f"DROP SCHEMA {schema} CASCADE")
             connection.commit()
-
-
-def median_of(repeat: int, measure: Callable[[], float]) -> float:
-    """The median of `repeat` measurements."""
-    values = sorted(measure() for _ in range(repeat))
-    return values[len(values) // 2]

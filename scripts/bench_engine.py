@@ -14,7 +14,10 @@ For a 1,000-step chain and a 1,000-wide plan of `echo` steps, on SQLite and Post
 - on PostgreSQL, the peer: DBOS Transact running the same shapes on the same server (its own
   schema), installed by this script into its own venv under ~/.cache/planledger-bench (never a
   project dependency).
-Each figure is the median of `--repeat` runs (default 3); ratios compare medians of this run.
+Each repeat is a round that measures every figure of a shape one right after the other (on
+PostgreSQL, the peer first, then each shape), so that a slow spell of the machine's disk falls
+on all of them alike. Each figure is the median of `--repeat` rounds (default 3); ratios
+compare medians of this run.
 """
 
 from __future__ import annotations
@@ -28,19 +31,22 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 from uuid import UUID
 
 import psycopg
-from bench_baselines import baseline_postgres, baseline_sqlite, median_of
+from bench_baselines import baseline_postgres, baseline_sqlite
 from bench_peer import peer_python, run_peer
 
 from adapters.bootstrap import build_service, open_store
 from adapters.settings import Settings
 from adapters.store import LibraryEventStore
 from core import PlanEvent, PlanStatus
+
+T = TypeVar("T")
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 PLANLEDGER = Path(sys.executable).parent / "planledger"
@@ -139,8 +145,20 @@ def run_in_process(url: str, spec: dict[str, object]) -> tuple[float, Counts]:
 
 
 @dataclass
+class Round:
+    """One repeat of one backend and shape: each figure measured right after the others."""
+
+    cli_s: float
+    startup_s: float
+    in_process_s: float
+    counts: Counts
+    raw_s: float
+    peer_s: float | None = None
+
+
+@dataclass
 class Case:
-    """The medians of one backend and shape."""
+    """The medians of one backend and shape over its rounds."""
 
     steps: int
     cli_s: float
@@ -149,6 +167,19 @@ class Case:
     counts: Counts
     raw_s: float
     peer_s: float | None = None
+
+    @classmethod
+    def of(cls, steps: int, rounds: list[Round]) -> Case:
+        peers = [r.peer_s for r in rounds if r.peer_s is not None]
+        return cls(
+            steps,
+            statistics.median(r.cli_s for r in rounds),
+            statistics.median(r.startup_s for r in rounds),
+            statistics.median(r.in_process_s for r in rounds),
+            sorted(rounds, key=lambda r: r.in_process_s)[len(rounds) // 2].counts,
+            statistics.median(r.raw_s for r in rounds),
+            statistics.median(peers) if peers else None,
+        )
 
 
 def spec_files(folder: Path, spec: dict[str, object], one_step: dict[str, object]) -> list[Path]:
@@ -159,60 +190,37 @@ def spec_files(folder: Path, spec: dict[str, object], one_step: dict[str, object
     return files
 
 
-def measure_sqlite(
-    spec: dict[str, object], one_step: dict[str, object], steps: int, repeat: int, folder: Path
-) -> Case:
+def sqlite_round(spec: dict[str, object], one_step: dict[str, object], folder: Path) -> Round:
+    """Start-up, the CLI run and the in-process run, each on a fresh file, then the raw loop
+    writing what the in-process run wrote."""
     spec_file, one_step_file = spec_files(folder, spec, one_step)
-    cli, startup, in_process, counts = [], [], [], []
-    for _ in range(repeat):
-        startup.append(run_cli(f"sqlite:///{folder}/{uuid.uuid4().hex}.db", one_step_file))
-        cli.append(run_cli(f"sqlite:///{folder}/{uuid.uuid4().hex}.db", spec_file))
-        seconds, counted = run_in_process(f"sqlite:///{folder}/{uuid.uuid4().hex}.db", spec)
-        in_process.append(seconds)
-        counts.append(counted)
-    count = counts[len(counts) // 2]
-    raw = median_of(
-        repeat,
-        lambda: baseline_sqlite(
-            folder / f"raw-{uuid.uuid4().hex}.db", count.events, count.appends, count.row_bytes
-        ),
-    )
-    medians = (statistics.median(cli), statistics.median(startup), statistics.median(in_process))
-    return Case(steps, *medians, count, raw)
+    startup = run_cli(f"sqlite:///{folder}/{uuid.uuid4().hex}.db", one_step_file)
+    cli = run_cli(f"sqlite:///{folder}/{uuid.uuid4().hex}.db", spec_file)
+    seconds, counts = run_in_process(f"sqlite:///{folder}/{uuid.uuid4().hex}.db", spec)
+    raw_file = folder / f"raw-{uuid.uuid4().hex}.db"
+    raw = baseline_sqlite(raw_file, counts.events, counts.appends, counts.row_bytes)
+    return Round(cli, startup, seconds, counts, raw)
 
 
-def measure_postgres(
-    dsn: str,
-    spec: dict[str, object],
-    one_step: dict[str, object],
-    steps: int,
-    repeat: int,
-    folder: Path,
-) -> Case:
+def postgres_round(
+    dsn: str, spec: dict[str, object], one_step: dict[str, object], folder: Path
+) -> Round:
+    """As `sqlite_round`, each run in a fresh schema (dropped after)."""
     spec_file, one_step_file = spec_files(folder, spec, one_step)
-    cli, startup, in_process, counts = [], [], [], []
-    for _ in range(repeat):
-        for runner in ("start-up", "cli", "in-process"):
-            schema = f"bench_{uuid.uuid4().hex[:10]}"
-            url = f"{dsn}?schema={schema}"
-            try:
-                if runner == "start-up":
-                    startup.append(run_cli(url, one_step_file))
-                elif runner == "cli":
-                    cli.append(run_cli(url, spec_file))
-                else:
-                    seconds, counted = run_in_process(url, spec)
-                    in_process.append(seconds)
-                    counts.append(counted)
-            finally:
-                with psycopg.connect(dsn, autocommit=True) as connection:
-                    connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-    count = counts[len(counts) // 2]
-    raw = median_of(
-        repeat, lambda: baseline_postgres(dsn, count.events, count.appends, count.row_bytes)
-    )
-    medians = (statistics.median(cli), statistics.median(startup), statistics.median(in_process))
-    return Case(steps, *medians, count, raw)
+
+    def in_schema(run: Callable[[str], T]) -> T:
+        schema = f"bench_{uuid.uuid4().hex[:10]}"
+        try:
+            return run(f"{dsn}?schema={schema}")
+        finally:
+            with psycopg.connect(dsn, autocommit=True) as connection:
+                connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+    startup = in_schema(lambda url: run_cli(url, one_step_file))
+    cli = in_schema(lambda url: run_cli(url, spec_file))
+    seconds, counts = in_schema(lambda url: run_in_process(url, spec))
+    raw = baseline_postgres(dsn, counts.events, counts.appends, counts.row_bytes)
+    return Round(cli, startup, seconds, counts, raw)
 
 
 def report(backend: str, shape: str, case: Case) -> None:
@@ -269,18 +277,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         if not arguments.skip_sqlite:
             for shape, (spec, one_step) in shapes.items():
-                case = measure_sqlite(spec, one_step, size, repeat, Path(folder))
-                report("sqlite", f"{size}-{shape}", case)
+                rounds = [sqlite_round(spec, one_step, Path(folder)) for _ in range(repeat)]
+                report("sqlite", f"{size}-{shape}", Case.of(size, rounds))
         if arguments.skip_postgres:
             return
-        peers = []
-        if python is not None:
-            peers = [run_peer(python, arguments.postgres, size) for _ in range(repeat)]
-        for shape, (spec, one_step) in shapes.items():
-            case = measure_postgres(arguments.postgres, spec, one_step, size, repeat, Path(folder))
-            if peers:
-                case.peer_s = statistics.median(peer[f"{shape}_s"] for peer in peers)
-            report("postgresql", f"{size}-{shape}", case)
+        # every round runs the peer and each shape one after the other, so that a slow spell of
+        # the server's disk falls on all of them alike
+        postgres: dict[str, list[Round]] = {shape: [] for shape in shapes}
+        for _ in range(repeat):
+            peer = run_peer(python, arguments.postgres, size) if python is not None else None
+            for shape, (spec, one_step) in shapes.items():
+                measured = postgres_round(arguments.postgres, spec, one_step, Path(folder))
+                measured.peer_s = None if peer is None else peer[f"{shape}_s"]
+                postgres[shape].append(measured)
+        for shape, rounds in postgres.items():
+            report("postgresql", f"{size}-{shape}", Case.of(size, rounds))
 
 
 if __name__ == "__main__":
