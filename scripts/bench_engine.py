@@ -146,7 +146,8 @@ def run_in_process(url: str, spec: dict[str, object]) -> tuple[float, Counts]:
 
 @dataclass
 class Round:
-    """One repeat of one backend and shape: each figure measured right after the others."""
+    """One repeat of one backend and shape, each figure measured right after the others (or,
+    from `median_round`, each figure's median over the repeats)."""
 
     cli_s: float
     startup_s: float
@@ -156,30 +157,17 @@ class Round:
     peer_s: float | None = None
 
 
-@dataclass
-class Case:
-    """The medians of one backend and shape over its rounds."""
-
-    steps: int
-    cli_s: float
-    startup_s: float
-    in_process_s: float
-    counts: Counts
-    raw_s: float
-    peer_s: float | None = None
-
-    @classmethod
-    def of(cls, steps: int, rounds: list[Round]) -> Case:
-        peers = [r.peer_s for r in rounds if r.peer_s is not None]
-        return cls(
-            steps,
-            statistics.median(r.cli_s for r in rounds),
-            statistics.median(r.startup_s for r in rounds),
-            statistics.median(r.in_process_s for r in rounds),
-            sorted(rounds, key=lambda r: r.in_process_s)[len(rounds) // 2].counts,
-            statistics.median(r.raw_s for r in rounds),
-            statistics.median(peers) if peers else None,
-        )
+def median_round(rounds: list[Round]) -> Round:
+    """Each figure's median over the rounds (the counts of the median in-process run)."""
+    peers = [r.peer_s for r in rounds if r.peer_s is not None]
+    return Round(
+        statistics.median(r.cli_s for r in rounds),
+        statistics.median(r.startup_s for r in rounds),
+        statistics.median(r.in_process_s for r in rounds),
+        sorted(rounds, key=lambda r: r.in_process_s)[len(rounds) // 2].counts,
+        statistics.median(r.raw_s for r in rounds),
+        statistics.median(peers) if peers else None,
+    )
 
 
 def spec_files(folder: Path, spec: dict[str, object], one_step: dict[str, object]) -> list[Path]:
@@ -223,22 +211,23 @@ def postgres_round(
     return Round(cli, startup, seconds, counts, raw)
 
 
-def report(backend: str, shape: str, case: Case) -> None:
+def report(backend: str, shape: str, steps: int, case: Round) -> None:
+    """One line of rates and ratios, and where the CLI run's time went."""
     run_s = case.cli_s - case.startup_s
     if run_s <= 0:
         print(f"{backend:<10} {shape:<10} CLI run within start-up noise: use a larger --size")
         return
-    rate = (case.steps - 1) / run_s
-    raw_rate = case.steps / case.raw_s
+    rate = (steps - 1) / run_s
+    raw_rate = steps / case.raw_s
     line = (
         f"{backend:<10} {shape:<10} CLI {rate:>6.0f} steps/s "
         f"({case.cli_s:.2f} s - {case.startup_s:.2f} s for one step)  "
-        f"in-process {case.steps / case.in_process_s:>6.0f}  "
+        f"in-process {steps / case.in_process_s:>6.0f}  "
         f"raw {raw_rate:>6.0f} ({case.counts.events} rows, {case.counts.appends} commits)  "
         f"planledger/raw {rate / raw_rate:.2f}x"
     )
     if case.peer_s is not None:
-        peer_rate = case.steps / case.peer_s
+        peer_rate = steps / case.peer_s
         line += f"  DBOS {peer_rate:>6.0f} steps/s  planledger/DBOS {rate / peer_rate:.2f}x"
     store_s = case.counts.store_s
     engine_s = max(case.in_process_s - store_s, 0.0)
@@ -278,7 +267,7 @@ def main() -> None:
         if not arguments.skip_sqlite:
             for shape, (spec, one_step) in shapes.items():
                 rounds = [sqlite_round(spec, one_step, Path(folder)) for _ in range(repeat)]
-                report("sqlite", f"{size}-{shape}", Case.of(size, rounds))
+                report("sqlite", f"{size}-{shape}", size, median_round(rounds))
         if arguments.skip_postgres:
             return
         # every round runs the peer and each shape one after the other, so that a slow spell of
@@ -291,7 +280,7 @@ def main() -> None:
                 measured.peer_s = None if peer is None else peer[f"{shape}_s"]
                 postgres[shape].append(measured)
         for shape, rounds in postgres.items():
-            report("postgresql", f"{size}-{shape}", Case.of(size, rounds))
+            report("postgresql", f"{size}-{shape}", size, median_round(rounds))
 
 
 if __name__ == "__main__":
