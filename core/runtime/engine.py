@@ -261,10 +261,11 @@ class Engine:
         )
         secrets = call_secrets(run.plan, event, self._inputs, self._expressions)
 
-        def call() -> Outcome:
-            return call_tool(self._tools, self._clock, event, context, secrets, self._results)
-
         tool = self._tools.get(event.tool)
+
+        def call() -> Outcome:
+            return call_tool(tool, self._clock, event, context, secrets, self._results)
+
         if tool is not None and tool.inline:
             future: Future[Outcome] = Future()
             future.set_result(call())

@@ -7,7 +7,7 @@ scrubbed of the plan's secret values (see `secret_calls`), and refused if it can
 
 from __future__ import annotations
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticSerializationError, to_jsonable_python
 
 from core.domain.decisions import Outcome
@@ -19,21 +19,22 @@ from core.domain.result_refs import BlobRef
 from core.domain.scheduler import elapsed_ms
 from core.runtime.large_results import RESULT_TOO_LARGE, LargeResults, ResultTooLargeError
 from core.runtime.secret_calls import CallSecrets
-from core.runtime.tools import ToolContext, ToolRegistry
+from core.runtime.tools import Tool, ToolContext
 
 Failure = tuple[str, str, JsonValue]
 """An error type, its message, and the details the tool gave beside it."""
 
 
 def call_tool(
-    tools: ToolRegistry,
+    tool: Tool[BaseModel] | None,
     clock: Clock,
     event: StepStarted,
     context: ToolContext,
     secrets: CallSecrets,
     results: LargeResults,
 ) -> Outcome:
-    """Run the tool `event` started, with `secrets.parameters`; how it ended, as an `Outcome`.
+    """Run `tool`, the one `event` started (None: not enabled here), with `secrets.parameters`;
+    how it ended, as an `Outcome`.
 
     A large result is stored apart and recorded by reference (see `large_results`).
     """
@@ -41,7 +42,6 @@ def call_tool(
     result: JsonValue = None
     ref: BlobRef | None = None
     error = secrets.failure and (*secrets.failure, None)
-    tool = tools.get(event.tool)
     if error is None and tool is None:
         error = ("unknown_tool", f"tool {event.tool!r} is not enabled here", None)
     elif error is None and tool is not None:
