@@ -206,16 +206,18 @@ def _view(rows: _Rows, dialect: _Dialect, plan_id: UUID) -> JsonObject | None:
     if not set(data) <= PLAIN_DATA:
         return None
     step_columns = _STEP_COLUMNS.replace("result", dialect.json_text.format("result"))
-    steps = rows.fetch(
-        f"SELECT {step_columns} FROM plan_steps WHERE plan_id = ? ORDER BY position", [key]
-    )
+    steps = [
+        (*step[:4], None if step[4] is None else orjson.loads(step[4]), *step[5:])
+        for step in rows.fetch(
+            f"SELECT {step_columns} FROM plan_steps WHERE plan_id = ? ORDER BY position", [key]
+        )
+    ]
+    values = {kind: orjson.loads(text) for kind, text in data.items()}
     if not dialect.keeps_key_order:
-        texts = [*data.values(), *(step[4] for step in steps if step[4] is not None)]
-        if any(_has_ordered_object(orjson.loads(text)) for text in texts):
+        results = (step[4] for step in steps)
+        if any(_has_ordered_object(value) for value in (*values.values(), *results)):
             return None  # the order the event gave its keys is not in the row
-    return _shaped(
-        str(plan_id), summary, steps, {kind: orjson.loads(text) for kind, text in data.items()}
-    )
+    return _shaped(str(plan_id), summary, steps, values)
 
 
 def _shaped(
@@ -256,6 +258,7 @@ def _shaped(
 
 
 def _step(row: tuple[Any, ...]) -> JsonObject:
+    """A `plan_steps` row, its result already decoded, in the shape of `render.status_view`."""
     step_id, tool, status, attempts, result, error_type, error_message, skip, duration = row
     error = None
     if error_type is not None and status != "completed":
@@ -265,7 +268,7 @@ def _step(row: tuple[Any, ...]) -> JsonObject:
         "tool": tool,
         "status": status,
         "attempts": attempts,
-        "result": None if result is None else orjson.loads(result),
+        "result": result,
         "error": error,
         "skip_reason": skip,
         "duration_ms": duration,
