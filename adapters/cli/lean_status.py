@@ -101,10 +101,9 @@ def lean_status(call: StatusCall) -> int | None:
 
 def read_status_view(call: StatusCall) -> JsonObject | None:
     """The plan in the `status` shape from the read models, or None when they may not be exact."""
-    if call.postgres is not None:
-        return _read_postgres(call.postgres, call.plan_id)
-    assert call.database is not None
-    uri = f"file:{call.database}?mode=ro"  # `status_call` admits no path that needs escaping
+    if isinstance(call.store, PostgresAddress):
+        return _read_postgres(call.store, call.plan_id)
+    uri = f"file:{call.store}?mode=ro"  # `status_call` admits no path that needs escaping
     with contextlib.closing(sqlite3.connect(uri, uri=True, isolation_level=None)) as connection:
         connection.execute("BEGIN")  # one snapshot for every read below
         try:

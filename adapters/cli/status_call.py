@@ -24,9 +24,8 @@ class StatusCall(NamedTuple):
     """`status` on a local SQLite file or a PostgreSQL store, as the arguments and environment
     name it."""
 
-    database: str | None
-    """The SQLite file's absolute path."""
-    postgres: PostgresAddress | None
+    store: str | PostgresAddress
+    """The SQLite file's absolute path, or the PostgreSQL store's address."""
     plan_id: UUID
     as_json: bool
 
@@ -51,12 +50,11 @@ def status_call(arguments: Sequence[str], environ: Mapping[str, str]) -> StatusC
     positional = [word for word in rest[1:] if not word.startswith("-")]
     if len(positional) != 1 or any(option != "--json" for option in options):
         return None
-    database = _sqlite_file(store)
-    postgres = _postgres(store)
+    where = _sqlite_file(store) or _postgres(store)
     plan_id = _plan_id(positional[0])
-    if (database is None and postgres is None) or plan_id is None:
+    if where is None or plan_id is None:
         return None
-    return StatusCall(database, postgres, plan_id, bool(options))
+    return StatusCall(where, plan_id, bool(options))
 
 
 def _outside_lean(name: str) -> bool:

@@ -20,6 +20,7 @@ from adapters.read_models.tables import TABLE_NAMES, TRACKING_TABLE
 from adapters.settings import DEFAULT_STORE
 from adapters.store import parse_store_url
 from adapters.store.event_store import POSTGRES_EVENTS_TABLE
+from adapters.store.postgres_url import PostgresAddress
 from adapters.store.sqlite_file import EVENTS_TABLE
 from core import PlanStatus
 from projections import PlanSummaryProjection
@@ -124,8 +125,7 @@ def test_a_plain_local_status_call_may_go_the_lean_way(
 
     assert call is not None
     assert (call.plan_id, call.as_json) == (UUID(PLAN_ID), as_json)
-    assert call.database == str(tmp_path / "x.db")
-    assert call.postgres is None
+    assert call.store == str(tmp_path / "x.db")
 
 
 def test_a_status_call_on_postgresql_may_go_the_lean_way_with_the_stores_address() -> None:
@@ -134,10 +134,9 @@ def test_a_status_call_on_postgresql_may_go_the_lean_way_with_the_stores_address
     call = status_call.status_call(["--store", url, "status", PLAN_ID], {})
 
     assert call is not None
-    assert call.database is None
-    assert call.postgres is not None
-    assert call.postgres.conninfo == parse_store_url(url).conninfo
-    assert call.postgres.schema == "plans"
+    assert isinstance(call.store, PostgresAddress)
+    assert call.store.conninfo == parse_store_url(url).conninfo
+    assert call.store.schema == "plans"
 
 
 @pytest.mark.parametrize(
