@@ -7,7 +7,7 @@ alone, importing nothing heavy, whether it can answer them:
 
 - `planledger` and `planledger --help`: the command list from a static table (`command_table`);
 - `planledger [--store URL] status ID [--json]` on a local SQLite or a PostgreSQL store: the
-  read models, read with sqlite3 or psycopg (`lean_status`), when they are exactly as current
+  read models, read with sqlite3 or libpq (`lean_status`), when they are exactly as current
   as the event log.
 
 Anything else, or anything these paths are not sure of, goes to the full app, which behaves as

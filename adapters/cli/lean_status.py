@@ -1,4 +1,4 @@
-"""`planledger status ID` answered from the read models, with sqlite3 or psycopg alone.
+"""`planledger status ID` answered from the read models, with sqlite3 or libpq alone.
 
 The full `status` loads the plan from its events, which needs `core`, pydantic and the
 eventsourcing library: most of a second of imports for a table of a few rows. This path reads
@@ -36,6 +36,7 @@ from uuid import UUID
 import orjson
 
 from adapters.cli.status_call import StatusCall
+from adapters.store.catalog_rows import Fetch
 from adapters.store.postgres_url import PostgresAddress
 
 EVENTS_TABLE = "stored_events"
@@ -79,10 +80,6 @@ def lean_status(call: StatusCall) -> int | None:
         view = read_status_view(call)
     except (sqlite3.Error, ValueError, TypeError, KeyError):
         return None
-    except Exception as error:  # psycopg's errors, without importing psycopg for SQLite
-        if type(error).__module__.startswith("psycopg"):
-            return None
-        raise
     if view is None:
         return None
     code = PLAN_STATUS_CODES.get(view["status"])
@@ -116,34 +113,32 @@ def read_status_view(call: StatusCall) -> JsonObject | None:
 
 
 def _read_postgres(address: PostgresAddress, plan_id: UUID) -> JsonObject | None:
-    """As for SQLite, in one read-only snapshot; also None when the events table is not
-    current or its append-only guard is not intact (the full app refuses or migrates those)."""
-    import psycopg
-
-    from adapters.store.append_only_guard import ROW_TRIGGER, TRUNCATE_TRIGGER, guard_problems
-    from adapters.store.postgres_events_schema import EventsTable
+    """As for SQLite, in one read-only snapshot read through libpq (`libpq_session`); also None
+    when no libpq loads, or the events table is not current or its append-only guard is not
+    intact (the full app refuses or migrates those)."""
+    from adapters.store.libpq_session import LibpqError, open_session
 
     options = f"-c search_path={address.schema} -c timezone=UTC"
-    with psycopg.connect(address.conninfo, options=options) as connection:
-        connection.read_only = True
-        connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-        with connection.transaction(force_rollback=True):
-            table = EventsTable(address.schema, POSTGRES_EVENTS_TABLE, "")
-            triggers = [ROW_TRIGGER, TRUNCATE_TRIGGER]
-            if not table.is_current(connection, triggers) or guard_problems(
-                connection, address.schema, POSTGRES_EVENTS_TABLE
-            ):
-                return None
-            cursor = connection.cursor()
-            rows = _Rows(
-                lambda query, params: cursor.execute(
-                    query.replace("?", "%s"),  # our own constants, never input
-                    params,
-                ).fetchall()
-            )
-            if not _current(rows, POSTGRES, plan_id):
-                return None
-            return _view(rows, POSTGRES, plan_id)
+    try:
+        with open_session(address.conninfo, options) as session:
+            return None if session is None else _postgres_view(session.fetch, address, plan_id)
+    except LibpqError:
+        return None
+
+
+def _postgres_view(fetch: Fetch, address: PostgresAddress, plan_id: UUID) -> JsonObject | None:
+    """The view, when the events table is current and guarded and the read models exact."""
+    from adapters.store.events_table_checks import events_table_is_current
+    from adapters.store.guard_checks import ROW_TRIGGER, TRUNCATE_TRIGGER, guard_problems_in
+
+    triggers = [ROW_TRIGGER, TRUNCATE_TRIGGER]
+    table = (address.schema, POSTGRES_EVENTS_TABLE)
+    if not events_table_is_current(fetch, *table, triggers) or guard_problems_in(fetch, *table):
+        return None
+    rows = _Rows(lambda query, params: list(fetch(query.replace("?", "%s"), params)))
+    if not _current(rows, POSTGRES, plan_id):
+        return None
+    return _view(rows, POSTGRES, plan_id)
 
 
 class _Rows(NamedTuple):

@@ -29,10 +29,11 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import tuple_row
 
+from adapters.store.events_table_checks import events_table_is_current
+from adapters.store.psycopg_fetch import fetch_on
+
 ROW_BITS = 20
 """Positions per transaction: a batch may hold up to 2**20 rows."""
-
-APPEND_ARGUMENTS = "(uuid[], bigint[], text[], bytea[])"
 
 CREATE_TABLE = """
 CREATE TABLE IF NOT EXISTS {table} (
@@ -101,19 +102,6 @@ RETURN {position}(greatest('{era}'::xid8, pg_snapshot_xmin(pg_current_snapshot()
 function runs in it): every transaction below it has ended, so every row below this position
 that will ever exist is visible to the caller already."""
 
-IS_MIGRATED = """
-SELECT to_regprocedure(%(append)s) IS NOT NULL
-   AND to_regprocedure(%(readable_below)s) IS NOT NULL
-   AND (SELECT count(*) FROM pg_trigger
-        WHERE tgrelid = to_regclass(%(table)s) AND tgname = ANY(%(triggers)s)) = %(trigger_count)s
-"""
-
-IN_THIS_CLUSTER = """
-SELECT coalesce(max(notification_id), 0) < {position}(pg_snapshot_xmax(pg_current_snapshot()))
-FROM {table}
-"""
-"""False after a restore into a cluster whose transaction ids are lower than the era's."""
-
 Connection = psycopg.Connection[Any]
 
 
@@ -130,21 +118,8 @@ class EventsTable:
         self.readable_below = sql.Identifier(schema, f"{table}_readable_below")
 
     def is_current(self, connection: Connection, triggers: list[str]) -> bool:
-        """Migrated, guarded, and in the cluster it was migrated in (one or two queries)."""
-        cursor = connection.cursor(row_factory=tuple_row)
-        params = {
-            "append": self.append.as_string(connection) + APPEND_ARGUMENTS,
-            "readable_below": self.readable_below.as_string(connection) + "()",
-            "table": self.table.as_string(connection),
-            "triggers": triggers,
-            "trigger_count": len(triggers),
-        }
-        row = cursor.execute(IS_MIGRATED, params).fetchone()
-        if not (row and row[0]):
-            return False
-        statement = sql.SQL(IN_THIS_CLUSTER).format(position=self.position, table=self.table)
-        row = cursor.execute(statement).fetchone()
-        return bool(row and row[0])
+        """`events_table_checks.events_table_is_current` on a psycopg connection."""
+        return events_table_is_current(fetch_on(connection), self.schema, self.name, triggers)
 
     def migrate(self, connection: Connection) -> None:
         """Create the table or bring it up to date, in one transaction that locks it."""

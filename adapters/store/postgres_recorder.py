@@ -34,7 +34,7 @@ from eventsourcing.postgres import (
 from eventsourcing.utils import Environment, EnvType, retry
 from psycopg import sql
 
-from adapters.store.append_only_guard import ROW_TRIGGER, TRUNCATE_TRIGGER
+from adapters.store.guard_checks import ROW_TRIGGER, TRUNCATE_TRIGGER
 from adapters.store.postgres_events_schema import EventsTable
 from adapters.store.warm_pool import warm_first
 

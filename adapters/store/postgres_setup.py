@@ -8,13 +8,8 @@ from contextlib import contextmanager
 import psycopg
 from psycopg import sql
 
-from adapters.store.append_only_guard import (
-    APPEND_ONLY_MESSAGE,
-    ROW_TRIGGER,
-    TRUNCATE_TRIGGER,
-    guard_problems,
-    install_guard,
-)
+from adapters.store.append_only_guard import guard_problems, install_guard
+from adapters.store.guard_checks import APPEND_ONLY_MESSAGE, ROW_TRIGGER, TRUNCATE_TRIGGER
 from core import StoreTamperedError
 
 SETUP_LOCK_KEY = 0x504C414E4C4544  # "PLANLED": serialises concurrent set-ups of any schema

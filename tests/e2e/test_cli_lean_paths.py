@@ -47,11 +47,6 @@ def any_cli(request: pytest.FixtureRequest, cli: Cli) -> Cli:
     return Cli(cli.cwd, request.getfixturevalue("postgres_url"))
 
 
-def heavy_for(cli: Cli) -> set[str]:
-    """What the lean `status` on this store may not import (its own driver it needs)."""
-    return set(HEAVY) - ({"psycopg"} if cli.store.startswith("postgresql") else set())
-
-
 def traced(cli: Cli, *args: str, store: bool = True) -> tuple[CliResult, set[str]]:
     """Run `planledger [--store STORE] ARGS` through the entry point; also which packages loaded."""
     modules_file = cli.cwd / "modules.json"
@@ -124,7 +119,7 @@ def test_status_of_a_completed_plan_is_answered_leanly_without_heavy_imports(any
     answered, packages = traced(any_cli, "status", plan_id)
 
     assert answered.exit_code == 0, answered
-    assert not packages & heavy_for(any_cli), sorted(packages & heavy_for(any_cli))
+    assert not packages & set(HEAVY), sorted(packages & set(HEAVY))  # psycopg too: libpq reads
     assert assert_same_status(any_cli, plan_id, lean=True) == 0
 
 
