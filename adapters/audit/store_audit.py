@@ -2,7 +2,8 @@
 
 The chains are verified from the stored rows; with trusted keys every event's signature too;
 with checkpoints (kept outside the database) the log's digest and every plan's head at each of
-them; the read models are compared with a fold of the log up to where each projection stands.
+them; every blob an event names against its digest; the read models are compared with a fold of
+the log up to where each projection stands.
 None of it takes a read model's word for the log, so `projections rebuild` erases nothing: the
 read-model check only judges the read models, and projector lag is reported as lag.
 """
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
+from adapters.audit.blob_check import BlobCheck
 from adapters.audit.checkpoints import Checkpoint
 from adapters.audit.findings import AuditFinding, AuditReport
 from adapters.audit.log_scan import LogScan
@@ -21,7 +23,7 @@ from adapters.audit.stored_rows import chain_rows
 from adapters.read_models import ReadModelDatabase
 from adapters.signing import TrustedKeys
 from adapters.store import LibraryEventStore
-from core import JsonObject, PlanNotFoundError, verify_chain
+from core import BlobStore, JsonObject, PlanEvent, PlanNotFoundError, verify_chain
 
 UNKEYED_NOTE = (
     "no trusted keys (--keys): only naive tampering is detectable; someone who can write to "
@@ -35,11 +37,13 @@ NO_CHECKPOINTS_NOTE = (
 
 @dataclass(frozen=True)
 class Evidence:
-    """What the verifier is given besides the store: keys, checkpoints, the guard's state."""
+    """What the verifier is given besides the store: keys, checkpoints, the guard's state, and
+    the store's blob table (None: results stored by reference are not checked)."""
 
     trusted: TrustedKeys | None = None
     checkpoints: Sequence[Checkpoint | str] | None = None
     guard_problems: Sequence[str] = ()
+    blobs: BlobStore | None = None
 
 
 def audit_store(
@@ -56,7 +60,14 @@ def audit_store(
     readable = [c for c in evidence.checkpoints or () if isinstance(c, Checkpoint)]
     trusted_checkpoints, findings = _checkpoint_signatures(readable, evidence)
     read_models = ReadModelCheck(database)
-    scan = LogScan(evidence.trusted, trusted_checkpoints, read_models.apply)
+    blobs = BlobCheck(evidence.blobs) if evidence.blobs is not None else None
+
+    def on_event(position: int, event: PlanEvent) -> None:
+        read_models.apply(position, event)
+        if blobs is not None:
+            blobs.note(event)
+
+    scan = LogScan(evidence.trusted, trusted_checkpoints, on_event)
     scan.run(store)
     broken: set[UUID] = set()
     for plan_id, trail in scan.trails.items():
@@ -67,6 +78,7 @@ def audit_store(
         if trail.seal is not None:
             findings.append(trail.seal)
     findings += scan.checkpoint_findings
+    findings += blobs.findings() if blobs is not None else []
     findings += read_models.findings(broken)
     findings += [AuditFinding(None, None, "guard", problem) for problem in evidence.guard_problems]
     known = {*scan.trails, *read_models.known_plans()}
@@ -80,7 +92,7 @@ def audit_store(
     return AuditReport(
         len(known) if plan_ids is None else len(plan_ids),
         tuple(sorted(findings, key=_order)),
-        _sections(scan, read_models, evidence, len(readable)),
+        _sections(scan, read_models, evidence, len(readable), blobs),
         _notes(evidence),
     )
 
@@ -114,7 +126,11 @@ def _checkpoint_signatures(
 
 
 def _sections(
-    scan: LogScan, read_models: ReadModelCheck, evidence: Evidence, checkpoints: int
+    scan: LogScan,
+    read_models: ReadModelCheck,
+    evidence: Evidence,
+    checkpoints: int,
+    blobs: BlobCheck | None,
 ) -> dict[str, JsonObject]:
     sections: dict[str, JsonObject] = {}
     lag = read_models.lag()
@@ -124,6 +140,8 @@ def _sections(
         sections["signatures"] = {"events": scan.events, "keys": len(evidence.trusted.keys)}
     if evidence.checkpoints is not None:
         sections["checkpoints"] = {"checked": checkpoints}
+    if blobs is not None and blobs.checked:
+        sections["blobs"] = {"checked": blobs.checked}
     return sections
 
 

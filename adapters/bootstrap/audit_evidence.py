@@ -18,13 +18,15 @@ from adapters.store import (
     parse_store_url,
 )
 from adapters.store.append_only_guard import guard_problems_at
+from adapters.store.blob_store import open_blob_store
 from adapters.store.event_store import POSTGRES_EVENTS_TABLE
 from adapters.store.library_errors import translated_errors
 
 
 def audit_evidence(settings: Settings, keys: Path | None, checkpoints: Path | None) -> Evidence:
     """What `audit verify` checks the store against: trusted keys (`--keys`, else the setting),
-    a checkpoint file, and on PostgreSQL the state of the append-only guard."""
+    a checkpoint file, on PostgreSQL the state of the append-only guard, and the blob table (not
+    for a `memory://` store, whose blobs live in the process that wrote them)."""
     trusted = load_trusted_keys(keys) if keys is not None else trusted_keys_of(settings)
     lines = None
     if checkpoints is not None:
@@ -37,7 +39,8 @@ def audit_evidence(settings: Settings, keys: Path | None, checkpoints: Path | No
     if config.conninfo is not None and config.schema is not None:
         with translated_errors(config.display):
             problems = guard_problems_at(config.conninfo, config.schema, POSTGRES_EVENTS_TABLE)
-    return Evidence(trusted, lines, problems)
+    blobs = open_blob_store(config) if config.kind != "memory" else None
+    return Evidence(trusted, lines, problems, blobs)
 
 
 def verify_every_plan(settings: Settings) -> AuditReport:

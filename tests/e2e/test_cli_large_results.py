@@ -93,3 +93,44 @@ def test_a_large_result_goes_to_the_blob_table_and_templates_still_read_it(
     assert {s["id"]: s for s in shown["steps"]}["big"]["result"]["$ref"] == ref["digest"]
     assert "x" * 5000 not in json.dumps(history)
     assert verified.exit_code == 0, verified
+
+
+def on_blob_table(cli: Cli, statement: str, params: tuple[object, ...]) -> None:
+    """Run `statement` on the store's blob table (`{table}`), as the insider would."""
+    if cli.store.startswith("sqlite"):
+        with sqlite3.connect(cli.cwd / "x.db") as connection:
+            connection.execute(statement.format(table="planledger_blobs"), params)
+        return
+    dsn, _, schema = cli.store.partition("?schema=")
+    with psycopg.connect(dsn) as connection:
+        table = sql.Identifier(schema, "planledger_blobs").as_string(connection)
+        connection.execute(statement.format(table=table).replace("?", "%s"), params)  # type: ignore[arg-type]
+
+
+def test_audit_verify_finds_a_deleted_and_a_rewritten_blob_though_every_chain_holds(
+    cli_on_each_store: Cli,
+) -> None:
+    cli = cli_on_each_store
+    cli.env |= {"PLANLEDGER_INLINE_RESULT_BYTES": "1000", "PLANLEDGER_MAX_RESULT_BYTES": "100000"}
+    plan_id = cli("run", cli.write_spec(SPEC), "--json").json()["id"]
+    history = cli("history", plan_id, "--json").json()
+    [completed] = [r for r in history if r["type"] == "StepCompleted" and r["step_id"] == "big"]
+    [ended] = [r for r in history if r["type"] == "PlanPartiallyCompleted"]
+    intact = cli("audit", "verify", "--all", "--json")
+
+    on_blob_table(cli, "DELETE FROM {table} WHERE digest = ?", (completed["result_ref"]["digest"],))
+    forged = json.dumps("x" * 4999 + "y").encode()
+    on_blob_table(
+        cli,
+        "UPDATE {table} SET content = ? WHERE digest = ?",
+        (forged, ended["output_refs"]["copy"]["digest"]),
+    )
+    verified = cli("audit", "verify", "--all", "--json")
+
+    assert intact.exit_code == 0, intact
+    assert intact.json()["blobs"] == {"checked": 2}
+    assert verified.exit_code == 1, verified
+    assert {(f["version"], f["problem"]) for f in verified.json()["findings"]} == {
+        (completed["version"], "blob_missing"),
+        (ended["version"], "blob_changed"),
+    }

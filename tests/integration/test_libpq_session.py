@@ -1,4 +1,4 @@
-"""The lean `status`'s libpq session reads what psycopg reads, refuses what it cannot, never writes."""
+"""The lean `status`'s libpq session reads what psycopg reads, refuses the rest, never writes."""
 
 from __future__ import annotations
 

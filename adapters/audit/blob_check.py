@@ -1,0 +1,64 @@
+"""Results stored by reference, checked: every blob an event names is in the blob table, whole.
+
+The hash chain covers a stored result's digest, size and preview, not its bytes: those live in
+the blob table beside the events. A deleted or rewritten blob row leaves every chain intact, so
+`audit verify` reads each blob the log names (once per digest, however many events name it) and
+compares its SHA-256 and size with the ref. The first event to name a blob carries the finding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from uuid import UUID
+
+from adapters.audit.findings import AuditFinding
+from core import BlobRef, BlobStore, PlanEvent
+
+
+def blob_refs(event: PlanEvent) -> list[BlobRef]:
+    """The refs an event records: a step's `result_ref`, a plan's `output_refs`."""
+    refs: list[BlobRef] = []
+    result_ref = getattr(event, "result_ref", None)
+    if isinstance(result_ref, BlobRef):
+        refs.append(result_ref)
+    output_refs = getattr(event, "output_refs", None)
+    if isinstance(output_refs, dict):
+        refs += [ref for ref in output_refs.values() if isinstance(ref, BlobRef)]
+    return refs
+
+
+class BlobCheck:
+    """Collects the refs of the events it is shown; `findings` reads and compares each blob."""
+
+    def __init__(self, blobs: BlobStore) -> None:
+        self._blobs = blobs
+        self._first: dict[str, tuple[UUID, int, BlobRef]] = {}
+
+    def note(self, event: PlanEvent) -> None:
+        """Remember the refs `event` names (a digest seen before is already remembered)."""
+        for ref in blob_refs(event):
+            self._first.setdefault(ref.digest, (event.plan_id, event.version, ref))
+
+    @property
+    def checked(self) -> int:
+        """How many distinct blobs the log names."""
+        return len(self._first)
+
+    def findings(self) -> list[AuditFinding]:
+        """`blob_missing` or `blob_changed` for each named blob that is gone or not its bytes."""
+        found: list[AuditFinding] = []
+        for digest, (plan_id, version, ref) in self._first.items():
+            try:
+                content = self._blobs.get(digest)
+            except LookupError:
+                detail = f"the result stored by reference as {digest} is not in the blob table"
+                found.append(AuditFinding(plan_id, version, "blob_missing", detail))
+                continue
+            actual = "sha256:" + hashlib.sha256(content).hexdigest()
+            if actual != digest or len(content) != ref.size:
+                detail = (
+                    f"the blob stored as {digest} holds other bytes ({actual}, {len(content)} "
+                    f"bytes; the event recorded {ref.size})"
+                )
+                found.append(AuditFinding(plan_id, version, "blob_changed", detail))
+        return found
