@@ -25,6 +25,7 @@ from datetime import datetime
 from uuid import UUID
 
 _LIBRARY_NAMES = ("libpq.so.5", "libpq.5.dylib")
+_PACKAGE_FOLDERS = ("site-packages", "dist-packages")
 _CONNECTION_OK = 0
 _COMMAND_OK = 1
 _TUPLES_OK = 2
@@ -70,10 +71,14 @@ def _load_libpq() -> ctypes.CDLL | None:
 
 
 def _bundled_libpq() -> list[str]:
-    """The libpq that psycopg-binary ships beside itself, found on `sys.path` without importing
-    psycopg (`psycopg_binary.libs/` on Linux, `psycopg_binary/.dylibs/` on macOS)."""
+    """The libpq that psycopg-binary ships beside itself, found in the interpreter's package
+    folders without importing psycopg (`psycopg_binary.libs/` on Linux, `psycopg_binary/.dylibs/`
+    on macOS). Only absolute `site-packages` entries are looked in: never the working directory,
+    where anyone could leave a library to be loaded."""
     found: list[str] = []
     for entry in sys.path:
+        if not (os.path.isabs(entry) and os.path.basename(entry) in _PACKAGE_FOLDERS):
+            continue
         for folder in (
             os.path.join(entry, "psycopg_binary.libs"),
             os.path.join(entry, "psycopg_binary", ".dylibs"),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -96,3 +98,18 @@ def test_no_libpq_to_load_gives_no_session(conninfo: str, monkeypatch: pytest.Mo
 
     with open_session(conninfo, OPTIONS) as opened:
         assert opened is None
+
+
+def test_a_libpq_left_in_the_working_directory_is_never_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    planted = tmp_path / "psycopg_binary.libs"
+    planted.mkdir()
+    (planted / "libpq-planted.so.5").write_bytes(b"not a library")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", ["", str(tmp_path), *sys.path])
+
+    candidates = libpq_session._bundled_libpq()
+
+    assert candidates, "psycopg-binary's own libpq should still be found"
+    assert not [c for c in candidates if str(tmp_path) in c or not Path(c).is_absolute()]
