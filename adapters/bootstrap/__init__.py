@@ -25,7 +25,7 @@ from adapters.bootstrap.service_parts import (
     trusted_keys_of,
     validate_spec_data,
 )
-from adapters.bootstrap.worker_scopes import work_queue, worker
+from adapters.bootstrap.worker_scopes import refuse_if_leased, work_queue, worker
 
 __all__ = [
     "audit_evidence",
@@ -42,6 +42,7 @@ __all__ = [
     "projection_status",
     "read_models",
     "read_side",
+    "refuse_if_leased",
     "secret_vault",
     "signer_of",
     "store_wakeup",

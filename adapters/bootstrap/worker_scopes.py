@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from uuid import UUID
 
 from adapters.bootstrap.read_side_scopes import store_wakeup
 from adapters.bootstrap.service_parts import build_service, open_store
@@ -14,7 +15,7 @@ from adapters.store import (
     parse_store_url,
 )
 from adapters.telemetry import StoreObserver, open_telemetry
-from adapters.workers import Worker, WorkerOptions, WorkQueue
+from adapters.workers import PlanLeasedError, Worker, WorkerOptions, WorkQueue
 from adapters.workers.worker import ClaimObserver
 from core import (
     Callbacks,
@@ -30,6 +31,22 @@ def work_queue(settings: Settings, command: str) -> Iterator[WorkQueue]:
         yield queue
     finally:
         queue.close()
+
+
+def refuse_if_leased(settings: Settings, plan_id: UUID) -> None:
+    """Raise `PlanLeasedError` when a live worker holds `plan_id` (only PostgreSQL stores set up
+    for workers have leases): `resume` ends the attempts a stopped process left running, and
+    those of a worker that is alive are not left, they are running."""
+    config = parse_store_url(settings.store_url)
+    if config.kind != "postgresql":
+        return
+    queue = WorkQueue(config, "resume")
+    try:
+        lease = queue.live_lease(plan_id) if queue.initialised() else None
+    finally:
+        queue.close()
+    if lease is not None:
+        raise PlanLeasedError(plan_id, lease.owner, lease.expires_at)
 
 
 @contextmanager

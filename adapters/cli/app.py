@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from adapters.bootstrap import build_tools, ledger, planledger, validate_spec_data
+from adapters.bootstrap import build_tools, ledger, planledger, refuse_if_leased, validate_spec_data
 from adapters.cli.agent_commands import agent_app, mcp_command
 from adapters.cli.audit_commands import audit_app, show
 from adapters.cli.command_context import (
@@ -245,6 +245,7 @@ def resume(plan_id: IdArg, by: ByOpt = None, as_json: JsonOpt = False) -> None:
         from adapters.cli.remote_commands import resume_remotely
 
         finish_view(resume_remotely(current_settings(), parse_id(plan_id), console), as_json)
+    refuse_if_leased(current_settings(), parse_id(plan_id))
     with _engine_showing_progress(console, as_json) as service:
         plan = service.resume(
             parse_id(plan_id),

@@ -17,6 +17,7 @@ from adapters.http_api.context import ApiContext, allowed, caller, context
 from adapters.http_api.idempotency import request_digest
 from adapters.ledger import StepReportAnswer
 from adapters.principals import Action, Principal
+from adapters.workers import PlanLeasedError
 from core import ConcurrencyError, JsonObject, PlanNotFoundError, PlanStatus, parse_traceparent
 
 router = APIRouter(tags=["plan commands"])
@@ -193,8 +194,12 @@ def resume(plan_id: UUID, ctx: Ctx, who: Runner, response: Response) -> dict[str
 
     Attempts a stopped process left running end as `resume` ends them, by the principal: an
     idempotent step runs again, another fails `interrupted`. A plan this server runs now is
-    left as it is.
+    left as it is; one a live worker holds is refused (409, `PlanLeasedError`): its attempts
+    are running, not left.
     """
+    lease = ctx.queue.live_lease(plan_id) if ctx.queue is not None else None
+    if lease is not None:
+        raise PlanLeasedError(plan_id, lease.owner, lease.expires_at)
     if not ctx.executions.runs(plan_id):
         ctx.ledger.service.recover(plan_id, by=who.name)
     return execute(plan_id, ctx, who, response)

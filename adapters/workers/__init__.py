@@ -3,11 +3,12 @@
 from adapters.workers.errors import (
     InvalidSubmitKeyError,
     NeedsPostgresError,
+    PlanLeasedError,
     StoreNotInitialisedError,
 )
 from adapters.workers.plan_waiter import WaitResult, wait_for_end
 from adapters.workers.submission import submit
-from adapters.workers.work_queue import Claim, WorkQueue
+from adapters.workers.work_queue import Claim, Lease, WorkQueue
 from adapters.workers.work_schema import WORK_TABLE, init_store
 from adapters.workers.worker import Worker, WorkerOptions
 
@@ -15,7 +16,9 @@ __all__ = [
     "WORK_TABLE",
     "Claim",
     "InvalidSubmitKeyError",
+    "Lease",
     "NeedsPostgresError",
+    "PlanLeasedError",
     "StoreNotInitialisedError",
     "WaitResult",
     "WorkQueue",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from core import InvalidInputError
+from datetime import datetime
+from uuid import UUID
+
+from core import InvalidInputError, InvalidTransitionError
 
 
 class NeedsPostgresError(InvalidInputError):
@@ -34,3 +37,16 @@ class InvalidSubmitKeyError(InvalidInputError):
         self.key = key
         self.reason = reason
         super().__init__(f"invalid --key {key!r}: {reason}")
+
+
+class PlanLeasedError(InvalidTransitionError):
+    """`resume` of a plan a live worker holds: it would run the worker's attempts a second time
+    (`cannot resume plan ID: it is being run by worker W, whose lease runs until T`)."""
+
+    def __init__(self, plan_id: UUID, owner: str, expires_at: datetime) -> None:
+        self.owner = owner
+        self.expires_at = expires_at
+        until = expires_at.isoformat(timespec="seconds").replace("+00:00", "Z")
+        super().__init__(
+            plan_id, f"being run by worker {owner}, whose lease runs until {until}", "resume"
+        )

@@ -142,6 +142,14 @@ class Claim:
     last_crash: str | None = None
 
 
+@dataclass(frozen=True)
+class Lease:
+    """Who holds a plan's lease, and until when (the database's clock)."""
+
+    owner: str
+    expires_at: datetime
+
+
 class WorkQueue:
     """Submissions and leases in the work table of one store; errors leave as core errors.
 
@@ -194,6 +202,17 @@ class WorkQueue:
             ).fetchall()
         )
         return rows[0][0] is not None
+
+    def live_lease(self, plan_id: UUID) -> Lease | None:
+        """The worker holding `plan_id` now, by the database's clock (None: nobody does)."""
+        row = self._run(
+            lambda c: c.execute(
+                f"SELECT owner, expires_at FROM {WORK_TABLE} "
+                "WHERE plan_id = %s AND owner IS NOT NULL AND expires_at >= now()",
+                (plan_id,),
+            ).fetchone()
+        )
+        return None if row is None else Lease(str(row[0]), row[1])
 
     def add(self, plan_id: UUID, key: str | None) -> UUID:
         """Queue a plan; with a key already used, the plan queued under it (race-safe)."""

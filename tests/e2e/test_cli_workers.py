@@ -11,6 +11,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from adapters.workers import submit
 from core.domain.events import PlanResumed, StepFailed, StepInterrupted, StepStarted
 from core.domain.status import PlanStatus
 
+from .api_server import RemoteCli
 from .conftest import PLANLEDGER, Cli, cli_environment
 from .workers import (
     StoreView,
@@ -305,3 +307,33 @@ def test_a_worker_goes_on_after_its_database_connections_are_terminated(
     assert survivor.running
     starts = [e.worker for e in view.history(after) if isinstance(e, StepStarted)]
     assert starts == ["w-survivor"]
+
+
+@pytest.mark.postgres
+def test_resume_of_a_plan_a_live_worker_holds_is_refused_here_and_through_a_server(
+    initialised: Cli,
+    view: StoreView,
+    workers: Callable[..., WorkerProcess],
+    wait_until: Any,
+    tmp_path: Path,
+) -> None:
+    held = "touch held.started; while [ ! -f go ]; do sleep 0.05; done; echo done >> held.log"
+    plan_id = initialised("submit", initialised.write_spec(spec(shell_step("held", held))))
+    plan_id = plan_id.stdout.strip()
+    workers(initialised, "w-busy", lease_s=LEASE_S)
+    wait_until(lambda: (initialised.cwd / "held.started").exists(), timeout=30, what="the step")
+
+    here = initialised("resume", plan_id)
+    for remote in RemoteCli.serving(initialised, tmp_path):
+        there = remote("resume", plan_id)
+    (initialised.cwd / "go").touch()
+    waited = initialised("wait", plan_id, "--timeout", "30", "--json")
+
+    for refused in (here, there):
+        assert refused.exit_code == 2, refused
+        assert f"cannot resume plan {plan_id}: it is being run by worker w-busy" in refused.stderr
+    assert waited.json()["status"] == "completed"
+    assert list(iter_lines(initialised.cwd / "held.log")) == ["done"]
+    history = view.history(plan_id)
+    assert [e.step_id for e in history if isinstance(e, StepStarted)] == ["held"]
+    assert not any(isinstance(e, PlanResumed) for e in history)
