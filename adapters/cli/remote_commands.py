@@ -11,7 +11,7 @@ from adapters.cli.render import ProgressPrinter
 from adapters.ledger import Caller
 from adapters.remote import RemoteLedger, follow_until_ended
 from adapters.settings import Settings
-from core import JsonObject, PlanStatus
+from core import JsonObject
 
 SERVER_ACTOR = Caller("-")
 """Through a server the token's principal acts: the `by` a remote call carries is ignored."""
@@ -42,12 +42,19 @@ def run_remotely(
     traceparent: str | None,
     console: Console,
 ) -> JsonObject:
-    """`run` through the server: create, approve (as the token's principal) if `approve` and the
-    plan waits for it, then run it in the server and follow it to its end."""
+    """`run` through the server: create and, if `approve` and the plan waits for it, approve (as
+    the token's principal) in one request, which writes nothing if the approval is refused;
+    then run it in the server and follow it to its end."""
     with RemoteLedger(settings.server) as remote:
-        plan_id = remote.create(spec, by=SERVER_ACTOR, inputs=inputs, traceparent=traceparent)
+        plan_id = remote.create(
+            spec,
+            by=SERVER_ACTOR,
+            inputs=inputs,
+            traceparent=traceparent,
+            approve=approve,
+            comment="approved on the command line",
+        )
         console.print(f"plan {plan_id}", highlight=False)
-        _approve_if_waiting(remote, plan_id, approve, "approved on the command line")
         return _follow(remote, plan_id, remote.start_execution(plan_id), console)
 
 
@@ -61,18 +68,18 @@ def submit_remotely(
     traceparent: str | None,
 ) -> UUID:
     """`submit` through the server: the plan is created there (queued for its workers where its
-    store has a work table), once per idempotency `key`, and approved if `approve` asks."""
+    store has a work table), once per idempotency `key`, and approved in the same request if
+    `approve` asks (a refused approval writes nothing)."""
     with RemoteLedger(settings.server) as remote:
-        plan_id = remote.create(
-            spec, by=SERVER_ACTOR, inputs=inputs, traceparent=traceparent, key=key
+        return remote.create(
+            spec,
+            by=SERVER_ACTOR,
+            inputs=inputs,
+            traceparent=traceparent,
+            key=key,
+            approve=approve,
+            comment="approved on submission",
         )
-        _approve_if_waiting(remote, plan_id, approve, "approved on submission")
-    return plan_id
-
-
-def _approve_if_waiting(remote: RemoteLedger, plan_id: UUID, approve: bool, comment: str) -> None:
-    if approve and remote.status(plan_id).view["status"] == PlanStatus.PENDING_APPROVAL:
-        remote.approve(plan_id, by=SERVER_ACTOR, comment=comment)
 
 
 def _follow(remote: RemoteLedger, plan_id: UUID, started: bool, console: Console) -> JsonObject:

@@ -10,10 +10,14 @@ Text = Field(default="", max_length=10_000)
 
 
 class CreatePlan(BaseModel):
-    """A plan spec (as YAML/JSON would give it, `plan: path` already inlined) and its inputs."""
+    """A plan spec (as YAML/JSON would give it, `plan: path` already inlined) and its inputs;
+    `approve`: the caller approves it too, with `comment`, if it waits for approval (checked
+    before anything is written, so a refusal leaves no plan behind)."""
 
     spec: dict[str, Any]
     inputs: dict[str, Any] | None = None
+    approve: bool = False
+    comment: str = Text
 
 
 class SpecBody(BaseModel):

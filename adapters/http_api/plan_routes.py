@@ -28,6 +28,8 @@ Operator = Annotated[Principal, Depends(allowed(Action.OPERATE))]
 Runner = Annotated[Principal, Depends(allowed(Action.EXECUTE))]
 Reporter = Annotated[Principal, Depends(allowed(Action.REPORT))]
 
+_APPROVAL = {"approve", "comment"}
+
 
 @router.post("/plans", status_code=status.HTTP_201_CREATED)
 def create_plan(
@@ -42,21 +44,29 @@ def create_plan(
 
     With `Idempotency-Key`, the same key and body return the plan made the first time (200,
     `Idempotent-Replayed: true`); the same key with another body is refused. A W3C
-    `traceparent` header joins the plan's spans to the caller's trace.
+    `traceparent` header joins the plan's spans to the caller's trace. With `approve`, the
+    principal (who needs the approve permission) approves it too, as `run --approve-as` does:
+    whether it may is checked first, so a refusal (403) writes nothing.
     """
     service = ctx.ledger.service
-    service.check_inputs(service.validate(body.spec), body.inputs or {})
+    spec = service.validate(body.spec)
+    service.check_inputs(spec, body.inputs or {})
+    if body.approve:
+        who.require(Action.APPROVE)
+        service.check_approver(spec, who.name, created_by=who.name, roles=caller(who).roles)
     if traceparent is not None:
         parse_traceparent(traceparent)
     plan_id = uuid4()
     if idempotency_key is not None:
-        digest = request_digest(body.model_dump(mode="json"))
+        # a body that does not approve digests as it did before `approve` existed
+        request = body.model_dump(mode="json", exclude=None if body.approve else _APPROVAL)
+        digest = request_digest(request)
         plan_id = ctx.idempotency.reserve(who.name, idempotency_key, digest, plan_id)
         with contextlib.suppress(PlanNotFoundError):
             service.history(plan_id)
             response.status_code = status.HTTP_200_OK
             response.headers["Idempotent-Replayed"] = "true"
-            return ctx.ledger.status(plan_id).view
+            return _approved_if_asked(ctx, who, body, plan_id)
     if ctx.queue is not None:
         ctx.queue.add(plan_id, None)
     with contextlib.suppress(ConcurrencyError):  # a concurrent request with the key made it
@@ -64,7 +74,18 @@ def create_plan(
             body.spec, by=who.name, inputs=body.inputs, plan_id=plan_id, traceparent=traceparent
         )
     response.headers["Location"] = f"/plans/{plan_id}"
-    return ctx.ledger.status(plan_id).view
+    return _approved_if_asked(ctx, who, body, plan_id)
+
+
+def _approved_if_asked(
+    ctx: ApiContext, who: Principal, body: models.CreatePlan, plan_id: UUID
+) -> JsonObject:
+    """The plan's view, approved first if the request asks and it waits for approval (also on
+    a replay, so a retried request finishes what a lost answer left undone)."""
+    view = ctx.ledger.status(plan_id).view
+    if body.approve and view["status"] == PlanStatus.PENDING_APPROVAL:
+        return ctx.ledger.approve(plan_id, by=caller(who), comment=body.comment)
+    return view
 
 
 @router.post("/plans/{plan_id}/approve")

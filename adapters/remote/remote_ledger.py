@@ -81,13 +81,17 @@ class RemoteLedger:
         inputs: object = None,
         traceparent: str | None = None,
         key: str | None = None,
+        approve: bool = False,
+        comment: str = "",
     ) -> UUID:
         headers = {}
         if key is not None:
             headers["Idempotency-Key"] = key
         if traceparent is not None:
             headers["traceparent"] = traceparent
-        body = {"spec": spec, "inputs": inputs}
+        body: JsonObject = {"spec": spec, "inputs": inputs}
+        if approve:  # a body that does not approve stays as it was, for its idempotency digest
+            body |= {"approve": True, "comment": comment}
         return UUID(self._json("POST", "/plans", json=body, headers=headers)["id"])
 
     def approve(self, plan_id: UUID, *, by: Caller, comment: str) -> JsonObject:

@@ -19,6 +19,7 @@ from core.domain.decisions import (
     apply_decisions,
     approve,
     cancel,
+    check_may_approve,
     reject,
     resume,
 )
@@ -108,6 +109,15 @@ class PlanService(OutsideReports, OperatorControls):
     def check_inputs(self, spec: PlanSpec, inputs: object) -> JsonObject:
         """The inputs if they are a JSON object that passes the spec's `inputs_schema`."""
         return self._inputs.checked(spec, inputs)
+
+    def check_approver(
+        self, spec: PlanSpec, approver: str, *, created_by: str, roles: Collection[str] = ()
+    ) -> None:
+        """Raise unless `approver` (with `roles`) may approve a plan of `spec` that
+        `created_by` creates now: a caller that creates and approves at once asks first, so a
+        refusal leaves nothing behind. A spec that needs no approval needs no approver."""
+        if spec.options.needs_approval:
+            check_may_approve(spec, approver, created_by=created_by, roles=roles)
 
     def create_plan(
         self,

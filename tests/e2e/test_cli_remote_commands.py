@@ -151,3 +151,26 @@ def test_a_command_that_runs_where_the_store_is_refuses_a_server_by_name_and_wri
     assert f"`planledger {command[0]}`" in refused.stderr
     assert "cannot go through a server" in refused.stderr
     assert sorted(path.name for path in tmp_path.iterdir()) == before
+
+
+def test_a_refused_approval_through_a_server_leaves_no_plan_as_it_does_here(
+    cli: Cli, remote: Cli
+) -> None:
+    only_alice = cli.write_spec(
+        spec(shell_step("only", "echo hi"), require_approval=True, approvers=["alice"])
+    )
+
+    here = cli("run", only_alice, "--approve-as", "mallory")
+    ran = remote("run", only_alice, "--approve-as", "mallory")
+    submitted = remote("submit", only_alice, "--approve-as", "mallory", "--key", "k-refused")
+    plans = cli("plans", "list", "--json").json()["plans"]
+    by_alice = remote("submit", only_alice, "--approve-as", "alice", "--by", "alice")
+
+    assert here.exit_code == 2, here
+    for refused in (ran, submitted):
+        assert refused.exit_code == here.exit_code, refused
+        assert "may not approve or reject this plan (it was not created)" in refused.stderr
+    assert plans == []
+    assert by_alice.exit_code == 0, by_alice
+    approved = cli("status", by_alice.stdout.strip(), "--json").json()
+    assert (approved["status"], approved["approved_by"]) == ("approved", "alice")
