@@ -87,12 +87,8 @@ class Ledger(Protocol):
         inputs: object = None,
         traceparent: str | None = None,
         key: str | None = None,
-        approve: bool = False,
-        comment: str = "",
     ) -> UUID:
-        """Record a new plan (once per idempotency `key`, where one is given); its id. With
-        `approve`, `by` approves it too (with `comment`) if it waits for approval: whether `by`
-        may is checked before anything is written, so a refusal leaves no plan behind."""
+        """Record a new plan (once per idempotency `key`, where one is given); its id."""
         ...
 
     def approve(self, plan_id: UUID, *, by: Caller, comment: str) -> JsonObject: ...

@@ -89,18 +89,10 @@ class LocalLedger:
         inputs: object = None,
         traceparent: str | None = None,
         key: str | None = None,
-        approve: bool = False,
-        comment: str = "",
     ) -> UUID:
         if key is not None:
             raise InvalidInputError("an idempotency key needs `submit` or the HTTP API")
-        if approve:
-            checked = self.service.validate(spec)
-            self.service.check_approver(checked, by.name, created_by=by.name, roles=by.roles)
-        plan_id = self.service.create_plan(spec, by=by.name, inputs=inputs, traceparent=traceparent)
-        if approve and self.service.get_plan(plan_id).status is PlanStatus.PENDING_APPROVAL:
-            self.service.approve(plan_id, by=by.name, comment=comment, roles=by.roles)
-        return plan_id
+        return self.service.create_plan(spec, by=by.name, inputs=inputs, traceparent=traceparent)
 
     def approve(self, plan_id: UUID, *, by: Caller, comment: str) -> JsonObject:
         plan = self.service.approve(plan_id, by=by.name, comment=comment, roles=by.roles)

@@ -84,6 +84,8 @@ class RemoteLedger:
         approve: bool = False,
         comment: str = "",
     ) -> UUID:
+        """As `Ledger.create`; with `approve`, the token's principal approves the plan in the
+        same request (with `comment`), and a refused approval writes nothing."""
         headers = {}
         if key is not None:
             headers["Idempotency-Key"] = key
