@@ -71,6 +71,10 @@ _STEP_COLUMNS = (
     "step_id, tool, status, attempts, result, error_type, error_message, skip_reason, duration_ms"
 )
 
+LEAN_CONNECT_TIMEOUT_S = 2
+"""A server that has not answered by then gets the full app, which waits its own 10 s and says
+what is wrong: the lean path is only worth taking when it is quick."""
+
 JsonObject = dict[str, Any]
 
 
@@ -119,8 +123,9 @@ def _read_postgres(address: PostgresAddress, plan_id: UUID) -> JsonObject | None
     from adapters.store.libpq_session import LibpqError, open_session
 
     options = f"-c search_path={address.schema} -c timezone=UTC"
+    conninfo = f"{address.conninfo} connect_timeout={LEAN_CONNECT_TIMEOUT_S}"  # the last one wins
     try:
-        with open_session(address.conninfo, options) as session:
+        with open_session(conninfo, options) as session:
             return None if session is None else _postgres_view(session.fetch, address, plan_id)
     except LibpqError:
         return None
