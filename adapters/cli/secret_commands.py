@@ -15,7 +15,7 @@ import typer
 from adapters.bootstrap import planledger
 from adapters.cli.command_context import IdArg, current_settings, handles_errors, parse_id
 from adapters.cli.local_only import refuse_through_server
-from adapters.secrets import init_master_key, open_data_keys
+from adapters.secrets import SealedUnderAnotherPlanError, init_master_key, open_data_keys
 from adapters.store import parse_store_url
 
 secrets_app = typer.Typer(
@@ -43,6 +43,8 @@ def forget(plan_id: IdArg) -> None:
     settings = current_settings()
     with planledger(settings) as service:
         plan = service.get_plan(parse_id(plan_id))
+    if plan.sealed_inputs is not None and plan.sealed_inputs.key_plan_id is not None:
+        raise SealedUnderAnotherPlanError(plan.plan_id, plan.sealed_inputs.key_plan_id)
     forgotten = open_data_keys(parse_store_url(settings.store_url)).forget(plan.plan_id)
     said = "forgot the data key of" if forgotten else "no data key (left) for"
     typer.echo(f"{said} plan {plan.plan_id}: its secret inputs cannot be read")

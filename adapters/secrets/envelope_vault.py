@@ -3,7 +3,10 @@
 Each plan gets a fresh 256-bit data key. The secret values (their JSON) are encrypted under it
 and recorded in `PlanCreated`; the data key itself is encrypted (wrapped) under the master key
 and kept in the data-key table. Both encryptions bind the plan id as associated data, so
-ciphertext moved to another plan does not decrypt. The master key is read when first needed.
+ciphertext moved to another plan does not decrypt. A sub-plan's secrets are encrypted under its
+root plan's data key (`under`), still bound to the sub-plan's own id; no key row is written for
+it, so two engines racing to start the same child never replace each other's key. The master
+key is read when first needed.
 """
 
 from __future__ import annotations
@@ -32,15 +35,23 @@ class EnvelopeVault:
         self._data_keys = data_keys
         self._master: MasterKey | None = None
 
-    def seal(self, plan_id: UUID, values: JsonObject) -> SealedInputs:
+    def seal(self, plan_id: UUID, values: JsonObject, *, under: UUID | None = None) -> SealedInputs:
         master = self._master_key()
-        data_key = AESGCM.generate_key(bit_length=256)
+        if under is None:
+            data_key = AESGCM.generate_key(bit_length=256)
+            wrap_nonce = os.urandom(NONCE_BYTES)
+            wrapped = wrap_nonce + AESGCM(master.key).encrypt(wrap_nonce, data_key, plan_id.bytes)
+            self._data_keys.put(plan_id, master.key_id, wrapped)
+        else:
+            data_key = self._data_key(under, master)
         nonce = os.urandom(NONCE_BYTES)
         ciphertext = AESGCM(data_key).encrypt(nonce, orjson.dumps(values), plan_id.bytes)
-        wrap_nonce = os.urandom(NONCE_BYTES)
-        wrapped = wrap_nonce + AESGCM(master.key).encrypt(wrap_nonce, data_key, plan_id.bytes)
-        self._data_keys.put(plan_id, master.key_id, wrapped)
-        return SealedInputs(key_id=master.key_id, nonce=_text(nonce), ciphertext=_text(ciphertext))
+        return SealedInputs(
+            key_id=master.key_id,
+            nonce=_text(nonce),
+            ciphertext=_text(ciphertext),
+            key_plan_id=under,
+        )
 
     def unseal(self, plan_id: UUID, sealed: SealedInputs) -> JsonObject:
         master = self._master_key()
@@ -48,16 +59,8 @@ class EnvelopeVault:
             raise SecretsUnavailableError(
                 plan_id, f"they were sealed under key {sealed.key_id}, this is {master.key_id}"
             )
-        stored = self._data_keys.get(plan_id)
-        if stored is None:
-            raise SecretsUnavailableError(
-                plan_id, "its data key was forgotten (`planledger secrets forget`)"
-            )
-        wrapped = stored[1]
+        data_key = self._data_key(sealed.key_plan_id or plan_id, master)
         try:
-            data_key = AESGCM(master.key).decrypt(
-                wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], plan_id.bytes
-            )
             clear = AESGCM(data_key).decrypt(
                 _bytes(sealed.nonce), _bytes(sealed.ciphertext), plan_id.bytes
             )
@@ -67,6 +70,23 @@ class EnvelopeVault:
             ) from None
         values: JsonObject = orjson.loads(clear)
         return values
+
+    def _data_key(self, owner: UUID, master: MasterKey) -> bytes:
+        """The data key of plan `owner`, unwrapped (`SecretsUnavailableError` if forgotten)."""
+        stored = self._data_keys.get(owner)
+        if stored is None:
+            raise SecretsUnavailableError(
+                owner, "its data key was forgotten (`planledger secrets forget`)"
+            )
+        wrapped = stored[1]
+        try:
+            return AESGCM(master.key).decrypt(
+                wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], owner.bytes
+            )
+        except (InvalidTag, ValueError, binascii.Error):
+            raise SecretsUnavailableError(
+                owner, "the sealed inputs or their data key do not decrypt (tampered?)"
+            ) from None
 
     def forget(self, plan_id: UUID) -> bool:
         """Delete the plan's data key; True if it had one."""

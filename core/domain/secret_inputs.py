@@ -8,6 +8,11 @@ data key makes the values unreadable and leaves the chain whole. Everything the 
 scheduler see is the redacted form, so conditions, outputs and the parameters recorded in
 `StepStarted` show `REDACTED` where a secret went; the engine resolves a step's parameters
 again with the clear values only for the tool call, and scrubs them from what the tool returns.
+
+A sub-plan gets a parent's secret only through an input its own `inputs_schema` marks secret:
+the engine resolves the plan step's `inputs` with the clear values and seals the child's secret
+ones under the root plan's data key (`key_plan_id`), so that one key covers the whole tree and
+forgetting it forgets the children's secrets too.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
+from core.domain.additive_fields import additive
 from core.domain.json_value import JsonObject, JsonValue
 
 REDACTED = "***"
@@ -32,13 +38,17 @@ class SealedInputs(BaseModel):
     key_id: str
     nonce: str
     ciphertext: str
+    key_plan_id: UUID | None = additive(None)
+    """The plan whose data key sealed them, when not this plan's own (a sub-plan's, sealed
+    under its root plan's key); the plan's own id stays the ciphertext's associated data."""
 
 
 class SecretVault(Protocol):
     """Envelope encryption of a plan's secret inputs (the port; `adapters.secrets` has it)."""
 
-    def seal(self, plan_id: UUID, values: JsonObject) -> SealedInputs:
-        """Encrypt `values` under a new data key for the plan, and keep that key."""
+    def seal(self, plan_id: UUID, values: JsonObject, *, under: UUID | None = None) -> SealedInputs:
+        """Encrypt `values` under a new data key for the plan, and keep that key; with `under`,
+        under the existing data key of that plan instead (no key is kept for this one)."""
         ...
 
     def unseal(self, plan_id: UUID, sealed: SealedInputs) -> JsonObject:

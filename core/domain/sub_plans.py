@@ -30,10 +30,32 @@ from core.domain.json_value import JsonObject
 from core.domain.plan import PlanState, StepState
 from core.domain.ports import JsonSchemas
 from core.domain.scheduler import elapsed_ms, next_retry_at
+from core.domain.secret_inputs import SealedInputs, scrubbed
 from core.domain.status import PlanStatus, StepStatus
 
 SUB_PLAN_FAILED = "sub_plan_failed"
 """The error type of a plan step whose child did not complete, or could not start."""
+
+
+@dataclass(frozen=True)
+class ChildInputs:
+    """A child's inputs resolved with its parent's secrets in clear (the runtime makes them).
+
+    `clear` is what the child's `inputs_schema` checks; `recorded` (the child's secret inputs
+    `***`, no parent secret anywhere in clear) and `sealed` go into its `PlanCreated`;
+    `secrets` are the texts to scrub from a refusal; `refused` says why there are none.
+    """
+
+    clear: JsonObject
+    recorded: JsonObject
+    sealed: SealedInputs | None
+    secrets: list[str]
+    refused: str | None = None
+
+    @classmethod
+    def refusal(cls, reason: str) -> ChildInputs:
+        """No inputs: the child cannot start, for `reason` (already free of secrets)."""
+        return cls({}, {}, None, [], reason)
 
 
 @dataclass(frozen=True)
@@ -118,26 +140,31 @@ def start_child(
     now: datetime,
     correlation_id: UUID,
     json_schemas: JsonSchemas,
+    inputs: ChildInputs | None = None,
 ) -> ChildStart:
     """Create the child of a plan step that just started, or fail the step if it cannot start.
 
-    The step's resolved parameters (recorded in `StepStarted`) are the child's inputs; they must
-    pass the child's `inputs_schema`, and the child must stay within `max_sub_plan_depth`.
+    The step's resolved parameters (recorded in `StepStarted`) are the child's inputs, or, for
+    a parent with secret inputs, `inputs` (the same resolved with the secrets in clear); they
+    must pass the child's `inputs_schema`, and the child must stay within `max_sub_plan_depth`.
     """
     step = plan.steps[step_id]
     assert step.spec.plan is not None
     spec = step.spec.plan
-    inputs = step.parameters or {}
+    given = inputs or ChildInputs(step.parameters or {}, step.parameters or {}, None, [])
     stamp = EventStamper.after(plan, now, ENGINE_ACTOR, correlation_id)
     depth = plan.depth + 1
     limit = plan.spec.options.max_sub_plan_depth
     problem = None
     if depth > limit:
         problem = f"the child would nest {depth} deep, over max_sub_plan_depth {limit}"
+    elif given.refused is not None:
+        problem = f"the child's inputs cannot be made: {given.refused}"
     elif spec.inputs_schema is not None:
-        problems = json_schemas.instance_problems(inputs, spec.inputs_schema)
+        problems = json_schemas.instance_problems(given.clear, spec.inputs_schema)
         if problems:
-            problem = "the child's inputs are refused: " + "; ".join(map(str, problems))
+            refused = "the child's inputs are refused: " + "; ".join(map(str, problems))
+            problem = str(scrubbed(refused, given.secrets))
     if problem is not None:
         return ChildStart([_failed(stamp, step, problem, None, now)], [])
     child_id = child_plan_id(plan.plan_id, step_id, step.attempt)
@@ -154,7 +181,8 @@ def start_child(
         child(
             PlanCreated,
             spec=spec,
-            inputs=inputs,
+            inputs=given.recorded,
+            sealed_inputs=given.sealed,
             parent_plan_id=plan.plan_id,
             parent_step_id=step_id,
             root_plan_id=plan.root_id,

@@ -73,7 +73,7 @@ class Engine:
         self._store = store
         self._inputs = inputs
         self._results = results
-        self.sub_plans = SubPlanRunner(store, clock, json_schemas)
+        self.sub_plans = SubPlanRunner(store, clock, json_schemas, inputs, expressions)
         self._expressions = expressions
         self._tools = tools
         self._clock = clock

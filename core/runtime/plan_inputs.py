@@ -42,19 +42,21 @@ class PlanInputs:
         return inputs
 
     def recorded(
-        self, plan_id: UUID, spec: PlanSpec, inputs: JsonObject
+        self, plan_id: UUID, spec: PlanSpec, inputs: JsonObject, *, under: UUID | None = None
     ) -> tuple[JsonObject, SealedInputs | None]:
         """What `PlanCreated` records: the inputs with secrets redacted, and the sealed secrets.
 
         Sealing keeps the plan's data key (a write beside the events); a plan whose creation
-        then fails leaves only that unused key behind.
+        then fails leaves only that unused key behind. A sub-plan's are sealed `under` its root
+        plan's key, and keep none of their own.
         """
         names = secret_input_names(spec.inputs_schema) & inputs.keys()
         if not names:
             return inputs, None
         if self.vault is None:
             raise SecretsUnavailableError(None, f"{', '.join(sorted(names))}: {NO_SECRETS_KEY}")
-        sealed = self.vault.seal(plan_id, {name: inputs[name] for name in sorted(names)})
+        values = {name: inputs[name] for name in sorted(names)}
+        sealed = self.vault.seal(plan_id, values, under=under)
         return redacted(inputs, frozenset(names)), sealed
 
     def revealed(self, plan: PlanState) -> JsonObject:

@@ -11,12 +11,17 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from core.domain.data_passing import Unprepared, resolve_parameters
 from core.domain.decisions import cancel, resume
+from core.domain.errors import SecretsUnavailableError
 from core.domain.events import ENGINE_ACTOR, PlanEvent
 from core.domain.plan import PlanState, evolve, fold
-from core.domain.ports import Clock, EventStore, JsonSchemas
+from core.domain.ports import Clock, EventStore, Expressions, JsonSchemas
+from core.domain.secret_inputs import scrubbed, secret_texts
 from core.domain.status import PlanStatus, StepStatus
 from core.domain.sub_plans import (
+    ChildInputs,
+    child_plan_id,
     only_children_run,
     report_child_end,
     start_child,
@@ -24,15 +29,25 @@ from core.domain.sub_plans import (
     waiting_children,
 )
 from core.runtime.conflict_retry import retry_on_conflict
+from core.runtime.plan_inputs import PlanInputs
 
 
 class SubPlanRunner:
     """Starts, reports and cancels child plans through the store."""
 
-    def __init__(self, store: EventStore, clock: Clock, json_schemas: JsonSchemas) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        clock: Clock,
+        json_schemas: JsonSchemas,
+        inputs: PlanInputs,
+        expressions: Expressions,
+    ) -> None:
         self._store = store
         self._clock = clock
         self._json_schemas = json_schemas
+        self._inputs = inputs
+        self._expressions = expressions
 
     def start_pending(
         self, plan: PlanState, correlation_id: UUID
@@ -50,12 +65,42 @@ class SubPlanRunner:
                 now=self._clock.now(),
                 correlation_id=correlation_id,
                 json_schemas=self._json_schemas,
+                inputs=self._with_secrets(plan, step_id),
             )
             for event in start.parent_events:
                 evolve(plan, event)
             parent += start.parent_events
             children += start.child_events
         return parent, children
+
+    def _with_secrets(self, plan: PlanState, step_id: str) -> ChildInputs | None:
+        """The child's inputs resolved with the parent's secrets in clear, its own secret ones
+        sealed under the root plan's data key and every parent secret scrubbed from the rest
+        (None when the parent has no secrets: its recorded parameters are the child's inputs).
+        """
+        if plan.sealed_inputs is None:
+            return None
+        step = plan.steps[step_id]
+        assert step.spec.plan is not None
+        try:
+            secrets = self._inputs.secrets_of(plan)
+        except SecretsUnavailableError as error:
+            return ChildInputs.refusal(str(error))
+        texts = secret_texts(secrets)
+        clear = resolve_parameters(plan, step, self._expressions, inputs={**plan.inputs, **secrets})
+        if isinstance(clear, Unprepared):
+            return ChildInputs.refusal(str(scrubbed(f"{clear.field}: {clear.message}", texts)))
+        child_id = child_plan_id(plan.plan_id, step_id, step.attempt)
+        root_key = plan.sealed_inputs.key_plan_id or plan.plan_id
+        try:
+            recorded, sealed = self._inputs.recorded(
+                child_id, step.spec.plan, clear, under=root_key
+            )
+        except SecretsUnavailableError as error:
+            return ChildInputs.refusal(str(error))
+        kept = scrubbed(recorded, texts)
+        assert isinstance(kept, dict)
+        return ChildInputs(clear, kept, sealed, texts)
 
     def recovered(self, plan_id: UUID, *, by: str) -> PlanState:
         """A child as it is, after recording the attempts a stop left running in it (if any)."""

@@ -156,3 +156,60 @@ def test_a_master_key_is_never_overwritten(cli: Cli) -> None:
     assert "is never overwritten" in second.stderr
     assert (cli.cwd / "k").read_bytes() == before
     assert (cli.cwd / "k").stat().st_mode & 0o777 == 0o600
+
+
+SUB_PLAN_SPEC = """\
+description: a deploy whose sub-plan needs the password
+inputs_schema:
+  type: object
+  properties:
+    password: {type: string, writeOnly: true}
+steps:
+  - id: deploy
+    inputs:
+      password: "{{ plan.inputs.password }}"
+      note: "a plain input that says {{ plan.inputs.password }}"
+    plan:
+      description: the child
+      inputs_schema:
+        type: object
+        properties:
+          password: {type: string, writeOnly: true, minLength: 8}
+          note: {type: string}
+      steps:
+        - id: use
+          tool: shell
+          parameters:
+            command: 'printf %s "$PW" > child_got.txt; printf %s "$NOTE" > child_note.txt'
+            shell: true
+            env: {PW: "{{ plan.inputs.password }}", NOTE: "{{ plan.inputs.note }}"}
+"""
+
+
+def test_a_sub_plan_gets_a_secret_through_an_input_it_marks_secret_and_nowhere_else(
+    cli_on_each_store: Cli,
+) -> None:
+    cli = with_key(cli_on_each_store)
+    spec = cli.write_spec(SUB_PLAN_SPEC)
+
+    ran = cli("run", spec, "--input", f"password={PASSWORD}", "--json")
+    root = cli("history", ran.json()["id"], "--json").json()
+    [started] = [r for r in root if r["type"] == "SubPlanStarted"]
+    child_id = started["child_plan_id"]
+    child = cli("history", child_id, "--json").json()
+    refused = cli("secrets", "forget", child_id)
+    forgot = cli("secrets", "forget", ran.json()["id"])
+    verified = cli("audit", "verify", "--all")
+
+    assert ran.exit_code == 0, ran
+    assert (cli.cwd / "child_got.txt").read_text() == PASSWORD  # past minLength 8 in clear
+    assert (cli.cwd / "child_note.txt").read_text() == "a plain input that says ***"
+    [created] = [r for r in child if r["type"] == "PlanCreated"]
+    assert created["inputs"] == {"password": "***", "note": "a plain input that says ***"}
+    assert created["sealed_inputs"]["key_plan_id"] == ran.json()["id"]  # the root's key
+    assert refused.exit_code == 2, refused
+    assert f"sealed under that of plan {ran.json()['id']}, its root" in refused.stderr
+    assert forgot.exit_code == 0, forgot
+    assert verified.exit_code == 0, verified
+    for content in store_contents(cli):
+        assert PASSWORD.encode() not in content

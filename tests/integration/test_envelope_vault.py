@@ -33,6 +33,31 @@ def test_sealed_values_come_back_only_for_their_own_plan(vault: EnvelopeVault) -
         vault.unseal(other, sealed)  # the plan id is bound as associated data
 
 
+def test_a_sub_plans_values_sealed_under_its_roots_key_open_for_it_alone_and_go_with_that_key(
+    vault: EnvelopeVault,
+) -> None:
+    root, child, other = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    vault.seal(root, {"password": "root's own"})
+    sealed = vault.seal(child, VALUES, under=root)
+
+    assert sealed.key_plan_id == root
+    assert vault.unseal(child, sealed) == VALUES
+    with pytest.raises(SecretsUnavailableError, match="do not decrypt"):
+        vault.unseal(other, sealed)  # still bound to the child's id
+    assert not vault.forget(child)  # no key of its own was kept
+    assert vault.forget(root)
+    with pytest.raises(SecretsUnavailableError, match="data key was forgotten"):
+        vault.unseal(child, sealed)
+    with pytest.raises(SecretsUnavailableError, match="data key was forgotten"):
+        vault.seal(uuid.uuid4(), VALUES, under=root)
+
+
+def test_sealed_inputs_without_a_key_owner_dump_as_they_always_did(vault: EnvelopeVault) -> None:
+    sealed = vault.seal(uuid.uuid4(), VALUES)
+
+    assert set(sealed.model_dump(mode="json")) == {"key_id", "nonce", "ciphertext"}
+
+
 def test_a_tampered_ciphertext_a_forgotten_key_and_another_master_key_are_refused(
     vault: EnvelopeVault, tmp_path: Path
 ) -> None:
