@@ -27,7 +27,13 @@ TABLE = "planledger_data_keys"
 class DataKeys(Protocol):
     """Where wrapped data keys are kept, by plan."""
 
-    def put(self, plan_id: UUID, key_id: str, wrapped: bytes) -> None: ...
+    def put(self, plan_id: UUID, key_id: str, wrapped: bytes) -> bool:
+        """Keep the key unless the plan has one already, which stays: True if this one was kept.
+
+        Two creations racing under one plan id (the same idempotency key, twice at once) must
+        not replace the key the winner's sealed inputs were encrypted under.
+        """
+        ...
 
     def get(self, plan_id: UUID) -> tuple[str, bytes] | None: ...
 
@@ -41,9 +47,9 @@ class MemoryDataKeys:
         self._rows: dict[UUID, tuple[str, bytes]] = {}
         self._lock = threading.Lock()
 
-    def put(self, plan_id: UUID, key_id: str, wrapped: bytes) -> None:
+    def put(self, plan_id: UUID, key_id: str, wrapped: bytes) -> bool:
         with self._lock:
-            self._rows[plan_id] = (key_id, wrapped)
+            return self._rows.setdefault(plan_id, (key_id, wrapped)) == (key_id, wrapped)
 
     def get(self, plan_id: UUID) -> tuple[str, bytes] | None:
         with self._lock:
@@ -61,15 +67,16 @@ class SqliteDataKeys:
         self._database = database
         self._display = display
 
-    def put(self, plan_id: UUID, key_id: str, wrapped: bytes) -> None:
+    def put(self, plan_id: UUID, key_id: str, wrapped: bytes) -> bool:
         with self._connected() as connection:
             connection.execute(
                 f"CREATE TABLE IF NOT EXISTS {TABLE} (plan_id TEXT PRIMARY KEY, "
                 "key_id TEXT NOT NULL, wrapped BLOB NOT NULL)"
             )
-            connection.execute(
-                f"INSERT OR REPLACE INTO {TABLE} VALUES (?, ?, ?)", (str(plan_id), key_id, wrapped)
+            inserted = connection.execute(
+                f"INSERT OR IGNORE INTO {TABLE} VALUES (?, ?, ?)", (str(plan_id), key_id, wrapped)
             )
+            return inserted.rowcount == 1
 
     def get(self, plan_id: UUID) -> tuple[str, bytes] | None:
         with self._connected() as connection:
@@ -110,7 +117,7 @@ class PostgresDataKeys:
         self._display = display
         self._table = sql.Identifier(schema, TABLE)
 
-    def put(self, plan_id: UUID, key_id: str, wrapped: bytes) -> None:
+    def put(self, plan_id: UUID, key_id: str, wrapped: bytes) -> bool:
         if not self._exists():
             with schema_lock(self._conninfo, self._schema) as connection:
                 connection.execute(
@@ -119,13 +126,14 @@ class PostgresDataKeys:
                         "key_id text NOT NULL, wrapped bytea NOT NULL)"
                     ).format(self._table)
                 )
-        self._run(
+        kept = self._run(
             sql.SQL(
-                "INSERT INTO {} VALUES (%s, %s, %s) ON CONFLICT (plan_id) DO UPDATE "
-                "SET key_id = excluded.key_id, wrapped = excluded.wrapped"
+                "INSERT INTO {} VALUES (%s, %s, %s) ON CONFLICT (plan_id) DO NOTHING "
+                "RETURNING plan_id"
             ).format(self._table),
             (plan_id, key_id, wrapped),
         )
+        return bool(kept)
 
     def get(self, plan_id: UUID) -> tuple[str, bytes] | None:
         if not self._exists():

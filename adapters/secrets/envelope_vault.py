@@ -41,7 +41,8 @@ class EnvelopeVault:
             data_key = AESGCM.generate_key(bit_length=256)
             wrap_nonce = os.urandom(NONCE_BYTES)
             wrapped = wrap_nonce + AESGCM(master.key).encrypt(wrap_nonce, data_key, plan_id.bytes)
-            self._data_keys.put(plan_id, master.key_id, wrapped)
+            if not self._data_keys.put(plan_id, master.key_id, wrapped):
+                data_key = self._data_key(plan_id, master)  # a racing creation's key stays
         else:
             data_key = self._data_key(under, master)
         nonce = os.urandom(NONCE_BYTES)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from adapters.secrets import EnvelopeVault, init_master_key, open_data_keys
-from adapters.store import parse_store_url
+from adapters.store import open_event_store, parse_store_url
 from core import SecretsUnavailableError
 from core.domain.secret_inputs import REDACTED, redacted, scrubbed, secret_input_names, secret_texts
 
@@ -20,6 +20,17 @@ def vault(tmp_path: Path) -> EnvelopeVault:
     init_master_key(str(tmp_path / "master.key"))
     keys = open_data_keys(parse_store_url(f"sqlite:///{tmp_path / 'x.db'}"))
     return EnvelopeVault(str(tmp_path / "master.key"), keys)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_vault(request: pytest.FixtureRequest, tmp_path: Path) -> EnvelopeVault:
+    """A vault whose data keys live in a SQLite file, then in a PostgreSQL schema."""
+    init_master_key(str(tmp_path / "master.key"))
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres_url")
+        open_event_store(parse_store_url(url)).close()  # the schema, as `db init` makes it
+    return EnvelopeVault(str(tmp_path / "master.key"), open_data_keys(parse_store_url(url)))
 
 
 def test_sealed_values_come_back_only_for_their_own_plan(vault: EnvelopeVault) -> None:
@@ -50,6 +61,17 @@ def test_a_sub_plans_values_sealed_under_its_roots_key_open_for_it_alone_and_go_
         vault.unseal(child, sealed)
     with pytest.raises(SecretsUnavailableError, match="data key was forgotten"):
         vault.seal(uuid.uuid4(), VALUES, under=root)
+
+
+def test_two_sealings_for_one_plan_share_its_first_key_so_either_opens(
+    any_vault: EnvelopeVault,
+) -> None:
+    plan_id = uuid.uuid4()  # two requests with one idempotency key, racing to create it
+    first = any_vault.seal(plan_id, VALUES)
+    second = any_vault.seal(plan_id, {"password": "the other request's"})
+
+    assert any_vault.unseal(plan_id, first) == VALUES
+    assert any_vault.unseal(plan_id, second) == {"password": "the other request's"}
 
 
 def test_sealed_inputs_without_a_key_owner_dump_as_they_always_did(vault: EnvelopeVault) -> None:
