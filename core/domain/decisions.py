@@ -367,10 +367,13 @@ _FINISH_EVENTS: dict[PlanStatus, type[PlanFailed]] = {PlanStatus.FAILED: PlanFai
 def check_may_approve(
     spec: PlanSpec, by: str, *, created_by: str, roles: Collection[str] = ()
 ) -> None:
-    """Raise unless `by` may approve a plan of this spec that `created_by` creates now.
+    """Raise unless `by` may approve a plan of this spec that `created_by` creates now (a spec
+    that needs no approval needs no approver).
 
     `run --approve-as` asks before anything is written, so a refusal leaves no plan behind.
     """
+    if not spec.options.needs_approval:
+        return
     approvers = spec.options.approvers
     if not names_approver(approvers, by, roles):
         raise NotAnApproverError(None, by, approvers)

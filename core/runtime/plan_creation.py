@@ -51,7 +51,7 @@ class PlanCreation:
             spec.model_dump(mode="json", exclude_unset=True) if isinstance(spec, PlanSpec) else spec
         )
         parsed = self._validate(data)
-        if approver is not None and parsed.options.needs_approval:
+        if approver is not None:
             check_may_approve(parsed, approver, created_by=by)
         checked = self._inputs.checked(parsed, {} if inputs is None else inputs)
         plan_id = plan_id or self._ids.new_id()

@@ -39,17 +39,29 @@ def call_secrets(
     plan: PlanState, event: StepStarted, inputs: PlanInputs, expressions: Expressions
 ) -> CallSecrets:
     """The call's parameters with the plan's secrets in clear (the recorded ones if it has none)."""
+    return step_secrets(plan, event.step_id, event.parameters, inputs, expressions)
+
+
+def step_secrets(
+    plan: PlanState,
+    step_id: str,
+    recorded: JsonObject,
+    inputs: PlanInputs,
+    expressions: Expressions,
+) -> CallSecrets:
+    """A started step's parameters (a plan step's: its child's inputs) resolved again with the
+    plan's secrets in clear; `recorded`, the ones its `StepStarted` holds, if it has none."""
     if plan.sealed_inputs is None:
-        return CallSecrets(event.parameters)
+        return CallSecrets(recorded)
     try:
         secrets = inputs.secrets_of(plan)
     except SecretsUnavailableError as error:
-        return CallSecrets(event.parameters, failure=(SECRETS_UNAVAILABLE, str(error)))
+        return CallSecrets(recorded, failure=(SECRETS_UNAVAILABLE, str(error)))
     texts = secret_texts(secrets)
     clear = resolve_parameters(
-        plan, plan.steps[event.step_id], expressions, inputs={**plan.inputs, **secrets}
+        plan, plan.steps[step_id], expressions, inputs={**plan.inputs, **secrets}
     )
     if isinstance(clear, Unprepared):
         message = scrubbed(f"{clear.field}: {clear.message}", texts)
-        return CallSecrets(event.parameters, texts, (clear.error_type, str(message)))
+        return CallSecrets(recorded, texts, (clear.error_type, str(message)))
     return CallSecrets(clear, texts)

@@ -115,9 +115,8 @@ class PlanService(OutsideReports, OperatorControls):
     ) -> None:
         """Raise unless `approver` (with `roles`) may approve a plan of `spec` that
         `created_by` creates now: a caller that creates and approves at once asks first, so a
-        refusal leaves nothing behind. A spec that needs no approval needs no approver."""
-        if spec.options.needs_approval:
-            check_may_approve(spec, approver, created_by=created_by, roles=roles)
+        refusal leaves nothing behind."""
+        check_may_approve(spec, approver, created_by=created_by, roles=roles)
 
     def create_plan(
         self,

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from core.domain.data_passing import Unprepared, resolve_parameters
 from core.domain.decisions import cancel, resume
 from core.domain.errors import SecretsUnavailableError
 from core.domain.events import ENGINE_ACTOR, PlanEvent
 from core.domain.plan import PlanState, evolve, fold
 from core.domain.ports import Clock, EventStore, Expressions, JsonSchemas
-from core.domain.secret_inputs import scrubbed, secret_texts
 from core.domain.status import PlanStatus, StepStatus
 from core.domain.sub_plans import (
     ChildInputs,
@@ -30,6 +28,7 @@ from core.domain.sub_plans import (
 )
 from core.runtime.conflict_retry import retry_on_conflict
 from core.runtime.plan_inputs import PlanInputs
+from core.runtime.secret_calls import step_secrets
 
 
 class SubPlanRunner:
@@ -82,25 +81,22 @@ class SubPlanRunner:
             return None
         step = plan.steps[step_id]
         assert step.spec.plan is not None
-        try:
-            secrets = self._inputs.secrets_of(plan)
-        except SecretsUnavailableError as error:
-            return ChildInputs.refusal(str(error))
-        texts = secret_texts(secrets)
-        clear = resolve_parameters(plan, step, self._expressions, inputs={**plan.inputs, **secrets})
-        if isinstance(clear, Unprepared):
-            return ChildInputs.refusal(str(scrubbed(f"{clear.field}: {clear.message}", texts)))
+        resolved = step_secrets(
+            plan, step_id, step.parameters or {}, self._inputs, self._expressions
+        )
+        if resolved.failure is not None:
+            return ChildInputs.refusal(resolved.failure[1])
         child_id = child_plan_id(plan.plan_id, step_id, step.attempt)
         root_key = plan.sealed_inputs.key_plan_id or plan.plan_id
         try:
             recorded, sealed = self._inputs.recorded(
-                child_id, step.spec.plan, clear, under=root_key
+                child_id, step.spec.plan, resolved.parameters, under=root_key
             )
         except SecretsUnavailableError as error:
             return ChildInputs.refusal(str(error))
-        kept = scrubbed(recorded, texts)
+        kept = resolved.scrub(recorded)
         assert isinstance(kept, dict)
-        return ChildInputs(clear, kept, sealed, texts)
+        return ChildInputs(resolved.parameters, kept, sealed, resolved.texts)
 
     def recovered(self, plan_id: UUID, *, by: str) -> PlanState:
         """A child as it is, after recording the attempts a stop left running in it (if any)."""
