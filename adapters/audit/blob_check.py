@@ -8,7 +8,6 @@ compares its SHA-256 and size with the ref. The first event to name a blob carri
 
 from __future__ import annotations
 
-import hashlib
 from uuid import UUID
 
 from adapters.audit.findings import AuditFinding
@@ -54,7 +53,7 @@ class BlobCheck:
                 detail = f"the result stored by reference as {digest} is not in the blob table"
                 found.append(AuditFinding(plan_id, version, "blob_missing", detail))
                 continue
-            actual = "sha256:" + hashlib.sha256(content).hexdigest()
+            actual = BlobRef.digest_of(content)
             if actual != digest or len(content) != ref.size:
                 detail = (
                     f"the blob stored as {digest} holds other bytes ({actual}, {len(content)} "

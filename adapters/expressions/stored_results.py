@@ -8,7 +8,6 @@ after a large one often all read it.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -58,7 +57,7 @@ class StoredResults:
             raise ExpressionError(
                 source, f"steps.{step_id}.result ({ref.digest}) is missing from the blob table"
             ) from None
-        if f"sha256:{hashlib.sha256(content).hexdigest()}" != ref.digest:
+        if BlobRef.digest_of(content) != ref.digest:
             raise ExpressionError(
                 source, f"steps.{step_id}.result does not match its digest {ref.digest}"
             )

@@ -40,11 +40,16 @@ class BlobRef(BaseModel):
         text = content[: PREVIEW_CHARACTERS * 4].decode("utf-8", errors="replace")
         preview = text[:PREVIEW_CHARACTERS] + ("…" if len(content) > PREVIEW_CHARACTERS else "")
         return cls(
-            digest=f"sha256:{hashlib.sha256(content).hexdigest()}",
+            digest=cls.digest_of(content),
             size=len(content),
             media_type=media_type,
             preview=preview,
         )
+
+    @staticmethod
+    def digest_of(content: bytes) -> str:
+        """The digest a ref of `content` names: `sha256:` and the hex of its SHA-256."""
+        return f"sha256:{hashlib.sha256(content).hexdigest()}"
 
     def view(self) -> JsonObject:
         """What views show in place of the value."""
