@@ -25,6 +25,7 @@ from adapters.secrets.master_key import MasterKey, load_master_key
 from core import JsonObject, SealedInputs, SecretsUnavailableError
 
 NONCE_BYTES = 12
+UNREADABLE = "the sealed inputs or their data key do not decrypt (tampered?)"
 
 
 class EnvelopeVault:
@@ -66,9 +67,7 @@ class EnvelopeVault:
                 _bytes(sealed.nonce), _bytes(sealed.ciphertext), plan_id.bytes
             )
         except (InvalidTag, ValueError, binascii.Error):
-            raise SecretsUnavailableError(
-                plan_id, "the sealed inputs or their data key do not decrypt (tampered?)"
-            ) from None
+            raise SecretsUnavailableError(plan_id, UNREADABLE) from None
         values: JsonObject = orjson.loads(clear)
         return values
 
@@ -85,9 +84,7 @@ class EnvelopeVault:
                 wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], owner.bytes
             )
         except (InvalidTag, ValueError, binascii.Error):
-            raise SecretsUnavailableError(
-                owner, "the sealed inputs or their data key do not decrypt (tampered?)"
-            ) from None
+            raise SecretsUnavailableError(owner, UNREADABLE) from None
 
     def forget(self, plan_id: UUID) -> bool:
         """Delete the plan's data key; True if it had one."""

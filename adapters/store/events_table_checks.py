@@ -26,11 +26,16 @@ FROM {table}
 """False after a restore into a cluster whose transaction ids are lower than the era's."""
 
 
+def function_name(table: str, role: str) -> str:
+    """The name of the events table's function `role`: `position`, `append`, `readable_below`."""
+    return f"{table}_{role}"
+
+
 def events_table_is_current(fetch: Fetch, schema: str, table: str, triggers: Sequence[str]) -> bool:
     """Migrated, guarded, and in the cluster it was migrated in (one or two queries)."""
     params = (
-        quoted(schema, f"{table}_append") + APPEND_ARGUMENTS,
-        quoted(schema, f"{table}_readable_below") + "()",
+        quoted(schema, function_name(table, "append")) + APPEND_ARGUMENTS,
+        quoted(schema, function_name(table, "readable_below")) + "()",
         quoted(schema, table),
         list(triggers),
         len(triggers),
@@ -39,7 +44,7 @@ def events_table_is_current(fetch: Fetch, schema: str, table: str, triggers: Seq
     if not (rows and rows[0][0]):
         return False
     statement = IN_THIS_CLUSTER.format(
-        position=quoted(schema, f"{table}_position"), table=quoted(schema, table)
+        position=quoted(schema, function_name(table, "position")), table=quoted(schema, table)
     )
     rows = fetch(statement, ())
     return bool(rows and rows[0][0])

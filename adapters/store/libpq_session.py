@@ -35,10 +35,6 @@ class LibpqError(Exception):
     """libpq refused to connect or to run a statement, or sent a value this module cannot read."""
 
 
-def _uuid(text: str) -> UUID:
-    return UUID(text)
-
-
 _DECODERS: dict[int, Callable[[str], object]] = {
     16: lambda text: text == "t",  # bool
     18: str,  # "char"
@@ -53,7 +49,7 @@ _DECODERS: dict[int, Callable[[str], object]] = {
     1114: datetime.fromisoformat,  # timestamp
     1184: datetime.fromisoformat,  # timestamptz ("2026-12-03 11:34:01.5+00")
     2205: str,  # regclass
-    2950: _uuid,  # uuid
+    2950: UUID,  # uuid
 }
 """Column type OIDs (`pg_type.oid`) this session reads, as psycopg would give them."""
 

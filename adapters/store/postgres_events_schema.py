@@ -29,7 +29,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import tuple_row
 
-from adapters.store.events_table_checks import events_table_is_current
+from adapters.store.events_table_checks import events_table_is_current, function_name
 from adapters.store.psycopg_fetch import fetch_on
 
 ROW_BITS = 20
@@ -113,9 +113,9 @@ class EventsTable:
         self.name = table
         self.channel = channel
         self.table = sql.Identifier(schema, table)
-        self.position = sql.Identifier(schema, f"{table}_position")
-        self.append = sql.Identifier(schema, f"{table}_append")
-        self.readable_below = sql.Identifier(schema, f"{table}_readable_below")
+        self.position = sql.Identifier(schema, function_name(table, "position"))
+        self.append = sql.Identifier(schema, function_name(table, "append"))
+        self.readable_below = sql.Identifier(schema, function_name(table, "readable_below"))
 
     def is_current(self, connection: Connection, triggers: list[str]) -> bool:
         """`events_table_checks.events_table_is_current` on a psycopg connection."""
