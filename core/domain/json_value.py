@@ -67,9 +67,13 @@ def unstorable_part(value: JsonValue, path: str = "result") -> str | None:
     differ from the live run; such values are refused up front instead, as are values nested
     deeper than the store can encode (`MAX_NESTING`).
     """
-    nested = too_deep(value, path) or unencodable_text(value, path)
-    if nested is not None:
-        return nested
+    if plainly_storable(value):
+        return None
+    return too_deep(value, path) or unencodable_text(value, path) or out_of_range(value, path)
+
+
+def out_of_range(value: JsonValue, path: str) -> str | None:
+    """Where `value` holds an integer beyond 64 bits or a number that is not finite."""
     stack: list[tuple[str, JsonValue]] = [(path, value)]
     while stack:
         where, item = stack.pop()
@@ -84,3 +88,38 @@ def unstorable_part(value: JsonValue, path: str = "result") -> str | None:
         elif isinstance(item, list):
             stack.extend((f"{where}[{index}]", child) for index, child in enumerate(item))
     return None
+
+
+def plainly_storable(value: JsonValue) -> bool:
+    """True when `unstorable_part` would find nothing: one walk that builds no paths.
+
+    Every tool result and resolved parameter is checked, and almost all are fine; the walks
+    that name where a problem is run only when this one says there may be one.
+    """
+    stack: list[tuple[JsonValue, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        kind = type(item)
+        if kind is str:
+            if not item.isascii() and not _encodes(item):
+                return False
+        elif kind is int:
+            if not INT64_MIN <= item <= INT64_MAX:
+                return False
+        elif kind is float:
+            if not math.isfinite(item):
+                return False
+        elif kind is dict:
+            if depth >= MAX_NESTING and item:
+                return False
+            for key, child in item.items():
+                if type(key) is not str or (not key.isascii() and not _encodes(key)):
+                    return False
+                stack.append((child, depth + 1))
+        elif kind is list:
+            if depth >= MAX_NESTING and item:
+                return False
+            stack.extend((child, depth + 1) for child in item)
+        elif item is not None and kind is not bool:
+            return False
+    return True
