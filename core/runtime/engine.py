@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from concurrent.futures import Future
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -126,9 +125,10 @@ class Engine:
                     return run.plan
                 if run.done_for_now and not run.children:
                     return run.plan
-                if launch_child and not run.in_flight and only_waits_on_children(run.plan):
+                if launch_child and run.idle and only_waits_on_children(run.plan):
                     return run.plan
-                self._wait(run)
+                if not run.finished:  # an inline call's outcome is recorded at once
+                    self._wait(run)
         finally:
             for _, context in run.in_flight.values():
                 context.cancelled.set()
@@ -267,10 +267,10 @@ class Engine:
             return call_tool(tool, self._clock, event, context, secrets, self._results)
 
         if tool is not None and tool.inline:
-            future: Future[Outcome] = Future()
-            future.set_result(call())
-        else:
-            future = run.threads.submit(call)
+            # ended before it could be in flight: its reserved slot goes back with the turn's
+            run.finished.append(call())
+            return
+        future = run.threads.submit(call)
         future.add_done_callback(run.wake)
         run.in_flight[(event.step_id, event.attempt)] = (future, context)
         if run.slots is not None and run.reserved > 0:

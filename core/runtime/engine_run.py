@@ -60,4 +60,9 @@ class EngineRun:
         new approval) and told to leave."""
         waiting = self.plan.paused or self.plan.approval_void
         leaving = self.stopping or (self.leave_when_paused and waiting)
-        return leaving and not self.in_flight
+        return leaving and self.idle
+
+    @property
+    def idle(self) -> bool:
+        """No call is in flight and no outcome waits to be recorded."""
+        return not self.in_flight and not self.finished

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from adapters.tools import builtin_registry
 from core.domain.events import StepCompleted
-from core.domain.status import PlanStatus
+from core.domain.status import PlanStatus, StepStatus
 from core.runtime.service import PlanService
 from core.runtime.tools import ToolContext, ToolRegistry
 from tests.integration.conftest import plan_spec, step
@@ -48,6 +48,38 @@ class TestInlineToolsOnMemory(OnMemory):
         assert plan.status is PlanStatus.COMPLETED
         assert plan.steps["here"].result == threading.current_thread().name
         assert plan.steps["there"].result != threading.current_thread().name
+
+    def test_an_inline_outcome_is_recorded_before_a_stopped_run_returns(
+        self,
+        make_service: Callable[..., PlanService],
+    ) -> None:
+        """An inline call has ended before the turn that started it is over: a stop asked for
+        meanwhile must not leave its outcome unrecorded (a resume would run it again)."""
+        stop = threading.Event()
+
+        def stopping(_: NoParameters, context: ToolContext) -> str:
+            stop.set()
+            return context.step_id
+
+        registry = ToolRegistry()
+        registry.register("stopping", NoParameters, stopping, inline=True)
+        service = make_service(tools=registry)
+        plan_id = service.create_plan(
+            plan_spec(
+                step("first", tool="stopping"),
+                step("second", tool="stopping", depends_on=["first"]),
+            ),
+            by="alice",
+        )
+
+        plan = service.execute(plan_id, stop=stop)
+
+        assert plan.status is PlanStatus.EXECUTING
+        assert plan.steps["first"].status is StepStatus.COMPLETED
+        assert plan.steps["first"].result == "first"
+        assert plan.steps["second"].status is StepStatus.PENDING
+        completed = [e for e in service.history(plan_id) if isinstance(e, StepCompleted)]
+        assert [event.step_id for event in completed] == ["first"]
 
     def test_echo_is_inline_and_its_result_is_recorded_as_before(
         self,
