@@ -1,9 +1,10 @@
 """Results stored by reference, read for the templates that name them.
 
-The scope a template gets holds a `BlobRef` where a step's result was stored apart; here it is
-replaced by the value, read by its digest and checked against it, so a template reads a large
-result exactly as it would an inline one. The few most recent values are kept, since the steps
-after a large one often all read it.
+The scope a template gets holds a `BlobRef` where a step's result was stored apart (or, in a
+plan step's result, where one of its child's outputs was); here it is replaced by the value, read
+by its digest and checked against it, so a template reads a large result exactly as it would an
+inline one. The few most recent values are kept, since the steps after a large one often all
+read it.
 """
 
 from __future__ import annotations
@@ -28,42 +29,56 @@ class StoredResults:
         self._lock = threading.Lock()  # engines of one process share it across threads
 
     def loaded(self, scope: JsonObject, source: str) -> JsonObject:
-        """`scope` with every step result stored by reference replaced by its value."""
+        """`scope` with every step result (or output of a plan step's result) stored by
+        reference replaced by its value."""
         steps = scope.get("steps")
         if not isinstance(steps, dict) or not any(
-            isinstance(step.get("result"), BlobRef) for step in steps.values()
+            _holds_refs(step.get("result")) for step in steps.values()
         ):
             return scope
         loaded: dict[str, Any] = {}
         for step_id, step in steps.items():
             result = step.get("result")
             if isinstance(result, BlobRef):
-                step = {**step, "result": self._value(result, step_id, source)}
+                step = {**step, "result": self._value(result, f"steps.{step_id}.result", source)}
+            elif _holds_refs(result):
+                outputs = {
+                    name: self._value(value, f"steps.{step_id}.result.{name}", source)
+                    if isinstance(value, BlobRef)
+                    else value
+                    for name, value in result.items()
+                }
+                step = {**step, "result": outputs}
             loaded[step_id] = step
         return {**scope, "steps": loaded}
 
-    def _value(self, ref: BlobRef, step_id: str, source: str) -> JsonValue:
+    def _value(self, ref: BlobRef, where: str, source: str) -> JsonValue:
         with self._lock:
             if ref.digest in self._kept:
                 self._kept.move_to_end(ref.digest)
                 return self._kept[ref.digest]
         if self._blobs is None:
             raise ExpressionError(
-                source, f"steps.{step_id}.result is stored by reference and no blob store is open"
+                source, f"{where} is stored by reference and no blob store is open"
             )
         try:
             content = self._blobs.get(ref.digest)
         except LookupError:
             raise ExpressionError(
-                source, f"steps.{step_id}.result ({ref.digest}) is missing from the blob table"
+                source, f"{where} ({ref.digest}) is missing from the blob table"
             ) from None
         if BlobRef.digest_of(content) != ref.digest:
-            raise ExpressionError(
-                source, f"steps.{step_id}.result does not match its digest {ref.digest}"
-            )
+            raise ExpressionError(source, f"{where} does not match its digest {ref.digest}")
         value: JsonValue = orjson.loads(content)
         with self._lock:
             self._kept[ref.digest] = value
             if len(self._kept) > KEPT:
                 self._kept.popitem(last=False)
         return value
+
+
+def _holds_refs(result: object) -> bool:
+    """Whether a result in the scope is a ref, or a plan step's outputs with a ref among them."""
+    return isinstance(result, BlobRef) or (
+        isinstance(result, dict) and any(isinstance(v, BlobRef) for v in result.values())
+    )

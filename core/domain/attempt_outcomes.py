@@ -63,6 +63,7 @@ class AttemptOutcome(NamedTuple):
     duration_ms: int | None = None
     result: JsonValue = None
     result_ref: BlobRef | None = None
+    output_refs: dict[str, BlobRef] | None = None
     retry: bool = False
     retry_at: datetime | None = None
     cancel_reason: str | None = None
@@ -97,6 +98,7 @@ def attempt_outcome(event: PlanEvent) -> AttemptOutcome | None:
                 duration_ms=event.duration_ms,
                 result=event.result,
                 result_ref=event.result_ref,
+                output_refs=event.output_refs or None,
                 tool=event.tool,
             )
         case StepFailed():

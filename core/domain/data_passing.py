@@ -4,6 +4,9 @@ A string that holds `{{`, `{%` or `{#` is a template in the sandboxed language b
 `Expressions` port. Its scope holds only what it names: `steps.ID` (`result`, `status`,
 `error`) for the steps it references, and `plan.inputs`. Building the scope from references keeps
 the cost of a resolution proportional to the template, not to the plan's size.
+
+A result stored apart is in the scope as its `BlobRef` (a plan step's outputs stored apart, each
+as its own, under its name in the result), which the expression language loads by digest.
 """
 
 from __future__ import annotations
@@ -65,6 +68,8 @@ def _step_scope(step: StepState) -> JsonObject:
     if step.error is not None:
         error = {"type": step.error.error_type, "message": step.error.message}
     result = step.result_ref if step.result_ref is not None else step.result
+    if step.output_refs and isinstance(result, dict):
+        result = result | step.output_refs
     return {"result": result, "status": step.status.value, "error": error}
 
 

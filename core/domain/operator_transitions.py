@@ -32,6 +32,7 @@ def on_reopened(state: PlanState, event: PlanReopened) -> None:
     state.finished_at = None
     state.reason = None
     state.outputs = {}
+    state.output_refs = {}
     state.deadline = event.deadline
 
 

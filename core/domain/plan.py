@@ -200,6 +200,7 @@ def _apply(state: PlanState, event: PlanEvent) -> None:
         case PlanCompleted() | PlanPartiallyCompleted():
             state.reason = getattr(event, "reason", None)
             state.outputs = event.outputs
+            state.output_refs = event.output_refs
         case PlanFailed() | PlanQuarantinedAfterCrashes():
             state.reason = event.reason
         case PlanPaused() | PlanUnpaused():

@@ -50,6 +50,8 @@ class StepState:
     duration_ms: int | None = None
     result: JsonValue = None
     result_ref: BlobRef | None = None
+    output_refs: dict[str, BlobRef] | None = None
+    """A plan step's: its child's outputs stored apart, by name (previewed in `result`)."""
     error: StepError | None = None
     retry_at: datetime | None = None
     skip_reason: str | None = None
@@ -94,6 +96,8 @@ class PlanState:
     sealed_inputs: SealedInputs | None = None
     """The secret inputs, encrypted (`inputs` shows them as `***`)."""
     outputs: JsonObject = field(default_factory=dict)
+    output_refs: dict[str, BlobRef] = field(default_factory=dict)
+    """The outputs stored apart, by name (previewed in `outputs`)."""
     version: int = 1
     status: PlanStatus = PlanStatus.DRAFT
     last_event_at: datetime | None = None

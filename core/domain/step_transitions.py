@@ -125,6 +125,7 @@ def on_attempt_ended(state: PlanState, event: PlanEvent, outcome: AttemptOutcome
             set_status(state, step, StepStatus.COMPLETED)
             step.result = outcome.result
             step.result_ref = outcome.result_ref
+            step.output_refs = outcome.output_refs
             settle(state, outcome.step_id, Ending.SUCCESS)
         case StepStatus.PENDING if outcome.retry:
             set_status(state, step, StepStatus.PENDING)

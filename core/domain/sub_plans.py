@@ -200,7 +200,8 @@ def report_child_end(
 ) -> list[PlanEvent]:
     """`SubPlanFinished` and the step's outcome on the parent; nothing if not awaited (any more).
 
-    A completed child completes the step with its outputs as the result; any other end fails it
+    A completed child completes the step with its outputs as the result, and the refs of those
+    it stored apart (so templates read them whole, as a large tool result); any other end fails it
     with `sub_plan_failed` (retried as a new child if the step has retries left).
     """
     step_id = child.parent_step_id
@@ -231,6 +232,7 @@ def report_child_end(
                 tool=step.spec.tool,
                 result=child.outputs,
                 duration_ms=duration,
+                output_refs=child.output_refs,
             )
         )
         return events

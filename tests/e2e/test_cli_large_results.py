@@ -134,3 +134,56 @@ def test_audit_verify_finds_a_deleted_and_a_rewritten_blob_though_every_chain_ho
         (completed["version"], "blob_missing"),
         (ended["version"], "blob_changed"),
     }
+
+
+CHILD_OUTPUT_SPEC = """\
+description: a child's large output, read by its parent
+steps:
+  - id: child
+    plan:
+      description: makes a large value and returns it
+      steps:
+        - id: make
+          tool: shell
+          parameters: {command: "head -c 5000 /dev/zero | tr '\\\\0' z", shell: true}
+      outputs:
+        text: "{{ steps.make.result.stdout }}"
+        small: ok
+  - id: measure
+    tool: echo
+    depends_on: [child]
+    parameters: {value: "{{ steps.child.result.text | length }} {{ steps.child.result.small }}"}
+outputs:
+  copy: "{{ steps.child.result.text }}"
+"""
+
+
+def test_a_large_output_of_a_sub_plan_reaches_its_parent_whole_by_reference(
+    cli_on_each_store: Cli,
+) -> None:
+    cli = cli_on_each_store
+    cli.env |= {"PLANLEDGER_INLINE_RESULT_BYTES": "1000", "PLANLEDGER_MAX_RESULT_BYTES": "100000"}
+
+    ran = cli("run", cli.write_spec(CHILD_OUTPUT_SPEC), "--json")
+    plan = ran.json()
+    history = cli("history", plan["id"], "--json").json()
+    child_id = plan["sub_plans"]["child"]["child_plan_id"]
+    child_history = cli("history", child_id, "--json").json()
+    verified = cli("audit", "verify", "--all", "--json")
+
+    assert ran.exit_code == 0, ran
+    assert {step["id"]: step for step in plan["steps"]}["measure"]["result"] == "5000 ok"
+    [child_ended] = [r for r in child_history if r["type"] == "PlanCompleted"]
+    ref = child_ended["output_refs"]["text"]
+    [completed] = [r for r in history if r["type"] == "StepCompleted" and r["step_id"] == "child"]
+    assert completed["output_refs"] == {"text": ref}
+    assert completed["result"] == {"text": child_ended["outputs"]["text"], "small": "ok"}
+    assert completed["result"]["text"]["$ref"] == ref["digest"]
+    [ended] = [r for r in history if r["type"] == "PlanCompleted"]
+    assert ended["output_refs"]["copy"]["digest"] == ref["digest"]
+    stored = blobs(cli)
+    assert json.loads(stored[ref["digest"]]) == "z" * 5000
+    assert len(stored) == 2  # the child's `make` result and its output, each once
+    assert "z" * 5000 not in json.dumps(history)
+    assert verified.exit_code == 0, verified
+    assert verified.json()["blobs"] == {"checked": 2}

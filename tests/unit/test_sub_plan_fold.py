@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from adapters.json_schema_checker import JsonSchemaChecker
+from core.domain.data_passing import scope
 from core.domain.errors import CorruptHistoryError
 from core.domain.events import (
     PlanApproved,
@@ -19,6 +20,7 @@ from core.domain.events import (
     SubPlanStarted,
 )
 from core.domain.plan import PlanState, evolve, fold
+from core.domain.result_refs import BlobRef
 from core.domain.status import PlanStatus, StepStatus
 from core.domain.sub_plans import (
     SUB_PLAN_FAILED,
@@ -108,6 +110,35 @@ def test_a_completed_child_completes_the_step_with_its_outputs_exactly_once() ->
     assert ledger.plan.steps["deploy"].status is StepStatus.COMPLETED
     assert ledger.plan.steps["deploy"].result == {"v": "1.4"}
     assert again == []
+
+
+def test_a_childs_outputs_stored_apart_reach_the_step_as_refs_its_templates_read() -> None:
+    ledger, child = started()
+    ref = BlobRef.of(b'"' + b"z" * 5000 + b'"')
+    outputs = {"text": ref.view(), "small": "ok"}
+    completed = dataclasses.replace(
+        child, status=PlanStatus.COMPLETED, outputs=outputs, output_refs={"text": ref}
+    )
+
+    report = report_child_end(ledger.plan, completed, now=at(5), correlation_id=CORRELATION_ID)
+    ledger.record(report)
+
+    finished = report[-1]
+    assert isinstance(finished, StepCompleted)
+    assert (finished.result, finished.output_refs) == (outputs, {"text": ref})
+    assert finished.model_dump(mode="json")["output_refs"]["text"]["digest"] == ref.digest
+    step_scope = scope(ledger.plan, ["deploy"])["steps"]["deploy"]
+    assert step_scope["result"] == {"text": ref, "small": "ok"}
+
+
+def test_a_step_completed_without_refs_serialises_as_it_always_did() -> None:
+    ledger, child = started()
+
+    report = report_child_end(
+        ledger.plan, ended(child, PlanStatus.COMPLETED), now=at(5), correlation_id=CORRELATION_ID
+    )
+
+    assert "output_refs" not in report[-1].model_dump(mode="json")
 
 
 def test_a_child_still_running_is_not_reported() -> None:

@@ -24,7 +24,9 @@ class StepCompleted(PlanEvent):
     """The attempt of `tool` succeeded with `result` after `duration_ms`.
 
     A result over the inline limit is stored apart: `result_ref` names it (the chain covers its
-    digest) and `result` holds its preview (`BlobRef.view()`).
+    digest) and `result` holds its preview (`BlobRef.view()`). A plan step's result is its
+    child's outputs: `output_refs` names those the child stored apart (its `PlanCompleted`'s
+    `output_refs`, by output name), previewed in `result` under the same names.
     """
 
     step_id: str
@@ -33,6 +35,7 @@ class StepCompleted(PlanEvent):
     result: JsonValue = None
     duration_ms: int
     result_ref: BlobRef | None = additive(None)
+    output_refs: dict[str, BlobRef] = additive(default_factory=dict)
 
 
 class StepFailed(PlanEvent):
