@@ -187,3 +187,29 @@ def test_a_large_output_of_a_sub_plan_reaches_its_parent_whole_by_reference(
     assert "z" * 5000 not in json.dumps(history)
     assert verified.exit_code == 0, verified
     assert verified.json()["blobs"] == {"checked": 2}
+
+
+def test_audit_verify_of_the_parent_alone_finds_a_deleted_blob_its_sub_plan_step_names(
+    cli_on_each_store: Cli,
+) -> None:
+    cli = cli_on_each_store
+    cli.env |= {"PLANLEDGER_INLINE_RESULT_BYTES": "1000", "PLANLEDGER_MAX_RESULT_BYTES": "100000"}
+    spec = CHILD_OUTPUT_SPEC.split("outputs:\n  copy:")[0]  # only the step names the blob
+    plan = cli("run", cli.write_spec(spec), "--json").json()
+    plan_id = plan["id"]
+    history = cli("history", plan_id, "--json").json()
+    [completed] = [r for r in history if r["type"] == "StepCompleted" and r["step_id"] == "child"]
+    child_history = cli("history", plan["sub_plans"]["child"]["child_plan_id"], "--json").json()
+    [child_ended] = [r for r in child_history if r["type"] == "PlanCompleted"]
+    intact = cli("audit", "verify", plan_id, "--json")
+
+    on_blob_table(
+        cli, "DELETE FROM {table} WHERE digest = ?", (child_ended["output_refs"]["text"]["digest"],)
+    )
+    verified = cli("audit", "verify", plan_id, "--json")
+
+    assert intact.exit_code == 0, intact
+    assert verified.exit_code == 1, verified
+    assert [(f["version"], f["problem"]) for f in verified.json()["findings"]] == [
+        (completed["version"], "blob_missing")
+    ]
