@@ -23,12 +23,16 @@ class PostgresAddress(NamedTuple):
 
     @property
     def conninfo(self) -> str:
-        """A libpq connection string (the password included when there is one)."""
+        """A libpq connection string (the password included when there is one).
+
+        Every value is quoted: a password or name with a space, a quote or a backslash reaches
+        the server as it is, and none can add a keyword of its own (`x host=elsewhere`).
+        """
         conninfo = (
-            f"host={self.host} port={self.port} dbname={self.database} user={self.user}"
-            " connect_timeout=10"
+            f"host={_quoted(self.host)} port={self.port} dbname={_quoted(self.database)}"
+            f" user={_quoted(self.user)} connect_timeout=10"
         )
-        return conninfo + (f" password={self.password}" if self.password else "")
+        return conninfo + (f" password={_quoted(self.password)}" if self.password else "")
 
     @property
     def display(self) -> str:
@@ -36,6 +40,11 @@ class PostgresAddress(NamedTuple):
         return (
             f"postgresql://{self.user}@{self.host}:{self.port}/{self.database}?schema={self.schema}"
         )
+
+
+def _quoted(value: str) -> str:
+    """A libpq connection-string value: in single quotes, with `\\` and `'` escaped."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def postgres_address(url: str) -> PostgresAddress:

@@ -6,6 +6,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import psycopg
 import pytest
@@ -113,3 +114,19 @@ def test_a_libpq_left_in_the_working_directory_is_never_loaded(
 
     assert candidates, "psycopg-binary's own libpq should still be found"
     assert not [c for c in candidates if str(tmp_path) in c or not Path(c).is_absolute()]
+
+
+def test_a_url_password_with_quotes_spaces_and_keywords_connects_both_ways(
+    postgres_available: str,
+) -> None:
+    """The server trusts this machine, so any password is let in: what could go wrong is only
+    how the URL reaches libpq (before quoting, this one sent it to a socket in /nowhere)."""
+    password = quote("it's a \\ host=/nowhere port=1", safe="")
+    url = postgres_available.replace("postgres@", f"postgres:{password}@", 1)
+    conninfo = postgres_address(url).conninfo
+
+    with open_session(conninfo, OPTIONS) as session:
+        assert session is not None
+        assert session.fetch("SELECT current_user", []) == [("postgres",)]
+    with psycopg.connect(conninfo) as connection:
+        assert connection.execute("SELECT current_user").fetchone() == ("postgres",)
