@@ -18,14 +18,16 @@ from core import BlobRef, BlobStore, PlanEvent
 
 def blob_refs(event: PlanEvent) -> list[BlobRef]:
     """The refs an event records: a step's `result_ref`, a plan's (or a plan step's, from its
-    child) `output_refs`."""
+    child) `output_refs`, a gathered `for_each` step's `item_refs` (and all three on a fork's
+    reused result)."""
     refs: list[BlobRef] = []
     result_ref = getattr(event, "result_ref", None)
     if isinstance(result_ref, BlobRef):
         refs.append(result_ref)
-    output_refs = getattr(event, "output_refs", None)
-    if isinstance(output_refs, dict):
-        refs += [ref for ref in output_refs.values() if isinstance(ref, BlobRef)]
+    for name in ("output_refs", "item_refs"):
+        named = getattr(event, name, None)
+        if isinstance(named, dict):
+            refs += [ref for ref in named.values() if isinstance(ref, BlobRef)]
     return refs
 
 

@@ -1,10 +1,10 @@
 """Results stored by reference, read for the templates that name them.
 
 The scope a template gets holds a `BlobRef` where a step's result was stored apart (or, in a
-plan step's result, where one of its child's outputs was); here it is replaced by the value, read
-by its digest and checked against it, so a template reads a large result exactly as it would an
-inline one. The few most recent values are kept, since the steps after a large one often all
-read it.
+plan step's result, where one of its child's outputs was; in a `for_each` step's result, where
+one of its items' results was); here it is replaced by the value, read by its digest and checked
+against it, so a template reads a large result exactly as it would an inline one. The few most
+recent values are kept, since the steps after a large one often all read it.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ class StoredResults:
         self._lock = threading.Lock()  # engines of one process share it across threads
 
     def loaded(self, scope: JsonObject, source: str) -> JsonObject:
-        """`scope` with every step result (or output of a plan step's result) stored by
-        reference replaced by its value."""
+        """`scope` with every step result (or output of a plan step's result, or item of a
+        `for_each` step's result) stored by reference replaced by its value."""
         steps = scope.get("steps")
         if not isinstance(steps, dict) or not any(
             _holds_refs(step.get("result")) for step in steps.values()
@@ -41,7 +41,7 @@ class StoredResults:
             result = step.get("result")
             if isinstance(result, BlobRef):
                 step = {**step, "result": self._value(result, f"steps.{step_id}.result", source)}
-            elif _holds_refs(result):
+            elif isinstance(result, dict) and _holds_refs(result):
                 outputs = {
                     name: self._value(value, f"steps.{step_id}.result.{name}", source)
                     if isinstance(value, BlobRef)
@@ -49,6 +49,14 @@ class StoredResults:
                     for name, value in result.items()
                 }
                 step = {**step, "result": outputs}
+            elif isinstance(result, list) and _holds_refs(result):
+                items = [
+                    self._value(value, f"steps.{step_id}.result[{index}]", source)
+                    if isinstance(value, BlobRef)
+                    else value
+                    for index, value in enumerate(result)
+                ]
+                step = {**step, "result": items}
             loaded[step_id] = step
         return {**scope, "steps": loaded}
 
@@ -78,7 +86,10 @@ class StoredResults:
 
 
 def _holds_refs(result: object) -> bool:
-    """Whether a result in the scope is a ref, or a plan step's outputs with a ref among them."""
-    return isinstance(result, BlobRef) or (
-        isinstance(result, dict) and any(isinstance(v, BlobRef) for v in result.values())
-    )
+    """Whether a result in the scope is a ref, or a plan step's outputs or a `for_each` step's
+    items with a ref among them."""
+    if isinstance(result, dict):
+        return any(isinstance(value, BlobRef) for value in result.values())
+    if isinstance(result, list):
+        return any(isinstance(value, BlobRef) for value in result)
+    return isinstance(result, BlobRef)

@@ -6,7 +6,8 @@ A string that holds `{{`, `{%` or `{#` is a template in the sandboxed language b
 the cost of a resolution proportional to the template, not to the plan's size.
 
 A result stored apart is in the scope as its `BlobRef` (a plan step's outputs stored apart, each
-as its own, under its name in the result), which the expression language loads by digest.
+as its own, under its name in the result; a `for_each` step's items stored apart, each as its
+own, at its index in the result), which the expression language loads by digest.
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ def _step_scope(step: StepState) -> JsonObject:
     result = step.result_ref if step.result_ref is not None else step.result
     if step.output_refs and isinstance(result, dict):
         result = result | step.output_refs
+    if step.item_refs and isinstance(result, list):
+        result = [step.item_refs.get(index, value) for index, value in enumerate(result)]
     return {"result": result, "status": step.status.value, "error": error}
 
 

@@ -347,7 +347,7 @@ def _decision_event(
             return stamp(_FINISH_EVENTS[status], reason=reason)
         case ExpandStep(step_id, items):
             return stamp(StepsExpanded, step_id=step_id, items=items)
-        case GatherItems(step_id, result, failed_items, first_failed, duration_ms):
+        case GatherItems(step_id, result, failed_items, first_failed, duration_ms, item_refs):
             return stamp(
                 StepsGathered,
                 step_id=step_id,
@@ -355,6 +355,7 @@ def _decision_event(
                 failed_items=failed_items,
                 first_failed=first_failed,
                 duration_ms=duration_ms,
+                item_refs=item_refs,
             )
         case ExpireApproval():
             return stamp(PlanRejected, by=ENGINE_ACTOR, reason="approval expired", expired=True)

@@ -15,6 +15,7 @@ from core.domain.data_passing import Unprepared, failure_text, scope
 from core.domain.json_value import JsonValue, unstorable_part
 from core.domain.plan_state import PlanState, StepState
 from core.domain.ports import Expressions
+from core.domain.result_refs import BlobRef
 from core.domain.status import StepStatus
 
 FOR_EACH_ERROR = "for_each_error"
@@ -31,13 +32,15 @@ class ExpandStep:
 
 @dataclass(frozen=True)
 class GatherItems:
-    """End an expanded step whose children all ended, with their results in item order."""
+    """End an expanded step whose children all ended, with their results in item order (and
+    the refs of those stored apart, by index)."""
 
     step_id: str
     result: list[JsonValue] = field(compare=False)
     failed_items: int
     first_failed: str | None
     duration_ms: int
+    item_refs: dict[int, BlobRef] = field(default_factory=dict, compare=False)
 
 
 def items_of(plan: PlanState, step: StepState, expressions: Expressions) -> ExpandStep | Unprepared:
@@ -84,19 +87,24 @@ def closing_gathers(plan: PlanState, now: datetime) -> list[GatherItems]:
 
 
 def gathered(plan: PlanState, step_id: str, now: datetime) -> GatherItems:
-    """The end of an expanded step: its children's results in item order, and their failures."""
+    """The end of an expanded step: its children's results in item order (a result stored
+    apart as its preview, its ref kept by index), and their failures."""
     result: list[JsonValue] = []
+    refs: dict[int, BlobRef] = {}
     failed = 0
     first_failed: str | None = None
-    for child_id in plan.expansions[step_id].children:
+    for index, child_id in enumerate(plan.expansions[step_id].children):
         child = plan.steps[child_id]
         if child.status is StepStatus.COMPLETED:
             result.append(child.result)
+            if child.result_ref is not None:
+                refs[index] = child.result_ref
             continue
         result.append(None)
         failed += 1
         first_failed = first_failed or child_id
-    return GatherItems(step_id, result, failed, first_failed, _elapsed(plan, step_id, now))
+    elapsed = _elapsed(plan, step_id, now)
+    return GatherItems(step_id, result, failed, first_failed, elapsed, refs)
 
 
 def _elapsed(plan: PlanState, step_id: str, now: datetime) -> int:

@@ -69,6 +69,7 @@ def on_steps_gathered(state: PlanState, event: StepsGathered) -> None:
         )
     del state.gathering[event.step_id]
     parent.result = event.result
+    parent.item_refs = event.item_refs or None
     parent.finished_at = event.timestamp
     parent.duration_ms = event.duration_ms
     error = gathered_error(event)

@@ -52,6 +52,9 @@ class StepState:
     result_ref: BlobRef | None = None
     output_refs: dict[str, BlobRef] | None = None
     """A plan step's: its child's outputs stored apart, by name (previewed in `result`)."""
+    item_refs: dict[int, BlobRef] | None = None
+    """A gathered `for_each` step's: its items' results stored apart, by index (previewed in
+    `result`)."""
     error: StepError | None = None
     retry_at: datetime | None = None
     skip_reason: str | None = None

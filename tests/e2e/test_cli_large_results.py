@@ -213,3 +213,51 @@ def test_audit_verify_of_the_parent_alone_finds_a_deleted_blob_its_sub_plan_step
     assert [(f["version"], f["problem"]) for f in verified.json()["findings"]] == [
         (completed["version"], "blob_missing")
     ]
+
+
+MAP_SPEC = """\
+description: a map one of whose items is large, reduced
+steps:
+  - id: mapped
+    tool: shell
+    for_each: "{{ [3, 5000] }}"
+    parameters: {command: "head -c {{ item }} /dev/zero | tr '\\\\0' x", shell: true}
+  - id: reduce
+    tool: echo
+    depends_on: [mapped]
+    parameters:
+      value: "{{ steps.mapped.result | map(attribute='stdout') | map('length') | list }}"
+  - id: second
+    tool: echo
+    depends_on: [mapped]
+    parameters: {value: "{{ steps.mapped.result[1].stdout | length }}"}
+"""
+
+
+def test_an_items_large_result_reaches_the_reduce_whole_by_reference(
+    cli_on_each_store: Cli,
+) -> None:
+    cli = cli_on_each_store
+    cli.env |= {"PLANLEDGER_INLINE_RESULT_BYTES": "1000", "PLANLEDGER_MAX_RESULT_BYTES": "100000"}
+
+    ran = cli("run", cli.write_spec(MAP_SPEC), "--json")
+    plan = ran.json()
+    history = cli("history", plan["id"], "--json").json()
+    verified = cli("audit", "verify", "--all", "--json")
+
+    assert ran.exit_code == 0, ran
+    steps = {step["id"]: step for step in plan["steps"]}
+    assert (steps["reduce"]["result"], steps["second"]["result"]) == ([3, 5000], 5000)
+    [item] = [r for r in history if r["type"] == "StepCompleted" and r["step_id"] == "mapped[1]"]
+    ref = item["result_ref"]
+    [gathered] = [r for r in history if r["type"] == "StepsGathered"]
+    assert gathered["item_refs"] == {"1": ref}
+    assert gathered["result"][0]["stdout"] == "xxx"
+    assert gathered["result"][1] == item["result"]
+    assert item["result"]["$ref"] == ref["digest"]
+    stored = blobs(cli)
+    assert list(stored) == [ref["digest"]]  # the item's result, once
+    assert json.loads(stored[ref["digest"]])["stdout"] == "x" * 5000
+    assert "x" * 5000 not in json.dumps(history)
+    assert verified.exit_code == 0, verified
+    assert verified.json()["blobs"] == {"checked": 1}

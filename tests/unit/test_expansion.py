@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.domain.data_passing import scope
+from core.domain.decisions import Outcome, record_outcome
 from core.domain.events import (
     PlanEvent,
     StepPreparationFailed,
@@ -14,8 +16,9 @@ from core.domain.events import (
 )
 from core.domain.plan import fold
 from core.domain.plan_view import plan_view
+from core.domain.result_refs import BlobRef
 from core.domain.status import PlanStatus, StepStatus
-from tests.unit.builders import T0, Ledger, at, executing_plan, spec, step
+from tests.unit.builders import CORRELATION_ID, T0, Ledger, at, executing_plan, spec, step
 from tests.unit.projected_runs import assert_summary_agrees_after_every_event
 from tests.unit.test_scheduler_cost import counted
 
@@ -83,6 +86,35 @@ def test_the_step_downstream_receives_the_results_in_item_order_whatever_order_t
     ledger.succeed("total", at(3))
     ledger.settle(at(3))
     assert ledger.plan.status is PlanStatus.COMPLETED
+
+
+def test_an_items_result_stored_apart_is_gathered_with_its_ref_which_templates_read() -> None:
+    ledger = listed(["a", "b", "c"], max_parallel_steps=3)
+    ref = BlobRef.of(b'"' + b"B" * 5000 + b'"')
+    large = Outcome("map[1]", 1, 1, result=ref.view(), result_ref=ref)
+
+    ledger.succeed("map[0]", at(2), "A")
+    ledger.record(record_outcome(ledger.plan, large, now=at(2), correlation_id=CORRELATION_ID))
+    ledger.succeed("map[2]", at(2), "C")
+    ledger.settle(at(2))
+
+    [gathered] = of_type(ledger.events, StepsGathered)
+    assert (gathered.result, gathered.item_refs) == (["A", ref.view(), "C"], {1: ref})
+    dumped = gathered.model_dump(mode="json")
+    assert dumped["item_refs"] == {"1": ref.model_dump(mode="json")}
+    assert StepsGathered.model_validate(dumped) == gathered
+    assert scope(ledger.plan, ["map"])["steps"]["map"]["result"] == ["A", ref, "C"]
+
+
+def test_a_gathering_without_refs_serialises_as_it_always_did() -> None:
+    ledger = listed(["a"])
+
+    ledger.succeed("map[0]", at(2), "A")
+    ledger.settle(at(2))
+
+    [gathered] = of_type(ledger.events, StepsGathered)
+    assert "item_refs" not in gathered.model_dump(mode="json")
+    assert scope(ledger.plan, ["map"])["steps"]["map"]["result"] == ["A"]
 
 
 def test_a_failed_item_is_retried_alone_with_the_steps_retry_policy() -> None:

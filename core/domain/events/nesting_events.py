@@ -6,8 +6,10 @@ from uuid import UUID
 
 from pydantic import Field
 
+from core.domain.additive_fields import additive
 from core.domain.events.base import PlanEvent
 from core.domain.json_value import JsonObject, JsonValue
+from core.domain.result_refs import BlobRef
 
 
 class StepsExpanded(PlanEvent):
@@ -26,7 +28,9 @@ class StepsGathered(PlanEvent):
 
     `result` lists the children's results in item order (null where a child did not complete);
     the step completed when `failed_items` is 0 and failed otherwise. `first_failed` names the
-    first child that did not complete; `duration_ms` runs from the expansion.
+    first child that did not complete; `duration_ms` runs from the expansion. `item_refs` names,
+    by item index, the children's results stored apart (each child's `StepCompleted.result_ref`,
+    previewed in `result` at that index), so templates read the whole values.
     """
 
     step_id: str
@@ -34,6 +38,7 @@ class StepsGathered(PlanEvent):
     failed_items: int
     first_failed: str | None = None
     duration_ms: int
+    item_refs: dict[int, BlobRef] = additive(default_factory=dict)
 
     @property
     def error_message(self) -> str:
