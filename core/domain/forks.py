@@ -4,7 +4,8 @@ The fork re-runs `from_step` and everything downstream of it. Every other step t
 the source keeps its recorded result (`StepResultReused`, no tool call) — provided it has the
 same tool and parameters in the fork's spec and every one of its dependencies is reused too, so
 a step never runs on results older than those of a step it depends on. Steps that did not
-complete in the source run again.
+complete in the source run again. A reused result stored apart is named by the source's refs,
+so the fork reads the same blob, never a copy and never the preview in its place.
 """
 
 from __future__ import annotations
@@ -66,15 +67,19 @@ def fork_plan(
             by=by,
         ),
     ]
-    events.extend(
-        stamp(
-            StepResultReused,
-            step_id=step_id,
-            source_plan_id=source.plan_id,
-            result=source.steps[step_id].result,
+    for step_id in reusable_steps(source, spec, from_step):
+        earlier = source.steps[step_id]
+        events.append(
+            stamp(
+                StepResultReused,
+                step_id=step_id,
+                source_plan_id=source.plan_id,
+                result=earlier.result,
+                result_ref=earlier.result_ref,
+                output_refs=earlier.output_refs or {},
+                item_refs=earlier.item_refs or {},
+            )
         )
-        for step_id in reusable_steps(source, spec, from_step)
-    )
     return [*events, *submit(stamp, spec, now, inputs)]
 
 

@@ -94,6 +94,9 @@ def on_step_result_reused(state: PlanState, event: StepResultReused) -> None:
     leave_pending(state, event.step_id)
     set_status(state, step, StepStatus.COMPLETED)
     step.result = event.result
+    step.result_ref = event.result_ref
+    step.output_refs = event.output_refs or None
+    step.item_refs = event.item_refs or None
     step.finished_at = event.timestamp
     settle(state, event.step_id, Ending.SUCCESS)
 

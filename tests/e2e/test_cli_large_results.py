@@ -12,11 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from typing import Any
 
 import psycopg
 from psycopg import sql
 
-from .conftest import Cli
+from .conftest import Cli, CliResult
 
 SPEC = """\
 description: large results
@@ -261,3 +262,97 @@ def test_an_items_large_result_reaches_the_reduce_whole_by_reference(
     assert "x" * 5000 not in json.dumps(history)
     assert verified.exit_code == 0, verified
     assert verified.json()["blobs"] == {"checked": 1}
+
+
+FORK_SPEC = """\
+description: large results of each kind, read by a step the fork runs again
+steps:
+  - id: big
+    tool: shell
+    parameters: {command: "head -c 6000 /dev/zero | tr '\\\\0' y", shell: true}
+  - id: mapped
+    tool: shell
+    for_each: "{{ [3, 5000] }}"
+    parameters: {command: "head -c {{ item }} /dev/zero | tr '\\\\0' x", shell: true}
+  - id: child
+    plan:
+      description: makes a large output
+      steps:
+        - id: make
+          tool: shell
+          parameters: {command: "head -c 4000 /dev/zero | tr '\\\\0' z", shell: true}
+      outputs:
+        text: "{{ steps.make.result.stdout }}"
+  - id: measure
+    tool: echo
+    depends_on: [big, mapped, child]
+    parameters:
+      value: >-
+        {{ steps.big.result.stdout | length }} {{ steps.mapped.result[1].stdout | length }}
+        {{ steps.child.result.text | length }}
+"""
+
+
+def run_and_fork(cli: Cli) -> tuple[list[dict[str, Any]], CliResult, list[dict[str, Any]]]:
+    """FORK_SPEC run, then forked from `measure` and executed: the source's history, the
+    fork's execution and the fork's history."""
+    cli.env |= {"PLANLEDGER_INLINE_RESULT_BYTES": "1000", "PLANLEDGER_MAX_RESULT_BYTES": "100000"}
+    source = cli("run", cli.write_spec(FORK_SPEC), "--json")
+    assert source.exit_code == 0, source
+    source_history = cli("history", source.json()["id"], "--json").json()
+    forked = cli("fork", source.json()["id"], "--from", "measure", "--json")
+    assert forked.exit_code == 0, forked
+    ran = cli("execute", forked.json()["id"], "--json")
+    return source_history, ran, cli("history", forked.json()["id"], "--json").json()
+
+
+def test_a_fork_reads_the_large_results_it_reuses_whole_from_the_same_blobs(
+    cli_on_each_store: Cli,
+) -> None:
+    cli = cli_on_each_store
+
+    source_history, ran, history = run_and_fork(cli)
+    verified = cli("audit", "verify", ran.json()["id"], "--json")
+
+    assert ran.exit_code == 0, ran
+    steps = {step["id"]: step for step in ran.json()["steps"]}
+    assert steps["measure"]["result"] == "6000 5000 4000"
+    completed = {r["step_id"]: r for r in source_history if r["type"] == "StepCompleted"}
+    [gathered] = [r for r in source_history if r["type"] == "StepsGathered"]
+    reused = {r["step_id"]: r for r in history if r["type"] == "StepResultReused"}
+    assert set(reused) == {"big", "mapped", "child"}
+    assert reused["big"]["result_ref"] == completed["big"]["result_ref"]
+    assert reused["mapped"]["item_refs"] == gathered["item_refs"] != {}
+    assert reused["child"]["output_refs"] == completed["child"]["output_refs"] != {}
+    assert [reused[step]["result"] for step in ("big", "mapped", "child")] == [
+        completed["big"]["result"],
+        gathered["result"],
+        completed["child"]["result"],
+    ]
+    assert len(blobs(cli)) == 4  # big, mapped[1], the child's make and its output: no copies
+    assert not any(c * 4000 in json.dumps(history) for c in "xyz")
+    assert verified.exit_code == 0, verified
+
+
+def test_audit_verify_of_a_fork_alone_finds_a_deleted_blob_its_reused_results_name(
+    cli_on_each_store: Cli,
+) -> None:
+    cli = cli_on_each_store
+    _, ran, history = run_and_fork(cli)
+    fork_id = ran.json()["id"]
+    reused = {r["step_id"]: r for r in history if r["type"] == "StepResultReused"}
+    intact = cli("audit", "verify", fork_id, "--json")
+
+    for digest in (
+        reused["big"]["result_ref"]["digest"],
+        reused["mapped"]["item_refs"]["1"]["digest"],
+        reused["child"]["output_refs"]["text"]["digest"],
+    ):
+        on_blob_table(cli, "DELETE FROM {table} WHERE digest = ?", (digest,))
+    verified = cli("audit", "verify", fork_id, "--json")
+
+    assert intact.exit_code == 0, intact
+    assert verified.exit_code == 1, verified
+    assert sorted((f["version"], f["problem"]) for f in verified.json()["findings"]) == sorted(
+        (reused[step]["version"], "blob_missing") for step in ("big", "mapped", "child")
+    )

@@ -6,11 +6,13 @@ from typing import Any
 from uuid import UUID
 
 from adapters.audit.blob_check import blob_refs
-from core.domain.events import StepsGathered
+from core.domain.events import StepResultReused, StepsGathered
 from core.domain.result_refs import BlobRef
 from tests.unit.builders import T0
 
 ITEM = BlobRef.of(b'"' + b"i" * 5000 + b'"')
+RESULT = BlobRef.of(b'"' + b"r" * 5000 + b'"')
+OUTPUT = BlobRef.of(b'"' + b"o" * 5000 + b'"')
 
 
 def stamped() -> dict[str, Any]:
@@ -36,3 +38,19 @@ def test_a_gathered_steps_item_refs_are_checked() -> None:
     refs = blob_refs(gathered)
 
     assert refs == [ITEM]
+
+
+def test_a_forks_reused_result_has_each_kind_of_ref_checked() -> None:
+    reused = StepResultReused(
+        **stamped(),
+        step_id="build",
+        source_plan_id=UUID(int=7),
+        result=RESULT.view(),
+        result_ref=RESULT,
+        output_refs={"text": OUTPUT},
+        item_refs={0: ITEM},
+    )
+
+    refs = blob_refs(reused)
+
+    assert refs == [RESULT, OUTPUT, ITEM]

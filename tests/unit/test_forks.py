@@ -6,11 +6,14 @@ from uuid import UUID
 
 import pytest
 
+from core.domain.data_passing import scope
+from core.domain.decisions import Outcome, record_outcome
 from core.domain.errors import InvalidTransitionError, StepNotFoundError
 from core.domain.events import PlanCreated, PlanForked, PlanSubmitted, StepResultReused
 from core.domain.forks import fork_plan, reusable_steps
 from core.domain.plan import PlanState, fold
 from core.domain.plan_view import plan_view
+from core.domain.result_refs import BlobRef
 from core.domain.spec import PlanSpec
 from core.domain.status import PlanStatus, StepStatus
 from tests.unit.builders import CORRELATION_ID, T0, at, executing_plan, spec, step
@@ -76,6 +79,31 @@ def test_a_fork_of_a_failed_plan_reuses_every_completed_step_not_downstream() ->
         "version": failed_source().version,
         "from_step": "build",
     }
+
+
+def test_a_reused_result_stored_apart_keeps_its_ref_which_the_forks_templates_read() -> None:
+    ledger = executing_plan(SHAPE)
+    ledger.settle(T0)
+    ref = BlobRef.of(b'"' + b"r" * 5000 + b'"')
+    large = Outcome("fetch", 1, 1, result=ref.view(), result_ref=ref)
+    ledger.record(record_outcome(ledger.plan, large, now=at(1), correlation_id=CORRELATION_ID))
+    ledger.succeed("lint", at(1))
+    ledger.settle(at(1))
+    ledger.fail("build", at(2))
+    ledger.succeed("docs", at(2), result="html")
+    ledger.settle(at(2))
+
+    events = fork(ledger.plan, "build")
+
+    reused = {e.step_id: e for e in events if isinstance(e, StepResultReused)}
+    assert (reused["fetch"].result, reused["fetch"].result_ref) == (ref.view(), ref)
+    assert reused["fetch"].model_dump(mode="json")["result_ref"]["digest"] == ref.digest
+    assert not {"result_ref", "output_refs", "item_refs"} & set(
+        reused["docs"].model_dump(mode="json")
+    )
+    forked = fold(events)  # type: ignore[arg-type]
+    assert scope(forked, ["fetch", "docs"])["steps"]["fetch"]["result"] == ref
+    assert scope(forked, ["docs"])["steps"]["docs"]["result"] == "html"
 
 
 def test_a_fork_from_a_middle_step_re_runs_it_and_everything_downstream() -> None:

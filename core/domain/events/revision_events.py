@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from core.domain.additive_fields import additive
 from core.domain.events.base import PlanEvent
 from core.domain.json_value import JsonValue
+from core.domain.result_refs import BlobRef
 from core.domain.spec import StepSpec
 
 
@@ -47,8 +49,16 @@ class PlanForked(PlanEvent):
 
 
 class StepResultReused(PlanEvent):
-    """The step completed with `result`, recorded by `source_plan_id`: no tool was called."""
+    """The step completed with `result`, recorded by `source_plan_id`: no tool was called.
+
+    Whatever of it the source stored apart is named as the source named it, so the fork's
+    templates read the whole value from the same blob: `result_ref` (the result), `output_refs`
+    (a plan step's outputs, by name) and `item_refs` (a `for_each` step's items, by index).
+    """
 
     step_id: str
     source_plan_id: UUID
     result: JsonValue = None
+    result_ref: BlobRef | None = additive(None)
+    output_refs: dict[str, BlobRef] = additive(default_factory=dict)
+    item_refs: dict[int, BlobRef] = additive(default_factory=dict)
