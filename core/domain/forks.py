@@ -1,8 +1,8 @@
 """Fork from a step: a new plan that reuses what an ended plan already computed (pure).
 
 The fork re-runs `from_step` and everything downstream of it. Every other step that completed in
-the source keeps its recorded result (`StepResultReused`, no tool call) — provided it has the
-same tool and parameters in the fork's spec and every one of its dependencies is reused too, so
+the source keeps its recorded result (`StepResultReused`, no tool call) — provided it does the
+same work in the fork's spec (`does_the_same`) and every one of its dependencies is reused too, so
 a step never runs on results older than those of a step it depends on. Steps that did not
 complete in the source run again. A reused result stored apart is named by the source's refs,
 so the fork reads the same blob, never a copy and never the preview in its place.
@@ -93,13 +93,27 @@ def reusable_steps(source: PlanState, spec: PlanSpec, from_step: str) -> list[st
             step.id != from_step
             and earlier is not None
             and earlier.status is StepStatus.COMPLETED
-            and earlier.spec.tool == step.tool
-            and earlier.spec.parameters == step.parameters
+            and does_the_same(earlier.spec, step)
             and all(dependency in reused for dependency in step.depends_on)
         ):
             reused.add(step.id)
             ordered.append(step.id)
     return ordered
+
+
+def does_the_same(earlier: StepSpec, step: StepSpec) -> bool:
+    """Whether `step` would do what `earlier` did: the same tool and parameters, and for a plan
+    step the same child plan and inputs, for a `for_each` step the same items, the same
+    condition and trigger rule. Retries, time-outs and descriptions may differ."""
+    return (
+        earlier.tool == step.tool
+        and earlier.parameters == step.parameters
+        and earlier.plan == step.plan
+        and earlier.inputs == step.inputs
+        and earlier.for_each == step.for_each
+        and earlier.when == step.when
+        and earlier.trigger == step.trigger
+    )
 
 
 def _in_dependency_order(spec: PlanSpec) -> Iterator[StepSpec]:

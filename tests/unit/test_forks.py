@@ -10,7 +10,7 @@ from core.domain.data_passing import scope
 from core.domain.decisions import Outcome, record_outcome
 from core.domain.errors import InvalidTransitionError, StepNotFoundError
 from core.domain.events import PlanCreated, PlanForked, PlanSubmitted, StepResultReused
-from core.domain.forks import fork_plan, reusable_steps
+from core.domain.forks import does_the_same, fork_plan, reusable_steps
 from core.domain.plan import PlanState, fold
 from core.domain.plan_view import plan_view
 from core.domain.result_refs import BlobRef
@@ -135,6 +135,54 @@ def test_with_a_new_spec_a_step_with_another_tool_or_parameters_runs_and_so_do_i
     reused = reusable_steps(failed_source(), changed, "test")
 
     assert reused == []
+
+
+CHILD = {"description": "child", "steps": [step("migrate")], "outputs": {"v": "1"}}
+PLAN_STEP: dict[str, object] = {"id": "s", "plan": CHILD, "inputs": {"env": "prod"}}
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (step("s", parameters={"v": 1}), step("s", parameters={"v": 2})),
+        (step("s"), step("s", tool="shell", parameters={"command": "true"})),
+        (step("s"), step("s", when="{{ plan.inputs.go }}")),
+        (step("s", "a"), step("s", "a", trigger="all_done")),
+        (step("s"), step("s", for_each="{{ [1, 2] }}")),
+        (step("s", for_each="{{ [1, 2] }}"), step("s", for_each="{{ [1, 2, 3] }}")),
+        (PLAN_STEP, {**PLAN_STEP, "inputs": {"env": "staging"}}),
+        (PLAN_STEP, {**PLAN_STEP, "plan": {**CHILD, "outputs": {"v": "2"}}}),
+    ],
+)
+def test_a_step_that_would_do_other_work_is_not_reused(
+    before: dict[str, object], after: dict[str, object]
+) -> None:
+    earlier, changed = (spec(step("a"), s).steps[1] for s in (before, after))
+
+    assert does_the_same(earlier, earlier)
+    assert not does_the_same(earlier, changed)
+
+
+def test_a_step_with_other_retries_time_out_or_description_is_still_reused() -> None:
+    earlier = spec(step("s")).steps[0]
+    changed = spec(step("s", max_retries=3, timeout_ms=500, description="new words")).steps[0]
+
+    assert does_the_same(earlier, changed)
+
+
+def test_a_fork_whose_spec_adds_a_condition_runs_that_step_again_and_its_dependants() -> None:
+    changed = spec(
+        step("fetch", when="{{ true }}"),
+        step("build", "fetch"),
+        step("test", "build"),
+        step("docs", "fetch"),
+        step("lint"),
+        continue_on_error=True,
+    )
+
+    reused = reusable_steps(failed_source(), changed, "test")
+
+    assert reused == ["lint"]
 
 
 def test_a_plan_that_has_not_ended_cannot_be_forked() -> None:
