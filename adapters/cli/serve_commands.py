@@ -54,6 +54,14 @@ def serve_command(
         float,
         typer.Option("--webhook-backoff-s", min=0.01, help="First retry delay; doubles to 300 s."),
     ] = 1.0,
+    webhook_lease_s: Annotated[
+        float,
+        typer.Option(
+            "--webhook-lease-s",
+            min=0.1,
+            help="How long a server's claim on a subscription lasts unless renewed.",
+        ),
+    ] = 30.0,
     metrics_port: MetricsPortOpt = None,
     metrics_host: MetricsHostOpt = DEFAULT_METRICS_HOST,
 ) -> None:
@@ -61,7 +69,9 @@ def serve_command(
     refuse_through_server("serve")
     from adapters.http_api.server import ServeOptions, serve
 
-    options = ServeOptions(host, port, not no_projector, heartbeat_s, webhook_backoff_s)
+    options = ServeOptions(
+        host, port, not no_projector, heartbeat_s, webhook_backoff_s, webhook_lease_s
+    )
 
     def ready(url: str) -> None:
         stderr_console().print(f"planledger serving on {url}", highlight=False)

@@ -8,8 +8,11 @@ plans the API was asked to execute. Everything stops when uvicorn does (SIGINT, 
 
 from __future__ import annotations
 
+import os
 import signal
+import socket
 import threading
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, ExitStack, contextmanager
@@ -41,7 +44,7 @@ from adapters.read_models import EventLog, ReadModelDatabase, ReadSide, open_rea
 from adapters.settings import Settings
 from adapters.store import Wakeup, parse_store_url
 from adapters.telemetry import StoreObserver, open_telemetry
-from adapters.webhooks import Subscriptions, WebhookDispatcher
+from adapters.webhooks import Lease, Subscriptions, WebhookDispatcher
 from adapters.workers import WorkQueue
 from core import Callbacks, JsonObject
 
@@ -59,6 +62,7 @@ class ServeOptions:
     projector: bool = True
     heartbeat_s: float = 15.0
     webhook_backoff_s: float = 1.0
+    webhook_lease_s: float = 30.0
 
 
 def now() -> datetime:
@@ -218,6 +222,7 @@ def _background(
             context.webhook_key,
             client,
             now,
+            Lease(_lease_holder(), options.webhook_lease_s),
             backoff_s=options.webhook_backoff_s,
         )
         listeners.append(dispatcher.wake.set)
@@ -242,6 +247,12 @@ def _background(
 
     stack.callback(halt)
     return stack
+
+
+def _lease_holder() -> str:
+    """This process's name on the webhook leases it holds: unique even if `PLANLEDGER_WORKER`
+    is set alike on several servers."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def _status(settings: Settings) -> list[JsonObject]:

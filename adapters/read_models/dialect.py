@@ -98,6 +98,8 @@ class Dialect:
     """The names of the tables that exist."""
     bulk_upsert: ClassVar[bool] = False
     """True: upsert a batch as one JSON document (see `table_io`); False: executemany."""
+    epoch_ms: ClassVar[str] = "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
+    """The database's clock, in milliseconds since the epoch: one value within a statement."""
 
     def convert(self, statement: str) -> str:
         """The statement with this driver's placeholders."""
@@ -152,6 +154,7 @@ class PostgresDialect(Dialect):
         "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
     )
     bulk_upsert: ClassVar[bool] = True
+    epoch_ms: ClassVar[str] = "CAST(EXTRACT(EPOCH FROM statement_timestamp()) * 1000 AS bigint)"
 
     def convert(self, statement: str) -> str:
         return statement.replace("?", "%s")

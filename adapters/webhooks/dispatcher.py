@@ -5,6 +5,11 @@ holds up only its own subscription. A task reads the log after the subscription'
 through the projector's gap-safe reader and posts each wanted event in order; a failed post
 (not 2xx, a timeout, a refused connection) stops the task and schedules the same event again
 after an exponential back-off, so no later event overtakes it.
+
+Several servers may run a dispatcher on one store: a task posts only after claiming the
+subscription's lease (`leases`), and the loop renews the leases of running tasks, so each
+subscription is delivered by one live server at a time. A task whose write finds the lease gone
+stops without writing; the new holder goes on from the recorded position.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import structlog
 
 from adapters.event_records import event_to_record
 from adapters.read_models import EventLog
+from adapters.webhooks.leases import Lease
 from adapters.webhooks.signatures import sign, subscription_secret
 from adapters.webhooks.subscriptions import Attempt, Subscription, Subscriptions
 from core import PlanEvent
@@ -43,6 +49,7 @@ class WebhookDispatcher:
         server_key: str,
         client: httpx.Client,
         now: Callable[[], datetime],
+        lease: Lease,
         *,
         backoff_s: float = 1.0,
         workers: int = 8,
@@ -52,21 +59,60 @@ class WebhookDispatcher:
         self._key = server_key
         self._client = client
         self._now = now
+        self._lease = lease
         self._backoff_s = backoff_s
         self._workers = workers
-        self._failures: dict[str, int] = {}
+        self._renewed: dict[str, float] = {}
+        """Each subscription a task of ours holds the lease of, and when it was last renewed
+        (monotonic seconds): the loop renews it before a third of the lease has passed."""
+        self._renewed_lock = threading.Lock()
         self.wake = threading.Event()
 
     def run(self, stop: threading.Event) -> None:
         """Start a task for each subscription that is due and idle; repeat until `stop`."""
         in_flight: dict[str, Future[None]] = {}
+        look_again_s = min(LOOK_AGAIN_S, self._lease.seconds / 3)
         with ThreadPoolExecutor(self._workers, thread_name_prefix="webhook") as pool:
             while not stop.is_set():
                 for subscription in self._due(in_flight):
                     in_flight[subscription.id] = pool.submit(self._guarded, subscription)
-                self.wake.wait(LOOK_AGAIN_S)
+                self._renew_held()
+                self.wake.wait(look_again_s)
                 self.wake.clear()
             pool.shutdown(wait=True, cancel_futures=True)
+        try:
+            self._subscriptions.release(self._lease.holder)
+        except Exception as error:  # the leases lapse on their own
+            logger.warning("webhook_release_failed", error=str(error))
+
+    def _renew_held(self) -> None:
+        """Renew the leases of running tasks while a post may still be waiting on a receiver."""
+        due = time.monotonic() - self._lease.seconds / 3
+        with self._renewed_lock:
+            held = list(self._renewed.items())
+        for subscription_id, renewed in held:
+            if renewed > due:
+                continue
+            try:
+                still_ours = self._subscriptions.renew(subscription_id, self._lease)
+            except Exception as error:  # the task's own next write finds out
+                logger.warning(
+                    "webhook_renew_failed", subscription=subscription_id, error=str(error)
+                )
+                continue
+            if still_ours:
+                self._mark_renewed(subscription_id, only_if_held=True)
+            else:
+                self._forget(subscription_id)
+
+    def _mark_renewed(self, subscription_id: str, *, only_if_held: bool = False) -> None:
+        with self._renewed_lock:
+            if not only_if_held or subscription_id in self._renewed:
+                self._renewed[subscription_id] = time.monotonic()
+
+    def _forget(self, subscription_id: str) -> None:
+        with self._renewed_lock:
+            self._renewed.pop(subscription_id, None)
 
     def _due(self, in_flight: dict[str, Future[None]]) -> list[Subscription]:
         now = self._now()
@@ -84,22 +130,40 @@ class WebhookDispatcher:
             self.deliver(subscription)
         except Exception as error:  # a task must never kill the loop; it is tried again
             logger.warning("webhook_task_failed", subscription=subscription.id, error=str(error))
+        finally:
+            self._forget(subscription.id)
 
     def deliver(self, subscription: Subscription) -> None:
-        """Post the wanted events after the subscription's position, in order, until one fails."""
+        """Claim the subscription's lease when there is something to post, then post the
+        wanted events after its recorded position, in order, until one fails or the lease is
+        lost."""
         entries = self._log.read(subscription.position, BATCH)
+        if not entries:
+            return
+        claimed = self._subscriptions.claim(subscription.id, self._lease)
+        if claimed is None or not self._is_due(claimed):
+            return
+        self._mark_renewed(claimed.id)
+        if claimed.position != subscription.position:  # another server delivered meanwhile
+            entries = self._log.read(claimed.position, BATCH)
         for entry in entries:
             event = entry.event
-            if event is None or not subscription.wants(type(event).__name__, str(event.plan_id)):
+            if event is None or not claimed.wants(type(event).__name__, str(event.plan_id)):
                 continue
-            if not self._post(subscription, entry.position, event):
+            if not self._post(claimed, entry.position, event):
                 return
-        if entries:
-            self._subscriptions.advance(subscription.id, entries[-1].position)
-            if len(entries) == BATCH:
-                self.wake.set()
+        if not entries:
+            return
+        advanced = self._subscriptions.advance(claimed.id, entries[-1].position, self._lease)
+        if advanced and len(entries) == BATCH:
+            self.wake.set()
+
+    def _is_due(self, subscription: Subscription) -> bool:
+        due_at = subscription.next_attempt_at
+        return due_at is None or due_at <= self._now()
 
     def _post(self, subscription: Subscription, position: int, event: PlanEvent) -> bool:
+        """Post one event; True when it was delivered and recorded under our lease."""
         message_id = f"{subscription.id}-{position}"
         body = orjson.dumps(
             {
@@ -118,15 +182,19 @@ class WebhookDispatcher:
             "webhook-signature": sign(secret, message_id, stamp, body),
         }
         attempt = self._attempt(subscription.url, body, headers)
-        failures = 0 if attempt.succeeded else self._failures.get(subscription.id, 0) + 1
-        self._failures[subscription.id] = failures
-        delay = min(self._backoff_s * 2 ** max(failures - 1, 0), MAX_BACKOFF_S)
-        retry_at = None if attempt.succeeded else attempt.at + timedelta(seconds=delay)
         event_key = (type(event).__name__, str(event.plan_id))
-        self._subscriptions.record_attempt(
-            subscription, position, message_id, event_key, attempt, retry_at
+        recorded = self._subscriptions.record_attempt(
+            subscription, position, message_id, event_key, attempt, self._lease, self._backoff
         )
-        return attempt.succeeded
+        if recorded:
+            self._mark_renewed(subscription.id, only_if_held=True)
+        else:
+            logger.info("webhook_lease_lost", subscription=subscription.id, position=position)
+        return recorded and attempt.succeeded
+
+    def _backoff(self, failures: int) -> timedelta:
+        """The wait after the `failures`-th failed attempt at one event."""
+        return timedelta(seconds=min(self._backoff_s * 2 ** max(failures - 1, 0), MAX_BACKOFF_S))
 
     def _attempt(self, url: str, body: bytes, headers: dict[str, str]) -> Attempt:
         at = self._now()

@@ -2,17 +2,23 @@
 
 A subscription follows the global log from its `position`: each event it wants is delivered in
 log order, and the position moves past an event only once its delivery succeeded (or past
-events it does not want), so delivery is at least once and in order per subscription. Tables
-live beside the events: the SQLite file or the PostgreSQL schema.
+events it does not want), so delivery is at least once and in order per subscription. Only the
+holder of a subscription's lease (`leases`) delivers it, and its writes go ahead only while it
+still holds the lease. Tables live beside the events: the SQLite file or the PostgreSQL schema.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from adapters.read_models import ReadModelDatabase
+from adapters.read_models.database import Session
+from adapters.webhooks import leases
+from adapters.webhooks.leases import Lease
 from core import JsonObject
 
 TABLES = (
@@ -28,7 +34,9 @@ TABLES = (
         subscription_id TEXT NOT NULL, position INTEGER NOT NULL, attempt INTEGER NOT NULL,
         at TEXT NOT NULL, status_code INTEGER, error TEXT, duration_ms INTEGER NOT NULL,
         PRIMARY KEY (subscription_id, position, attempt))""",
+    leases.TABLE,
 )
+COLUMNS = "id, url, event_types, plan_id, position, next_attempt_at"
 
 MAX_PAGE = 1000
 
@@ -107,18 +115,37 @@ class Subscriptions:
         """Every subscription not deleted."""
         with self._database.session() as session:
             rows = session.execute(
-                "SELECT id, url, event_types, plan_id, position, next_attempt_at "
-                "FROM webhook_subscriptions WHERE deleted_at IS NULL ORDER BY created_at, id"
+                f"SELECT {COLUMNS} FROM webhook_subscriptions "
+                "WHERE deleted_at IS NULL ORDER BY created_at, id"
             )
-        return [
-            Subscription(
-                id, url, tuple(json.loads(types)), plan_id, int(position), _moment(next_at)
+        return [_subscription(row) for row in rows]
+
+    def claim(self, subscription_id: str, lease: Lease) -> Subscription | None:
+        """The subscription as it stands once its lease is ours; None when another server
+        holds the lease, or the subscription was deleted."""
+        with self._database.session() as session:
+            if not leases.claim(session, subscription_id, lease):
+                return None
+            rows = session.execute(
+                f"SELECT {COLUMNS} FROM webhook_subscriptions WHERE id = ? AND deleted_at IS NULL",
+                [subscription_id],
             )
-            for id, url, types, plan_id, position, next_at in rows
-        ]
+        return _subscription(rows[0]) if rows else None
+
+    def renew(self, subscription_id: str, lease: Lease) -> bool:
+        """Extend a lease this server holds; False when it no longer does."""
+        with self._database.session() as session:
+            return leases.renew(session, subscription_id, lease)
+
+    def release(self, holder: str) -> None:
+        """Give up every lease `holder` has (a server stopping hands its work on at once)."""
+        with self._database.session() as session:
+            leases.release(session, holder)
 
     def listing(self) -> list[JsonObject]:
         """Every live subscription as the API lists it (no secret: none is stored)."""
+        with self._database.session() as session:
+            held = leases.lease_states(session)
         return [
             {
                 "id": sub.id,
@@ -129,18 +156,21 @@ class Subscriptions:
                 "next_attempt_at": None
                 if sub.next_attempt_at is None
                 else _text(sub.next_attempt_at),
+                "lease": None
+                if (state := held.get(sub.id)) is None
+                else {"holder": state.holder, "expires_at": _text(state.expires_at)},
             }
             for sub in self.live()
         ]
 
-    def advance(self, subscription_id: str, position: int) -> None:
-        """Delivery is done up to `position`; the next attempt is due at once."""
-        with self._database.session() as session:
-            session.execute(
-                "UPDATE webhook_subscriptions SET position = ?, next_attempt_at = NULL "
-                "WHERE id = ? AND position < ?",
-                [position, subscription_id, position],
-            )
+    def advance(self, subscription_id: str, position: int, lease: Lease) -> bool:
+        """Delivery is done up to `position`; the next attempt is due at once. False (and
+        nothing written) when this server no longer holds the lease."""
+        with self._database.transaction(write_lock=True) as session:
+            if not leases.renew(session, subscription_id, lease):
+                return False
+            _move_past(session, subscription_id, position)
+        return True
 
     def record_attempt(
         self,
@@ -149,12 +179,17 @@ class Subscriptions:
         message_id: str,
         event: tuple[str, str],
         attempt: Attempt,
-        retry_at: datetime | None,
-    ) -> None:
-        """Keep an attempt; on success the delivery is done and the position moves past it."""
+        lease: Lease,
+        backoff: Callable[[int], timedelta],
+    ) -> bool:
+        """Keep an attempt; on success the delivery is done and the position moves past it,
+        on failure the next attempt is due after `backoff(failed attempts of this event)`.
+        False (and nothing written) when this server no longer holds the lease."""
         event_type, plan_id = event
         status = "delivered" if attempt.succeeded else "retrying"
         with self._database.transaction(write_lock=True) as session:
+            if not leases.renew(session, subscription.id, lease):
+                return False
             session.execute(
                 "INSERT INTO webhook_deliveries (subscription_id, position, message_id, "
                 "event_type, plan_id, status, attempts) VALUES (?, ?, ?, ?, ?, ?, 0) "
@@ -190,16 +225,13 @@ class Subscriptions:
                 ],
             )
             if attempt.succeeded:
-                session.execute(
-                    "UPDATE webhook_subscriptions SET position = ?, next_attempt_at = NULL "
-                    "WHERE id = ? AND position < ?",
-                    [position, subscription.id, position],
-                )
+                _move_past(session, subscription.id, position)
             else:
                 session.execute(
                     "UPDATE webhook_subscriptions SET next_attempt_at = ? WHERE id = ?",
-                    [_text(retry_at), subscription.id],
+                    [_text(attempt.at + backoff(int(count) + 1)), subscription.id],
                 )
+        return True
 
     def deliveries(self, subscription_id: str, after: int, limit: int) -> list[JsonObject]:
         """Deliveries above log position `after`, each with its attempts, oldest first."""
@@ -241,6 +273,19 @@ class Subscriptions:
             }
             for position, message_id, event_type, plan_id, status, count, delivered in rows
         ]
+
+
+def _move_past(session: Session, subscription_id: str, position: int) -> None:
+    session.execute(
+        "UPDATE webhook_subscriptions SET position = ?, next_attempt_at = NULL "
+        "WHERE id = ? AND position < ?",
+        [position, subscription_id, position],
+    )
+
+
+def _subscription(row: tuple[Any, ...]) -> Subscription:
+    id, url, types, plan_id, position, next_at = row
+    return Subscription(id, url, tuple(json.loads(types)), plan_id, int(position), _moment(next_at))
 
 
 def _text(moment: datetime | None) -> str | None:
