@@ -121,6 +121,18 @@ class LeaseContract:
 
         assert subscriptions.claim("sub", Lease("b", LONG)) is not None
 
+    def test_a_store_an_earlier_release_wrote_gains_the_lease_table_when_a_server_starts(
+        self, database: ReadModelDatabase, subscriptions: Subscriptions
+    ) -> None:
+        with database.session() as session:
+            session.execute("DROP TABLE webhook_leases")
+
+        started = Subscriptions(database)
+
+        claimed = started.claim("sub", Lease("a", LONG))
+        assert claimed is not None
+        assert claimed.id == "sub"
+
 
 class TestLeasesOnSqlite(OnSqlite, LeaseContract):
     pass
