@@ -23,7 +23,7 @@ from .api_server import ApiServer, Issuer
 from .conftest import Cli
 
 pytestmark = pytest.mark.slow
-LEASE_S = "1.5"
+LEASE_S = "2"
 STEPS = 6
 
 
@@ -64,6 +64,7 @@ def two_servers(cli_on_each_store: Cli, tmp_path: Path) -> Iterator[tuple[ApiSer
     finally:
         for server in servers:
             server.stop()
+            print(f"--- {server.log.name}\n{server.log.read_text()[-4000:]}")  # shown on failure
 
 
 def small_plan(name: str) -> dict[str, Any]:
