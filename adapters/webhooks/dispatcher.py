@@ -74,9 +74,12 @@ class WebhookDispatcher:
         look_again_s = min(LOOK_AGAIN_S, self._lease.seconds / 3)
         with ThreadPoolExecutor(self._workers, thread_name_prefix="webhook") as pool:
             while not stop.is_set():
-                for subscription in self._due(in_flight):
-                    in_flight[subscription.id] = pool.submit(self._guarded, subscription)
-                self._renew_held()
+                try:
+                    for subscription in self._due(in_flight):
+                        in_flight[subscription.id] = pool.submit(self._guarded, subscription)
+                    self._renew_held()
+                except Exception as error:  # a database that is away for a while: look again
+                    logger.warning("webhook_loop_failed", error=str(error))
                 self.wake.wait(look_again_s)
                 self.wake.clear()
             pool.shutdown(wait=True, cancel_futures=True)

@@ -1,5 +1,5 @@
 """Two `serve` processes on one store deliver each webhook event once, and one takes over when
-the other dies.
+the other dies; a server whose database fails for a while goes on delivering after.
 
 Both servers have the webhook key and follow the same subscription; a receiver on 127.0.0.1
 counts what reaches it. Each event arrives once (no `webhook-id` twice), in log order; after the
@@ -18,6 +18,9 @@ from typing import Any
 
 import orjson
 import pytest
+
+from adapters.read_models import open_read_model_database
+from adapters.store import parse_store_url
 
 from .api_server import ApiServer, Issuer
 from .conftest import Cli
@@ -64,7 +67,8 @@ def two_servers(cli_on_each_store: Cli, tmp_path: Path) -> Iterator[tuple[ApiSer
     finally:
         for server in servers:
             server.stop()
-            print(f"--- {server.log.name}\n{server.log.read_text()[-4000:]}")  # shown on failure
+            if server.log.exists():  # shown on failure
+                print(f"--- {server.log.name}\n{server.log.read_text()[-4000:]}")
 
 
 def small_plan(name: str) -> dict[str, Any]:
@@ -142,3 +146,40 @@ def test_two_servers_deliver_each_event_once_in_order_and_the_survivor_takes_ove
     assert len(ids) == len(set(ids)) == before + after
     assert positions == sorted(positions)
     assert f":{dead_pid}:" not in subscription_of(survivor, admin)["lease"]["holder"]
+
+
+def rename_table(store: str, old: str, new: str) -> None:
+    """Rename a read-model table behind the server's back (a database that is away for it)."""
+    database = open_read_model_database(parse_store_url(store))
+    try:
+        with database.transaction(write_lock=True) as session:
+            session.execute(f"ALTER TABLE {old} RENAME TO {new}")
+    finally:
+        database.close()
+
+
+def test_a_server_whose_database_fails_for_a_while_goes_on_delivering_after(
+    two_servers: tuple[ApiServer, ApiServer],
+    receiver: str,
+    cli_on_each_store: Cli,
+    wait_until: Callable[..., None],
+) -> None:
+    server = two_servers[0]
+    admin = server.token("root", "admin", "submitter", "operator", "viewer")
+    server.start("--webhook-lease-s", LEASE_S)
+    with server.client(admin) as client:
+        assert client.post("/webhooks", json={"url": receiver}).status_code == 201
+
+    rename_table(cli_on_each_store.store, "webhook_subscriptions", "webhook_subscriptions_away")
+    try:
+        wait_until(
+            lambda: "webhook_loop_failed" in server.log.read_text(),
+            timeout=30,
+            what="the dispatcher to meet the missing table",
+        )
+    finally:
+        rename_table(cli_on_each_store.store, "webhook_subscriptions_away", "webhook_subscriptions")
+    events = run_plan(server, admin, "after the outage", wait_until)
+
+    wait_until(lambda: distinct() >= events, timeout=30, what="the plan's events after the outage")
+    assert len(received()) == events
