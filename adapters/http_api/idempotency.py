@@ -48,8 +48,7 @@ class IdempotencyKeys:
 
     def __init__(self, database: ReadModelDatabase) -> None:
         self._database = database
-        with database.session() as session:
-            session.execute(TABLE)
+        database.create_tables([TABLE])
 
     def reserve(self, principal: str, key: str, digest: str, new_id: UUID) -> UUID:
         """The plan id this key names: `new_id` the first time, the same id ever after."""

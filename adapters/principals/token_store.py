@@ -79,8 +79,7 @@ class TokenStore:
 
     def __init__(self, database: ReadModelDatabase) -> None:
         self._database = database
-        with database.session() as session:
-            session.execute(TABLE)
+        database.create_tables([TABLE])
 
     def create(
         self, name: str, roles: frozenset[Role], now: datetime, expires_at: datetime | None

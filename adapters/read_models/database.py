@@ -20,6 +20,7 @@ from psycopg.types.json import set_json_loads
 
 from adapters.read_models.database_errors import translated_database_errors
 from adapters.read_models.dialect import POSTGRES, SQLITE, Dialect, jsonb_loads
+from adapters.store.postgres_setup import SETUP_LOCK_KEY
 
 SQLITE_LOCK_TIMEOUT_S = 30.0
 
@@ -184,6 +185,19 @@ class ReadModelDatabase:
         """A session inside one transaction (with `write_lock`, SQLite's BEGIN IMMEDIATE)."""
         with self.session() as session, session.transaction(write_lock=write_lock):
             yield session
+
+    def create_tables(self, statements: Sequence[str]) -> None:
+        """Run `CREATE TABLE IF NOT EXISTS` statements, however many processes start at once.
+
+        On PostgreSQL two of them at once can both miss the table, and one then fails on the
+        catalogue's unique index: they run in one transaction holding the set-up advisory lock
+        that `db init` takes. SQLite's write lock serialises them already.
+        """
+        with self.transaction(write_lock=True) as session:
+            if self.dialect is POSTGRES:
+                session.execute("SELECT pg_advisory_xact_lock(?)", [SETUP_LOCK_KEY])
+            for statement in statements:
+                session.execute(statement)
 
     def _give_back(self, session: Session) -> None:
         if session.broken:

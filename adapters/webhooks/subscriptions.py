@@ -78,9 +78,7 @@ class Subscriptions:
 
     def __init__(self, database: ReadModelDatabase) -> None:
         self._database = database
-        with database.session() as session:
-            for table in TABLES:
-                session.execute(table)
+        database.create_tables(TABLES)
 
     def add(self, subscription: Subscription, created_by: str, now: datetime) -> None:
         with self._database.transaction(write_lock=True) as session:
