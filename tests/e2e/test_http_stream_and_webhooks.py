@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from adapters.webhooks import verify
 
 from .api_server import WEBHOOK_KEY, ApiServer, serve
 from .conftest import Cli
+from .webhook_receiver import receiving
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 STEPS = 200
@@ -109,12 +110,8 @@ class Receiver(BaseHTTPRequestHandler):
 def receiver() -> Iterator[str]:
     Receiver.accepted = []
     Receiver.requests = 0
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/hook"
-    httpd.shutdown()
-    httpd.server_close()
+    with receiving(Receiver) as url:
+        yield url
 
 
 def test_a_receiver_that_fails_half_its_deliveries_ends_with_every_event_signed_in_order(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from adapters.store import parse_store_url
 
 from .api_server import ApiServer, Issuer
 from .conftest import Cli
+from .webhook_receiver import receiving
 
 pytestmark = pytest.mark.slow
 LEASE_S = "2"
@@ -50,12 +51,8 @@ class CountingReceiver(BaseHTTPRequestHandler):
 @pytest.fixture
 def receiver() -> Iterator[str]:
     CountingReceiver.received = []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), CountingReceiver)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/hook"
-    httpd.shutdown()
-    httpd.server_close()
+    with receiving(CountingReceiver) as url:
+        yield url
 
 
 @pytest.fixture
