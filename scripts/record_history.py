@@ -46,14 +46,17 @@ from recorded_plan_scenarios import (
     cicd_approved,
     data_passing_with_conditions,
     forked_from_failed,
+    forked_reusing_refs,
     large_results_and_secrets,
     map_reduce_with_a_bad_item,
     operated_retry_and_skip,
     partial_on_error,
     quarantined_after_crashes,
+    refs_through_sub_plan_and_map,
     resumed_after_crash,
     retried_then_failed,
     revised_while_waiting,
+    secret_sealed_for_a_child,
     sub_plan_child,
     sub_plan_parent,
     traced_child,
@@ -82,6 +85,9 @@ SCENARIOS: dict[str, Callable[[PlanService, EventStore], UUID]] = {
     "quarantined_after_a_forgery": quarantined_after_a_forgery,
     "quarantined_after_crashes": quarantined_after_crashes,
     "large_results_and_secrets": large_results_and_secrets,
+    "refs_through_sub_plan_and_map": refs_through_sub_plan_and_map,
+    "secret_sealed_for_a_child": secret_sealed_for_a_child,
+    "forked_reusing_refs": forked_reusing_refs,
 }
 
 

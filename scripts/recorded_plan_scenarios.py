@@ -338,3 +338,52 @@ def large_results_and_secrets(service: PlanService, store: EventStore) -> UUID:
     }
     inputs = {"token": "s3cret-token", "who": "ivan"}
     return service.run(spec, by="ivan", inputs=inputs).plan_id
+
+
+def _refs_run(service: PlanService) -> tuple[UUID, UUID, UUID]:
+    """Large values travelling by reference, and a secret reaching a sub-plan: a plan step's
+    output stored apart (`StepCompleted.output_refs`), a map item's (`StepsGathered.item_refs`),
+    a child's secret input sealed under the root's key (`SealedInputs.key_plan_id`); then a fork
+    reusing all three (`StepResultReused`'s refs). The source, its child and the fork."""
+    secret = {"type": "string", "writeOnly": True, "format": "password"}
+    child = {
+        "description": "a child with a secret input and a large output",
+        "inputs_schema": {"type": "object", "properties": {"token": secret}, "required": ["token"]},
+        "steps": [_echo("use", "{{ plan.inputs.token | length }}")],
+        "outputs": {"big": "{{ 'y' * 70000 }}", "used": "{{ steps.use.result }}"},
+    }
+    spec = {
+        "description": "large values through a sub-plan, a map and a fork; a secret to a child",
+        "inputs_schema": {"type": "object", "properties": {"token": secret}, "required": ["token"]},
+        "steps": [
+            _echo("big", "{{ 'x' * 70000 }}"),
+            {"id": "child", "plan": child, "inputs": {"token": "{{ plan.inputs.token }}"}},
+            _echo("map", "{{ 'z' * 70000 if item == 2 else item }}", for_each="{{ [1, 2] }}"),
+            _echo(
+                "sizes",
+                "{{ steps.big.result | length }} {{ steps.child.result.big | length }} "
+                "{{ steps.map.result[1] | length }}",
+                "big",
+                "child",
+                "map",
+            ),
+        ],
+    }
+    source = service.run(spec, by="olga", inputs={"token": "s3cret-token"})
+    child_id = source.steps["child"].child_plan_id
+    assert child_id is not None
+    fork_id = service.fork(source.plan_id, from_step="sizes", by="olga")
+    service.execute(fork_id)
+    return source.plan_id, child_id, fork_id
+
+
+def refs_through_sub_plan_and_map(service: PlanService, store: EventStore) -> UUID:
+    return _refs_run(service)[0]
+
+
+def secret_sealed_for_a_child(service: PlanService, store: EventStore) -> UUID:
+    return _refs_run(service)[1]
+
+
+def forked_reusing_refs(service: PlanService, store: EventStore) -> UUID:
+    return _refs_run(service)[2]
