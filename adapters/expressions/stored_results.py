@@ -39,26 +39,23 @@ class StoredResults:
         loaded: dict[str, Any] = {}
         for step_id, step in steps.items():
             result = step.get("result")
-            if isinstance(result, BlobRef):
-                step = {**step, "result": self._value(result, f"steps.{step_id}.result", source)}
-            elif isinstance(result, dict) and _holds_refs(result):
-                outputs = {
-                    name: self._value(value, f"steps.{step_id}.result.{name}", source)
-                    if isinstance(value, BlobRef)
-                    else value
-                    for name, value in result.items()
-                }
-                step = {**step, "result": outputs}
-            elif isinstance(result, list) and _holds_refs(result):
-                items = [
-                    self._value(value, f"steps.{step_id}.result[{index}]", source)
-                    if isinstance(value, BlobRef)
-                    else value
-                    for index, value in enumerate(result)
-                ]
-                step = {**step, "result": items}
+            if _holds_refs(result):
+                step = {**step, "result": self._loaded(result, f"steps.{step_id}.result", source)}
             loaded[step_id] = step
         return {**scope, "steps": loaded}
+
+    def _loaded(self, result: JsonValue, where: str, source: str) -> JsonValue:
+        """`result` with its ref, or the refs among its outputs or items, read."""
+        if isinstance(result, dict):
+            return {
+                name: self._read(value, f"{where}.{name}", source) for name, value in result.items()
+            }
+        if isinstance(result, list):
+            return [self._read(value, f"{where}[{i}]", source) for i, value in enumerate(result)]
+        return self._read(result, where, source)
+
+    def _read(self, value: JsonValue, where: str, source: str) -> JsonValue:
+        return self._value(value, where, source) if isinstance(value, BlobRef) else value
 
     def _value(self, ref: BlobRef, where: str, source: str) -> JsonValue:
         with self._lock:
