@@ -101,10 +101,12 @@ def run_cli(url: str, spec_file: Path) -> float:
 
 
 class CountingStore:
-    """The real store, counting appends, events and bytes on the way through."""
+    """The real store, counting appends, events and bytes on the way through, and keeping each
+    append's events (`bench_floor` appends them again in the same commits)."""
 
     def __init__(self, inner: LibraryEventStore) -> None:
         self.inner = inner
+        self.batches: list[list[PlanEvent]] = []
         self.appends = 0
         self.events = 0
         self.payload_bytes = 0
@@ -122,6 +124,7 @@ class CountingStore:
         started = time.perf_counter()
         self.inner.append(events)
         self.store_s += time.perf_counter() - started
+        self.batches.append(list(events))
         self.appends += 1
         self.events += len(events)
         self.payload_bytes += sum(len(event.model_dump_json()) for event in events)

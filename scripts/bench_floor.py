@@ -23,50 +23,33 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 from bench_baselines import baseline_postgres, baseline_sqlite
-from bench_engine import DEFAULT_POSTGRES, chain, wide
+from bench_engine import DEFAULT_POSTGRES, CountingStore, chain, wide
 
 from adapters.bootstrap import build_service, catch_up_read_models, open_store
 from adapters.settings import Settings
-from adapters.store import LibraryEventStore
 from core import PlanEvent, PlanStatus
 from core.domain.hash_chain import seal
 
 Batches = list[list[PlanEvent]]
 
 
-class BatchRecorder:
-    """The real store, keeping each append's events: the run's commits, to replay them."""
-
-    def __init__(self, inner: LibraryEventStore) -> None:
-        self.inner = inner
-        self.batches: Batches = []
-
-    def load(
-        self, plan_id: uuid.UUID, after_version: int = 0, up_to_version: int | None = None
-    ) -> list[PlanEvent]:
-        return self.inner.load(plan_id, after_version, up_to_version)
-
-    def append(self, events: Sequence[PlanEvent]) -> None:
-        self.inner.append(events)
-        self.batches.append(list(events))
-
-
-def recorded_batches(url: str, spec: dict[str, object]) -> Batches:
-    """The events of one in-process run of `spec`, as appended."""
+def recorded_batches(url: str, spec: dict[str, object]) -> tuple[Batches, int]:
+    """The events of one in-process run of `spec`, as appended, and their average size (as
+    `bench_engine` gives its raw loop)."""
     settings = Settings(store_url=url, actor="bench", worker_id="bench")
-    store = BatchRecorder(open_store(settings))
+    store = CountingStore(open_store(settings))
     try:
         plan = build_service(settings, store).run(spec, by="bench")  # type: ignore[arg-type]
         assert plan.status is PlanStatus.COMPLETED, plan.status
     finally:
         store.inner.close()
-    return store.batches
+    return store.batches, store.payload_bytes // store.events
 
 
 def rebuilt(event: PlanEvent) -> PlanEvent:
@@ -99,16 +82,6 @@ def floor_round(url: str, batches: Batches) -> tuple[float, float]:
         store.close()
 
 
-def row_bytes(batches: Batches, store_url: str) -> int:
-    store = open_store(Settings(store_url=store_url))
-    try:
-        mapper = store.application.mapper
-        sizes = [len(mapper.to_stored_event(e).state) for batch in batches for e in batch]
-    finally:
-        store.close()
-    return sum(sizes) // len(sizes)
-
-
 def report(backend: str, shape: str, steps: int, rounds: list[Round], batches: Batches) -> None:
     raw = statistics.median(r.raw_s for r in rounds)
     stored = statistics.median(r.store_s for r in rounds)
@@ -137,8 +110,7 @@ def measure(
 ) -> None:
     url, drop = fresh_url()
     try:
-        batches = recorded_batches(url, spec)
-        size = row_bytes(batches, url)
+        batches, size = recorded_batches(url, spec)
     finally:
         drop()
     rows = sum(len(batch) for batch in batches)
