@@ -124,7 +124,7 @@ class WebhookDispatcher:
             task = in_flight.get(subscription.id)
             if task is not None and not task.done():
                 continue
-            if subscription.next_attempt_at is None or subscription.next_attempt_at <= now:
+            if subscription.is_due(now):
                 due.append(subscription)
         return due
 
@@ -144,7 +144,7 @@ class WebhookDispatcher:
         if not entries:
             return
         claimed = self._subscriptions.claim(subscription.id, self._lease)
-        if claimed is None or not self._is_due(claimed):
+        if claimed is None or not claimed.is_due(self._now()):
             return
         self._mark_renewed(claimed.id)
         if claimed.position != subscription.position:  # another server delivered meanwhile
@@ -160,10 +160,6 @@ class WebhookDispatcher:
         advanced = self._subscriptions.advance(claimed.id, entries[-1].position, self._lease)
         if advanced and len(entries) == BATCH:
             self.wake.set()
-
-    def _is_due(self, subscription: Subscription) -> bool:
-        due_at = subscription.next_attempt_at
-        return due_at is None or due_at <= self._now()
 
     def _post(self, subscription: Subscription, position: int, event: PlanEvent) -> bool:
         """Post one event; True when it was delivered and recorded under our lease."""

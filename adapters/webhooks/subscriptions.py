@@ -58,6 +58,10 @@ class Subscription:
             return False
         return self.plan_id is None or self.plan_id == plan_id
 
+    def is_due(self, now: datetime) -> bool:
+        """True unless a failed delivery's retry is still to come."""
+        return self.next_attempt_at is None or self.next_attempt_at <= now
+
 
 @dataclass(frozen=True)
 class Attempt:
