@@ -38,7 +38,6 @@ from adapters.cli.operator_commands import register_operator_commands
 from adapters.cli.plan_inputs import InputOpt, InputsFileOpt, read_inputs
 from adapters.cli.plan_notes import say_if_approval_expires, say_if_paused
 from adapters.cli.read_commands import print_timeline, register_read_commands
-from adapters.cli.remote_commands import execute_remotely
 from adapters.cli.render import render_history, status_view
 from adapters.cli.revision_commands import register_revision_commands
 from adapters.cli.secret_commands import secrets_app
@@ -226,6 +225,8 @@ def execute(plan_id: IdArg, as_json: JsonOpt = False) -> None:
     """
     console = stderr_console() if as_json else Console()
     if current_settings().server.url is not None:
+        from adapters.cli.remote_commands import execute_remotely
+
         finish_view(execute_remotely(current_settings(), parse_id(plan_id), console), as_json)
     with _engine_showing_progress(console, as_json) as service:
         plan = service.execute(

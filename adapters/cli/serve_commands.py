@@ -24,7 +24,6 @@ from adapters.cli.metrics_options import (
 )
 from adapters.cli.read_render import render_tokens
 from adapters.principals import TokenStore, parse_expiry, parse_roles
-from adapters.remote import RemoteLedger
 
 tokens_app = typer.Typer(
     name="tokens",
@@ -101,6 +100,8 @@ def create_token(
     """Create a token and print it, alone, on stdout: it is never shown again."""
     settings = current_settings()
     if settings.server.url is not None:
+        from adapters.remote import RemoteLedger
+
         body = {"name": name, "roles": role, "expires": expires}
         with RemoteLedger(settings.server) as remote:
             token = remote.request("POST", "/tokens", json=body).json()["token"]
@@ -118,6 +119,8 @@ def list_tokens(as_json: JsonOpt = False) -> None:
     """Every token's name, roles and dates; never a token."""
     settings = current_settings()
     if settings.server.url is not None:
+        from adapters.remote import RemoteLedger
+
         with RemoteLedger(settings.server) as remote:
             tokens = remote.request("GET", "/tokens").json()
     else:
@@ -134,6 +137,8 @@ def revoke_token(
     """Revoke a token: it stops working at once; its name is never given out again."""
     settings = current_settings()
     if settings.server.url is not None:
+        from adapters.remote import RemoteLedger
+
         with RemoteLedger(settings.server) as remote:
             remote.request("DELETE", f"/tokens/{name}")
     else:

@@ -1,7 +1,30 @@
-"""The remote CLI's side of the HTTP API: the `Ledger` over HTTP, and problems back into errors."""
+"""The remote CLI's side of the HTTP API: the `Ledger` over HTTP, and problems back into errors.
 
-from adapters.remote.plan_follower import follow_until_ended, parse_sse
-from adapters.remote.remote_errors import ServerRefusedError
-from adapters.remote.remote_ledger import RemoteLedger
+The parts load on first use (PEP 562): every command's exit-code table names
+`ServerRefusedError`, but only a command sent to a server needs httpx (about 25 ms to import).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from adapters.remote.plan_follower import follow_until_ended, parse_sse
+    from adapters.remote.remote_errors import ServerRefusedError
+    from adapters.remote.remote_ledger import RemoteLedger
 
 __all__ = ["RemoteLedger", "ServerRefusedError", "follow_until_ended", "parse_sse"]
+
+_HOMES = {
+    "RemoteLedger": "adapters.remote.remote_ledger",
+    "ServerRefusedError": "adapters.remote.remote_errors",
+    "follow_until_ended": "adapters.remote.plan_follower",
+    "parse_sse": "adapters.remote.plan_follower",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_HOMES[name]), name)

@@ -7,7 +7,7 @@ table. Refusals that only a server makes (401, 403 by role, 413, 429) are `Serve
 
 from __future__ import annotations
 
-import httpx
+from typing import TYPE_CHECKING
 
 from core import (
     ConcurrencyError,
@@ -16,6 +16,9 @@ from core import (
     PlanLedgerError,
     StoreUnavailableError,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 TYPE_PREFIX = "urn:planledger:problem:"
 
