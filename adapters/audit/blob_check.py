@@ -10,6 +10,7 @@ output and its parent's step result, say), and verifying one plan must find it t
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from uuid import UUID
 
 from adapters.audit.findings import AuditFinding
@@ -44,10 +45,11 @@ class BlobCheck:
             naming = self._first.setdefault(ref.digest, {})
             naming.setdefault(event.plan_id, (event.version, ref))
 
-    @property
-    def checked(self) -> int:
-        """How many distinct blobs the log names."""
-        return len(self._first)
+    def checked(self, plan_ids: Collection[UUID] | None = None) -> int:
+        """How many distinct blobs the log names (of those plans only, when given)."""
+        if plan_ids is None:
+            return len(self._first)
+        return sum(1 for naming in self._first.values() if not naming.keys().isdisjoint(plan_ids))
 
     def findings(self) -> list[AuditFinding]:
         """`blob_missing` or `blob_changed`, in each plan that names it, for each named blob that

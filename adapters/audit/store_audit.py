@@ -92,7 +92,7 @@ def audit_store(
     return AuditReport(
         len(known) if plan_ids is None else len(plan_ids),
         tuple(sorted(findings, key=_order)),
-        _sections(scan, read_models, evidence, len(readable), blobs),
+        _sections(scan, read_models, evidence, len(readable), blobs, plan_ids),
         _notes(evidence),
     )
 
@@ -131,6 +131,7 @@ def _sections(
     evidence: Evidence,
     checkpoints: int,
     blobs: BlobCheck | None,
+    plan_ids: Sequence[UUID] | None,
 ) -> dict[str, JsonObject]:
     sections: dict[str, JsonObject] = {}
     lag = read_models.lag()
@@ -140,8 +141,9 @@ def _sections(
         sections["signatures"] = {"events": scan.events, "keys": len(evidence.trusted.keys)}
     if evidence.checkpoints is not None:
         sections["checkpoints"] = {"checked": checkpoints}
-    if blobs is not None and blobs.checked:
-        sections["blobs"] = {"checked": blobs.checked}
+    checked = blobs.checked(plan_ids) if blobs is not None else 0
+    if checked:
+        sections["blobs"] = {"checked": checked}
     return sections
 
 

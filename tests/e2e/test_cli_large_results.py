@@ -203,6 +203,7 @@ def test_audit_verify_of_the_parent_alone_finds_a_deleted_blob_its_sub_plan_step
     child_history = cli("history", plan["sub_plans"]["child"]["child_plan_id"], "--json").json()
     [child_ended] = [r for r in child_history if r["type"] == "PlanCompleted"]
     intact = cli("audit", "verify", plan_id, "--json")
+    blobs_before = blobs(cli)
 
     on_blob_table(
         cli, "DELETE FROM {table} WHERE digest = ?", (child_ended["output_refs"]["text"]["digest"],)
@@ -210,6 +211,8 @@ def test_audit_verify_of_the_parent_alone_finds_a_deleted_blob_its_sub_plan_step
     verified = cli("audit", "verify", plan_id, "--json")
 
     assert intact.exit_code == 0, intact
+    assert len(blobs_before) == 2  # the child's `make` result and its output
+    assert intact.json()["blobs"] == {"checked": 1}  # the parent names only the output
     assert verified.exit_code == 1, verified
     assert [(f["version"], f["problem"]) for f in verified.json()["findings"]] == [
         (completed["version"], "blob_missing")
