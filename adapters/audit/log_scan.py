@@ -8,7 +8,7 @@ chain verifier. Decoded events are handed on (to the read-model check) as they c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -67,6 +67,13 @@ class LogScan:
         self._compare_digests_before(None)
         for checkpoint in self._checkpoints:
             self._compare_heads(checkpoint)
+
+    def events_of(self, plan_ids: Collection[UUID] | None = None) -> int:
+        """How many events the scan read (of those plans only, when given)."""
+        if plan_ids is None:
+            return self.events
+        trails = [self.trails[plan_id] for plan_id in plan_ids if plan_id in self.trails]
+        return sum(len(trail.hashes) for trail in trails)
 
     def _row(self, row: Notification, entry: LogEntry) -> None:
         self._compare_digests_before(row.id)

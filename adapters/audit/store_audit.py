@@ -138,7 +138,10 @@ def _sections(
     if lag is not None:
         sections["lag"] = lag
     if evidence.trusted is not None:
-        sections["signatures"] = {"events": scan.events, "keys": len(evidence.trusted.keys)}
+        sections["signatures"] = {
+            "events": scan.events_of(plan_ids),
+            "keys": len(evidence.trusted.keys),
+        }
     if evidence.checkpoints is not None:
         sections["checkpoints"] = {"checked": checkpoints}
     checked = blobs.checked(plan_ids) if blobs is not None else 0

@@ -119,14 +119,18 @@ class InsiderFixtures:
         return lambda: self.verify(store, read_model, deployment)
 
     def verify(
-        self, store: LibraryEventStore, read_model: ReadModelDatabase, deployment: Deployment
+        self,
+        store: LibraryEventStore,
+        read_model: ReadModelDatabase,
+        deployment: Deployment,
+        plan_ids: list[UUID] | None = None,
     ) -> dict[str, Any]:
         config = parse_store_url(deployment.admin_url)
         guard = []
         if config.conninfo is not None and config.schema is not None:
             guard = guard_problems_at(config.conninfo, config.schema, POSTGRES_EVENTS_TABLE)
         evidence = Evidence(deployment.trusted, read_checkpoint_file(deployment.checkpoints), guard)
-        return audit_store(store, read_model, evidence).to_json()
+        return audit_store(store, read_model, evidence, plan_ids).to_json()
 
 
 def stored_state(store: LibraryEventStore, event: Any) -> bytes:

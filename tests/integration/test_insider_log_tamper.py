@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from adapters.read_models import open_read_side
+from adapters.read_models import ReadModelDatabase, open_read_side
 from adapters.store import LibraryEventStore, parse_store_url
 from core.domain.events import StepFailed
 from core.domain.hash_chain import seal
@@ -37,6 +37,18 @@ class LogTamperContract(InsiderFixtures):
         assert report["findings"] == []
         assert report["signatures"] == {"events": 36, "keys": 1}
         assert report["checkpoints"] == {"checked": 1}
+
+    def test_a_plan_verified_alone_reports_its_own_signed_events(
+        self,
+        store: LibraryEventStore,
+        read_model: ReadModelDatabase,
+        deployment: Deployment,
+        plans: list[UUID],
+    ) -> None:
+        report = self.verify(store, read_model, deployment, [plans[1]])
+
+        assert report["findings"] == []
+        assert report["signatures"] == {"events": len(store.load_unchecked(plans[1])), "keys": 1}
 
     def test_a_rewritten_result_with_recomputed_hashes_and_head_is_a_bad_signature(
         self,
