@@ -39,7 +39,8 @@ from adapters.http_api.limits import RateLimiter
 from adapters.http_api.log_signal import LogSignal, watch_log
 from adapters.ledger import LocalLedger
 from adapters.logging_setup import log_event
-from adapters.principals import Authenticator, OidcVerifier, TokenStore
+from adapters.principals import Authenticator, TokenStore
+from adapters.principals.oidc import OidcVerifier
 from adapters.read_models import EventLog, ReadModelDatabase, ReadSide, open_read_model_database
 from adapters.settings import Settings
 from adapters.store import Wakeup, parse_store_url

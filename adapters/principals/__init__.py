@@ -1,4 +1,8 @@
-"""Who calls the HTTP API: API tokens, OIDC JWTs, principals and what their roles allow."""
+"""Who calls the HTTP API: API tokens, OIDC JWTs, principals and what their roles allow.
+
+`OidcVerifier` is imported from `adapters.principals.oidc` by the server alone: it needs PyJWT
+(about 20 ms to import), which the CLI's token commands do not.
+"""
 
 from adapters.principals.authenticator import Authenticator
 from adapters.principals.errors import (
@@ -8,7 +12,6 @@ from adapters.principals.errors import (
     TokenNameTakenError,
     TokenNotFoundError,
 )
-from adapters.principals.oidc import OidcVerifier
 from adapters.principals.permissions import ROLE_ACTIONS, Action, Principal
 from adapters.principals.token_store import (
     IssuedToken,
@@ -25,7 +28,6 @@ __all__ = [
     "InvalidTokenRequestError",
     "IssuedToken",
     "NotAuthenticatedError",
-    "OidcVerifier",
     "Principal",
     "TokenNameTakenError",
     "TokenNotFoundError",

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from adapters.principals.errors import NotAuthenticatedError
-from adapters.principals.oidc import OidcVerifier
 from adapters.principals.permissions import Principal
 from adapters.principals.token_store import TOKEN_PREFIX, TokenStore
+
+if TYPE_CHECKING:
+    from adapters.principals.oidc import OidcVerifier
 
 
 class Authenticator:
