@@ -15,6 +15,7 @@ import sqlite3
 from typing import Any
 
 import psycopg
+import pytest
 from psycopg import sql
 
 from .conftest import Cli, CliResult
@@ -41,6 +42,17 @@ outputs:
 """
 
 
+@pytest.fixture
+def cli(cli_on_each_store: Cli) -> Cli:
+    """The CLI on each store, storing apart every result over 1,000 bytes (and failing a step
+    whose result is over 100,000), so that small test values exercise the blob table."""
+    cli_on_each_store.env |= {
+        "PLANLEDGER_INLINE_RESULT_BYTES": "1000",
+        "PLANLEDGER_MAX_RESULT_BYTES": "100000",
+    }
+    return cli_on_each_store
+
+
 def blobs(cli: Cli) -> dict[str, bytes]:
     """The blob table: digest -> content."""
     if cli.store.startswith("sqlite"):
@@ -58,10 +70,8 @@ def blobs(cli: Cli) -> dict[str, bytes]:
 
 
 def test_a_large_result_goes_to_the_blob_table_and_templates_still_read_it(
-    cli_on_each_store: Cli,
+    cli: Cli,
 ) -> None:
-    cli = cli_on_each_store
-    cli.env |= {"PLANLEDGER_INLINE_RESULT_BYTES": "1000", "PLANLEDGER_MAX_RESULT_BYTES": "100000"}
     spec = cli.write_spec(SPEC)
 
     ran = cli("run", spec, "--json")
@@ -109,10 +119,8 @@ def on_blob_table(cli: Cli, statement: str, params: tuple[object, ...]) -> None:
 
 
 def test_audit_verify_finds_a_deleted_and_a_rewritten_blob_though_every_chain_holds(
-    cli_on_each_store: Cli,
+    cli: Cli,
 ) -> None:
-    cli = cli_on_each_store
-    cli.env |= {"PLANLEDGER_INLINE_RESULT_BYTES": "1000", "PLANLEDGER_MAX_RESULT_BYTES": "100000"}
     plan_id = cli("run", cli.write_spec(SPEC), "--json").json()["id"]
     history = cli("history", plan_id, "--json").json()
     [completed] = [r for r in history if r["type"] == "StepCompleted" and r["step_id"] == "big"]
@@ -160,10 +168,8 @@ outputs:
 
 
 def test_a_large_output_of_a_sub_plan_reaches_its_parent_whole_by_reference(
-    cli_on_each_store: Cli,
+    cli: Cli,
 ) -> None:
-    cli = cli_on_each_store
-    cli.env |= {"PLANLEDGER_INLINE_RESULT_BYTES": "1000", "PLANLEDGER_MAX_RESULT_BYTES": "100000"}
 
     ran = cli("run", cli.write_spec(CHILD_OUTPUT_SPEC), "--json")
     plan = ran.json()
@@ -191,10 +197,8 @@ def test_a_large_output_of_a_sub_plan_reaches_its_parent_whole_by_reference(
 
 
 def test_audit_verify_of_the_parent_alone_finds_a_deleted_blob_its_sub_plan_step_names(
-    cli_on_each_store: Cli,
+    cli: Cli,
 ) -> None:
-    cli = cli_on_each_store
-    cli.env |= {"PLANLEDGER_INLINE_RESULT_BYTES": "1000", "PLANLEDGER_MAX_RESULT_BYTES": "100000"}
     spec = CHILD_OUTPUT_SPEC.split("outputs:\n  copy:")[0]  # only the step names the blob
     plan = cli("run", cli.write_spec(spec), "--json").json()
     plan_id = plan["id"]
@@ -239,10 +243,8 @@ steps:
 
 
 def test_an_items_large_result_reaches_the_reduce_whole_by_reference(
-    cli_on_each_store: Cli,
+    cli: Cli,
 ) -> None:
-    cli = cli_on_each_store
-    cli.env |= {"PLANLEDGER_INLINE_RESULT_BYTES": "1000", "PLANLEDGER_MAX_RESULT_BYTES": "100000"}
 
     ran = cli("run", cli.write_spec(MAP_SPEC), "--json")
     plan = ran.json()
@@ -299,7 +301,6 @@ steps:
 def run_and_fork(cli: Cli) -> tuple[list[dict[str, Any]], CliResult, list[dict[str, Any]]]:
     """FORK_SPEC run, then forked from `measure` and executed: the source's history, the
     fork's execution and the fork's history."""
-    cli.env |= {"PLANLEDGER_INLINE_RESULT_BYTES": "1000", "PLANLEDGER_MAX_RESULT_BYTES": "100000"}
     source = cli("run", cli.write_spec(FORK_SPEC), "--json")
     assert source.exit_code == 0, source
     source_history = cli("history", source.json()["id"], "--json").json()
@@ -310,9 +311,8 @@ def run_and_fork(cli: Cli) -> tuple[list[dict[str, Any]], CliResult, list[dict[s
 
 
 def test_a_fork_reads_the_large_results_it_reuses_whole_from_the_same_blobs(
-    cli_on_each_store: Cli,
+    cli: Cli,
 ) -> None:
-    cli = cli_on_each_store
 
     source_history, ran, history = run_and_fork(cli)
     verified = cli("audit", "verify", ran.json()["id"], "--json")
@@ -338,9 +338,8 @@ def test_a_fork_reads_the_large_results_it_reuses_whole_from_the_same_blobs(
 
 
 def test_audit_verify_of_a_fork_alone_finds_a_deleted_blob_its_reused_results_name(
-    cli_on_each_store: Cli,
+    cli: Cli,
 ) -> None:
-    cli = cli_on_each_store
     _, ran, history = run_and_fork(cli)
     fork_id = ran.json()["id"]
     reused = {r["step_id"]: r for r in history if r["type"] == "StepResultReused"}
