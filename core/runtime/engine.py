@@ -267,7 +267,7 @@ class Engine:
             return call_tool(tool, self._clock, event, context, secrets, self._results)
 
         if tool is not None and tool.inline:
-            # ended before it could be in flight: its reserved slot goes back with the turn's
+            # it ends here, never in flight: its reserved slot is given back with the turn's others
             run.finished.append(call())
             return
         future = run.threads.submit(call)
