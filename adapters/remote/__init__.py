@@ -6,8 +6,9 @@ The parts load on first use (PEP 562): every command's exit-code table names
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from adapters.lazy_names import lazy_names
 
 if TYPE_CHECKING:
     from adapters.remote.plan_follower import follow_until_ended, parse_sse
@@ -24,7 +25,4 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> object:
-    if name not in _HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(_HOMES[name]), name)
+__getattr__ = lazy_names(globals(), _HOMES)
